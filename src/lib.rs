@@ -1,0 +1,23 @@
+//! # portcullis
+//!
+//! Security for Rust microservices, correct by default: JWT verification and issuing
+//! with keys pinned to one algorithm ([`token`]), and the caller's identity as a
+//! [`Principal`]. Authorization, passwords, sanitizers, secrets, audit and the axum and
+//! actix-web adapters arrive in later releases (see the CHANGELOG).
+//!
+//! ```
+//! use portcullis::token::{Algorithm, KeySet, SigningKey, Verifier, Issuer};
+//!
+//! let key = SigningKey::generate(Algorithm::ES256)?;
+//! let verifier = Verifier::builder(KeySet::single(key.verifying_key())).audience("api").build()?;
+//! let token = Issuer::builder(key).audience("api").build()?.issue("svc-billing", &())?;
+//! assert_eq!(verifier.verify_principal(&token)?.subject(), "svc-billing");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod principal;
+pub mod token;
+
+pub use principal::{ClaimPath, Principal, PrincipalMapping};

@@ -1,0 +1,361 @@
+//! Registered claims (RFC 7519 §4.1) and the one-pass payload parse.
+//!
+//! The payload is parsed once: the caller's custom-claims type is deserialized through
+//! a thin wrapper around serde_json's deserializer that sees every top-level member on
+//! its way past. It rejects duplicate members, reads the registered claims with their
+//! exact RFC types (a wrong type is `invalid_claim`, never "absent"), and hands the
+//! caller's type the same values. Nested values go straight to serde_json.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::value::{BorrowedStrDeserializer, F64Deserializer, I64Deserializer, SeqDeserializer, StrDeserializer, U64Deserializer};
+use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
+use serde::Serialize;
+
+use super::TokenError;
+use super::json::{Loose, SeenKeys};
+
+/// The registered claims of a verified token.
+///
+/// NumericDates may be fractional in a token; here they are whole seconds, rounded
+/// towards the stricter side (`exp` down, `nbf` and `iat` up).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct RegisteredClaims {
+    /// `iss`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// `sub`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// `aud`, always as a list (a single string becomes one entry).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aud: Vec<String>,
+    /// `exp`, seconds since the epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    /// `nbf`, seconds since the epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    /// `iat`, seconds since the epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    /// `jti`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Registered {
+    Iss,
+    Sub,
+    Aud,
+    Exp,
+    Nbf,
+    Iat,
+    Jti,
+}
+
+impl Registered {
+    fn of(name: &str) -> Option<Self> {
+        Some(match name {
+            "iss" => Registered::Iss,
+            "sub" => Registered::Sub,
+            "aud" => Registered::Aud,
+            "exp" => Registered::Exp,
+            "nbf" => Registered::Nbf,
+            "iat" => Registered::Iat,
+            "jti" => Registered::Jti,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Registered::Iss => "iss",
+            Registered::Sub => "sub",
+            Registered::Aud => "aud",
+            Registered::Exp => "exp",
+            Registered::Nbf => "nbf",
+            Registered::Iat => "iat",
+            Registered::Jti => "jti",
+        }
+    }
+}
+
+/// What the parse found, besides the caller's claims.
+pub(crate) struct Scan<'de> {
+    pub(crate) registered: RegisteredClaims,
+    /// Whether `aud` was present (an empty array is present but names nobody).
+    pub(crate) aud_present: bool,
+    pub(crate) members: SeenKeys<'de>,
+    error: Option<TokenError>,
+    saw_object: bool,
+    current: Option<Registered>,
+}
+
+/// Parses `payload` into `C` and the registered claims, in one pass.
+pub(crate) fn parse<'de, C: de::Deserialize<'de>>(payload: &'de str) -> Result<(C, Scan<'de>), TokenError> {
+    let mut scan = Scan {
+        registered: RegisteredClaims::default(),
+        aud_present: false,
+        members: SeenKeys::default(),
+        error: None,
+        saw_object: false,
+        current: None,
+    };
+    let mut json = serde_json::Deserializer::from_str(payload);
+    let result = C::deserialize(Payload { inner: &mut json, scan: &mut scan }).and_then(|c| json.end().map(|()| c));
+    match result {
+        Ok(custom) => Ok((custom, scan)),
+        Err(err) => Err(match scan.error.take() {
+            Some(precise) => precise,
+            None if !scan.saw_object || !err.is_data() => TokenError::malformed("claims are not a JSON object with unique members"),
+            None => TokenError::invalid_claim("custom"),
+        }),
+    }
+}
+
+struct Payload<'a, 'de> {
+    inner: &'a mut serde_json::Deserializer<serde_json::de::StrRead<'de>>,
+    scan: &'a mut Scan<'de>,
+}
+
+impl<'de> Deserializer<'de> for Payload<'_, 'de> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        self.inner.deserialize_map(ObjectVisitor { visitor, scan: self.scan })
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+struct ObjectVisitor<'a, 'de, V> {
+    visitor: V,
+    scan: &'a mut Scan<'de>,
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for ObjectVisitor<'_, 'de, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.visitor.expecting(f)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        self.scan.saw_object = true;
+        self.visitor.visit_map(Members { inner: map, scan: self.scan })
+    }
+}
+
+struct Members<'a, 'de, A> {
+    inner: A,
+    scan: &'a mut Scan<'de>,
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Members<'_, 'de, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Self::Error> {
+        self.inner.next_key_seed(KeySeed { seed, scan: self.scan })
+    }
+
+    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Self::Error> {
+        let Some(claim) = self.scan.current.take() else {
+            return self.inner.next_value_seed(seed);
+        };
+        let value: Loose<'de> = self.inner.next_value()?;
+        if let Err(err) = self.scan.record(claim, &value) {
+            self.scan.error = Some(err);
+            return Err(de::Error::custom("invalid registered claim"));
+        }
+        hand_over(seed, value)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.inner.size_hint()
+    }
+}
+
+/// Gives the caller's type a registered claim we have already read.
+fn hand_over<'de, S: DeserializeSeed<'de>, E: de::Error>(seed: S, value: Loose<'de>) -> Result<S::Value, E> {
+    match value {
+        Loose::Str(Cow::Borrowed(s)) => seed.deserialize(BorrowedStrDeserializer::new(s)),
+        Loose::Str(Cow::Owned(s)) => seed.deserialize(StrDeserializer::new(&s)),
+        Loose::Int(i) => seed.deserialize(I64Deserializer::new(i)),
+        Loose::UInt(u) => seed.deserialize(U64Deserializer::new(u)),
+        Loose::Float(f) => seed.deserialize(F64Deserializer::new(f)),
+        Loose::Array(items) => seed.deserialize(SeqDeserializer::new(items.into_iter().map(LooseDeserializer))),
+        Loose::Bool(_) | Loose::Other => Err(de::Error::custom("invalid registered claim")),
+    }
+}
+
+struct LooseDeserializer<'de>(Loose<'de>);
+
+impl<'de, E: de::Error> IntoDeserializer<'de, E> for LooseDeserializer<'de> {
+    type Deserializer = LooseValue<'de, E>;
+    fn into_deserializer(self) -> Self::Deserializer {
+        LooseValue(self.0, std::marker::PhantomData)
+    }
+}
+
+struct LooseValue<'de, E>(Loose<'de>, std::marker::PhantomData<E>);
+
+impl<'de, E: de::Error> Deserializer<'de> for LooseValue<'de, E> {
+    type Error = E;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        struct Seed<V>(V);
+        impl<'de, V: Visitor<'de>> DeserializeSeed<'de> for Seed<V> {
+            type Value = V::Value;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
+                d.deserialize_any(self.0)
+            }
+        }
+        hand_over(Seed(visitor), self.0)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+struct KeySeed<'a, 'de, K> {
+    seed: K,
+    scan: &'a mut Scan<'de>,
+}
+
+impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, 'de, K> {
+    type Value = K::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<K::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de, K: DeserializeSeed<'de>> Visitor<'de> for KeySeed<'_, 'de, K> {
+    type Value = K::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<K::Value, E> {
+        self.scan.note_key(Cow::Borrowed(key))?;
+        self.seed.deserialize(BorrowedStrDeserializer::new(key))
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<K::Value, E> {
+        self.scan.note_key(Cow::Owned(key.to_owned()))?;
+        self.seed.deserialize(StrDeserializer::new(key))
+    }
+}
+
+impl<'de> Scan<'de> {
+    fn note_key<E: de::Error>(&mut self, key: Cow<'de, str>) -> Result<(), E> {
+        self.current = Registered::of(&key);
+        if !self.members.insert(key) {
+            self.error = Some(TokenError::malformed("duplicate claim"));
+            return Err(E::custom("duplicate claim"));
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, claim: Registered, value: &Loose<'de>) -> Result<(), TokenError> {
+        let invalid = || TokenError::invalid_claim(claim.name());
+        let text = || value.as_str().map(str::to_owned).ok_or_else(invalid);
+        let date = |round: fn(f64) -> f64| {
+            let n = value.as_number().filter(|n| n.is_finite()).ok_or_else(invalid)?;
+            let n = round(n);
+            // Within ±2^53 every whole f64 is exact and converts without saturation.
+            if n.abs() > 9_007_199_254_740_992.0 {
+                return Err(invalid());
+            }
+            Ok(Some(n as i64))
+        };
+        let claims = &mut self.registered;
+        match claim {
+            Registered::Iss => claims.iss = Some(text()?),
+            Registered::Sub => claims.sub = Some(text()?),
+            Registered::Jti => claims.jti = Some(text()?),
+            Registered::Exp => claims.exp = date(f64::floor)?,
+            Registered::Nbf => claims.nbf = date(f64::ceil)?,
+            Registered::Iat => claims.iat = date(f64::ceil)?,
+            Registered::Aud => {
+                self.aud_present = true;
+                claims.aud = match value {
+                    Loose::Str(s) => vec![s.to_string()],
+                    Loose::Array(items) => items
+                        .iter()
+                        .map(|item| item.as_str().map(str::to_owned).ok_or_else(invalid))
+                        .collect::<Result<_, _>>()?,
+                    _ => return Err(invalid()),
+                };
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Custom {
+        sub: String,
+        roles: Vec<String>,
+    }
+
+    #[test]
+    fn one_pass_reads_registered_and_custom_claims() {
+        let (custom, scan) = parse::<Custom>(r#"{"sub":"alice","exp":1.5e9,"aud":"api","roles":["a"]}"#).unwrap();
+        assert_eq!(custom, Custom { sub: "alice".into(), roles: vec!["a".into()] });
+        assert_eq!(scan.registered.sub.as_deref(), Some("alice"));
+        assert_eq!(scan.registered.exp, Some(1_500_000_000));
+        assert_eq!(scan.registered.aud, vec!["api".to_owned()]);
+    }
+
+    #[test]
+    fn wrong_types_are_invalid_claims_not_absent() {
+        for (payload, claim) in [
+            (r#"{"exp":"x"}"#, "exp"),
+            (r#"{"aud":5}"#, "aud"),
+            (r#"{"aud":["a",5]}"#, "aud"),
+            (r#"{"iss":null}"#, "iss"),
+            (r#"{"nbf":true}"#, "nbf"),
+            (r#"{"iat":1e300}"#, "iat"),
+        ] {
+            let err = parse::<de::IgnoredAny>(payload).err().unwrap();
+            assert_eq!(err, TokenError::invalid_claim(claim), "{payload}");
+        }
+    }
+
+    #[test]
+    fn duplicates_and_non_objects_are_malformed() {
+        for payload in [r#"{"sub":"a","sub":"b"}"#, r#"{"x":1,"x":1}"#, "[1]", "\"s\"", "{} x", "{"] {
+            let err = parse::<serde_json::Value>(payload).err().unwrap();
+            assert_eq!(err.code(), "malformed", "{payload}");
+        }
+    }
+
+    #[test]
+    fn fractional_dates_round_towards_strictness() {
+        let (_, scan) = parse::<de::IgnoredAny>(r#"{"exp":10.9,"nbf":10.1,"iat":10.1}"#).unwrap();
+        assert_eq!((scan.registered.exp, scan.registered.nbf, scan.registered.iat), (Some(10), Some(11), Some(11)));
+    }
+}

@@ -1,0 +1,136 @@
+//! Strict JSON plumbing shared by header and claims parsing: object keys that remember
+//! what they have seen (duplicate members reject, RFC 7515 §4 / RFC 7519 §4), and a
+//! value that accepts any JSON but keeps only what we check.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+/// Member names seen so far in one JSON object.
+#[derive(Default)]
+pub(crate) struct SeenKeys<'de> {
+    keys: Vec<Cow<'de, str>>,
+}
+
+impl<'de> SeenKeys<'de> {
+    /// Records `key`; `false` if it was already there.
+    pub(crate) fn insert(&mut self, key: Cow<'de, str>) -> bool {
+        if self.keys.iter().any(|seen| *seen == key) {
+            return false;
+        }
+        self.keys.push(key);
+        true
+    }
+
+    pub(crate) fn contains(&self, key: &str) -> bool {
+        self.keys.iter().any(|seen| seen == key)
+    }
+}
+
+/// A JSON object key, borrowed from the input when it has no escapes.
+pub(crate) struct Key<'de>(pub(crate) Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Any JSON value, reduced to what header and claim checks need.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Loose<'de> {
+    Str(Cow<'de, str>),
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Array(Vec<Loose<'de>>),
+    /// null or an object: never a valid value for anything we check.
+    Other,
+}
+
+impl<'de> de::Deserialize<'de> for Loose<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(LooseVisitor)
+    }
+}
+
+struct LooseVisitor;
+
+impl<'de> Visitor<'de> for LooseVisitor {
+    type Value = Loose<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Loose::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Loose::Str(Cow::Owned(v.to_owned())))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Loose::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Loose::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Loose::UInt(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Loose::Float(v))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Loose::Other)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Loose::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut seen = SeenKeys::default();
+        while let Some(Key(key)) = map.next_key()? {
+            if !seen.insert(key) {
+                return Err(de::Error::custom("duplicate member"));
+            }
+            map.next_value::<IgnoredAny>()?;
+        }
+        Ok(Loose::Other)
+    }
+}
+
+impl Loose<'_> {
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Loose::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A JSON number as `f64`, if this is one.
+    pub(crate) fn as_number(&self) -> Option<f64> {
+        match *self {
+            Loose::Int(i) => Some(i as f64),
+            Loose::UInt(u) => Some(u as f64),
+            Loose::Float(f) => Some(f),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! A set of verifying keys, selected by `kid`.
+
+use std::collections::HashMap;
+
+use super::jwk::{JwkSet, Purpose};
+use super::{KeyError, TokenError, VerifyingKey};
+
+/// Above this many keys, lookups go through a hash map instead of a scan.
+const SCAN_LIMIT: usize = 8;
+
+/// The keys a [`Verifier`](super::Verifier) may use, selected by the token's `kid`.
+///
+/// A token with a `kid` uses the key with exactly that `kid` (compared byte for byte,
+/// never interpreted as a path or URL). A token without one uses the set's only key
+/// when it holds exactly one; otherwise it is rejected with `unknown_key`.
+///
+/// ```
+/// use portcullis::token::{Algorithm, KeySet, SigningKey};
+///
+/// let old = SigningKey::generate(Algorithm::EdDSA)?.with_kid("2024")?;
+/// let new = SigningKey::generate(Algorithm::ES256)?.with_kid("2025")?;
+/// let set = KeySet::new([old.verifying_key(), new.verifying_key()])?;
+/// assert_eq!(set.len(), 2);
+/// assert_eq!(set.get("2025").map(|k| k.algorithm()), Some(Algorithm::ES256));
+/// # Ok::<(), portcullis::token::KeyError>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct KeySet {
+    keys: Vec<VerifyingKey>,
+    by_kid: HashMap<Box<str>, usize>,
+}
+
+impl KeySet {
+    /// A set of one key, used for tokens with its `kid` or with none.
+    pub fn single(key: VerifyingKey) -> Self {
+        KeySet { keys: vec![key], by_kid: HashMap::new() }
+    }
+
+    /// A set of keys. Refuses an empty set and two keys with the same `kid`.
+    pub fn new(keys: impl IntoIterator<Item = VerifyingKey>) -> Result<Self, KeyError> {
+        Self::build(keys.into_iter().collect())
+    }
+
+    fn build(keys: Vec<VerifyingKey>) -> Result<Self, KeyError> {
+        if keys.is_empty() {
+            return Err(KeyError::NoKey);
+        }
+        let mut by_kid = HashMap::new();
+        for (index, key) in keys.iter().enumerate() {
+            if let Some(kid) = key.kid() {
+                if by_kid.insert(Box::from(kid), index).is_some() {
+                    return Err(KeyError::DuplicateKid);
+                }
+            }
+        }
+        if keys.len() <= SCAN_LIMIT {
+            by_kid.clear();
+        }
+        Ok(KeySet { keys, by_kid })
+    }
+
+    /// The verifying keys of a JWKS. Keys that cannot verify signatures (`use: enc`,
+    /// `key_ops` without `verify`, unsupported `kty`, `alg` or curve, RSA keys without
+    /// `alg`, weak keys) are left out and logged at debug level; a JWKS with no usable
+    /// key at all is an error.
+    ///
+    /// ```
+    /// use portcullis::token::{JwkSet, KeySet};
+    ///
+    /// let jwks = JwkSet::from_json(r#"{"keys":[
+    ///   {"kty":"OKP","crv":"Ed25519","kid":"sig","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},
+    ///   {"kty":"OKP","crv":"Ed25519","kid":"enc","use":"enc","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}
+    /// ]}"#)?;
+    /// let set = KeySet::from_jwks(&jwks)?;
+    /// assert!(set.get("sig").is_some());
+    /// assert!(set.get("enc").is_none());
+    /// # Ok::<(), portcullis::token::KeyError>(())
+    /// ```
+    pub fn from_jwks(jwks: &JwkSet) -> Result<Self, KeyError> {
+        let mut keys = Vec::new();
+        for jwk in &jwks.keys {
+            match jwk.check_usable(Purpose::Verify).and_then(|()| VerifyingKey::from_jwk(jwk)) {
+                Ok(key) => keys.push(key),
+                Err(err) => tracing::debug!(kid = jwk.kid.as_deref(), code = err.code(), "JWKS key left out"),
+            }
+        }
+        Self::build(keys)
+    }
+
+    /// The key with this `kid`.
+    pub fn get(&self, kid: &str) -> Option<&VerifyingKey> {
+        if self.by_kid.is_empty() {
+            self.keys.iter().find(|key| key.kid() == Some(kid))
+        } else {
+            self.by_kid.get(kid).map(|&index| &self.keys[index])
+        }
+    }
+
+    /// Selects the key for a token's `kid` (see the type's docs).
+    pub(crate) fn select(&self, kid: Option<&str>) -> Result<&VerifyingKey, TokenError> {
+        match kid {
+            Some(kid) => self.get(kid).ok_or(TokenError::UnknownKey),
+            None => match self.keys.as_slice() {
+                [only] => Ok(only),
+                _ => Err(TokenError::UnknownKey),
+            },
+        }
+    }
+
+    /// How many keys the set holds.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether the set is empty (never, for a set made by the constructors).
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The keys, in the order given.
+    pub fn iter(&self) -> impl Iterator<Item = &VerifyingKey> {
+        self.keys.iter()
+    }
+}
+
+impl From<VerifyingKey> for KeySet {
+    fn from(key: VerifyingKey) -> Self {
+        KeySet::single(key)
+    }
+}

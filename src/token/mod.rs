@@ -1,0 +1,64 @@
+//! JSON Web Tokens: verify the bearer tokens that reach a service, and issue tokens.
+//!
+//! Keys are bound to one [`Algorithm`] when they are made ([`VerifyingKey`],
+//! [`SigningKey`]); a [`KeySet`] selects one by `kid`; a [`Verifier`], built once,
+//! checks a token against it and every rule of RFC 7519 and RFC 8725, and hands back
+//! the registered claims and your own typed claims from one parse of the payload. An
+//! [`Issuer`] signs tokens. The cryptography is ring's, plugged into jsonwebtoken 11
+//! (see [`crypto`]).
+//!
+//! ```
+//! use portcullis::token::{Algorithm, Issuer, KeySet, SigningKey, Verifier};
+//!
+//! let key = SigningKey::generate(Algorithm::EdDSA)?.with_kid("2025-01")?;
+//! let verifier = Verifier::builder(KeySet::single(key.verifying_key()))
+//!     .issuer("https://auth.example")
+//!     .audience("orders")
+//!     .build()?;
+//! let issuer = Issuer::builder(key).issuer("https://auth.example").audience("orders").build()?;
+//!
+//! let token = issuer.issue("alice", &serde_json::json!({ "roles": ["clerk"] }))?;
+//! let alice = verifier.verify_principal(&token)?;
+//! assert_eq!(alice.subject(), "alice");
+//! assert!(alice.has_role("clerk"));
+//!
+//! let forged = format!("{}x", &token[..token.len() - 1]);
+//! assert!(verifier.verify_principal(&forged).is_err());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # What in a token is untrusted
+//! Everything, until the signature has been checked with a key *you* configured: the
+//! header's `alg` is only compared with the key's algorithm, `kid` only looked up in
+//! your [`KeySet`], and `jku`, `x5u`, `x5c` and `jwk` are never followed.
+//!
+//! # Limits
+//! Tokens over 8 KiB (configurable up to 256 KiB) are rejected before decoding; `kid`s
+//! over 256 bytes never match; signatures over 1024 bytes are invalid; JSON nesting is
+//! limited to 128 levels; JWKS documents to 1 MiB and 1024 keys; PEM to 64 KiB.
+
+mod alg;
+mod b64;
+mod claims;
+pub mod crypto;
+mod der;
+mod error;
+mod header;
+mod issuer;
+mod json;
+mod jwk;
+mod key;
+mod keyset;
+mod verifier;
+
+pub use alg::{Algorithm, KeyFamily, UnknownAlgorithm};
+pub use claims::RegisteredClaims;
+pub use error::{KeyError, TokenError};
+pub use issuer::{DEFAULT_TTL, IssueError, Issuer, IssuerBuilder, MAX_TTL};
+pub use jwk::{Jwk, JwkSet, MAX_JWKS_BYTES, MAX_JWKS_KEYS};
+pub use key::{MAX_KID_BYTES, MAX_PEM_BYTES, MIN_RSA_BITS, SigningKey, VerifyingKey};
+pub use keyset::KeySet;
+pub use verifier::{
+    Clock, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, MAX_LEEWAY, MAX_TOKEN_BYTES_LIMIT, NoCustomClaims, Verified, Verifier,
+    VerifierBuilder,
+};
