@@ -1,1 +1,54 @@
-fn main() {}
+//! `portcullis`: keys and tokens from the command line.
+//!
+//! Exit codes: 0 success/valid, 1 invalid, 2 usage or configuration error (message on
+//! stderr). See DESIGN.md's command-line contract.
+
+mod io;
+mod keygen;
+mod token;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Security tooling for portcullis services: keys and JWTs.
+#[derive(Parser)]
+#[command(name = "portcullis", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate a signing key as a private JWKS, and its public JWKS.
+    Keygen(keygen::Args),
+    /// Issue and verify JWTs.
+    #[command(subcommand)]
+    Token(token::Command),
+}
+
+/// A configuration or usage error: reported on stderr, exit code 2.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl<E: std::fmt::Display> From<E> for ConfigError {
+    fn from(err: E) -> Self {
+        ConfigError(err.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Keygen(args) => keygen::run(args),
+        Command::Token(command) => token::run(command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(ConfigError(message)) => {
+            eprintln!("portcullis: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

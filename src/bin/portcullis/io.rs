@@ -1,0 +1,95 @@
+//! Files and standard streams, with size limits.
+
+use std::fs::{self, OpenOptions};
+use std::io::{BufRead, Read, Write};
+use std::path::Path;
+
+use crate::ConfigError;
+
+/// Largest file or standard input read whole: 1 MiB.
+pub const MAX_INPUT_BYTES: u64 = 1024 * 1024;
+
+/// Reads a whole file of at most [`MAX_INPUT_BYTES`].
+pub fn read_file(path: &Path) -> Result<Vec<u8>, ConfigError> {
+    let file = fs::File::open(path).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+    read_bounded(file, &path.display().to_string())
+}
+
+/// Reads all of standard input, at most [`MAX_INPUT_BYTES`].
+pub fn read_stdin() -> Result<Vec<u8>, ConfigError> {
+    read_bounded(std::io::stdin().lock(), "standard input")
+}
+
+fn read_bounded(reader: impl Read, what: &str) -> Result<Vec<u8>, ConfigError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ConfigError(format!("{what}: {e}")))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(ConfigError(format!("{what} is larger than {MAX_INPUT_BYTES} bytes")));
+    }
+    Ok(bytes)
+}
+
+/// Writes `contents` to `path`, readable by the owner only when `private`.
+pub fn write_file(path: &Path, contents: &[u8], private: bool) -> Result<(), ConfigError> {
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let _ = private;
+    let mut file = options.open(path).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+    file.write_all(contents).map_err(|e| ConfigError(format!("{}: {e}", path.display())))
+}
+
+/// One line of batch input.
+pub enum Line {
+    /// The line, without its line ending.
+    Text(String),
+    /// The line was longer than the limit (and has been skipped), or not UTF-8.
+    Unreadable,
+}
+
+/// Reads lines of at most `max` bytes; a longer line is drained and reported as
+/// [`Line::Unreadable`] so that one bad line costs one output line and bounded memory.
+pub fn read_line(reader: &mut impl BufRead, max: usize) -> std::io::Result<Option<Line>> {
+    let mut line = Vec::new();
+    let mut overflow = false;
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            if line.is_empty() && !overflow {
+                return Ok(None);
+            }
+            break;
+        }
+        let (chunk, done) = match available.iter().position(|b| *b == b'\n') {
+            Some(end) => (&available[..end], Some(end + 1)),
+            None => (available, None),
+        };
+        if !overflow {
+            if line.len() + chunk.len() > max {
+                overflow = true;
+                line.clear();
+            } else {
+                line.extend_from_slice(chunk);
+            }
+        }
+        let consumed = done.unwrap_or(available.len());
+        reader.consume(consumed);
+        if done.is_some() {
+            break;
+        }
+    }
+    if overflow {
+        return Ok(Some(Line::Unreadable));
+    }
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    Ok(Some(String::from_utf8(line).map_or(Line::Unreadable, Line::Text)))
+}

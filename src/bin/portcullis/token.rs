@@ -1,0 +1,219 @@
+//! `portcullis token issue` and `portcullis token verify`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use portcullis::token::{Algorithm, Issuer, JwkSet, KeySet, SigningKey, TokenError, Verifier, VerifyingKey};
+use serde_json::{Map, Value};
+use zeroize::Zeroizing;
+
+use crate::ConfigError;
+use crate::io::{self, Line};
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Sign a token; prints it on standard output.
+    Issue(IssueArgs),
+    /// Verify tokens; prints their claims, or {"valid":false,"error":CODE}.
+    Verify(VerifyArgs),
+}
+
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("signing").required(true).multiple(false)))]
+pub struct IssueArgs {
+    /// Private JWKS holding the key (select it with --kid).
+    #[arg(long, requires = "kid", group = "signing")]
+    jwks_private: Option<PathBuf>,
+    /// Key id in --jwks-private.
+    #[arg(long)]
+    kid: Option<String>,
+    /// PKCS#8 (or PKCS#1 RSA) private key PEM file (with --alg).
+    #[arg(long, requires = "alg", group = "signing")]
+    key: Option<PathBuf>,
+    /// File of raw secret bytes for HS* (with --alg).
+    #[arg(long, requires = "alg", group = "signing")]
+    secret_file: Option<PathBuf>,
+    /// Algorithm for --key or --secret-file.
+    #[arg(long)]
+    alg: Option<Algorithm>,
+    /// Issuer (`iss`).
+    #[arg(long)]
+    iss: String,
+    /// Audience (`aud`).
+    #[arg(long)]
+    aud: String,
+    /// Subject (`sub`).
+    #[arg(long)]
+    sub: String,
+    /// Lifetime in seconds.
+    #[arg(long, default_value_t = 900)]
+    ttl: u64,
+    /// Extra claims, a JSON object.
+    #[arg(long)]
+    claims: Option<String>,
+}
+
+#[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("verifying").required(true).multiple(false)))]
+pub struct VerifyArgs {
+    /// JWKS file of verification keys (`oct` keys allowed for HS*).
+    #[arg(long, group = "verifying")]
+    jwks: Option<PathBuf>,
+    /// SPKI (or PKCS#1 RSA) public key PEM file (with --alg).
+    #[arg(long, requires = "alg", group = "verifying")]
+    key: Option<PathBuf>,
+    /// File of raw secret bytes for HS* (with --alg).
+    #[arg(long, requires = "alg", group = "verifying")]
+    secret_file: Option<PathBuf>,
+    /// Algorithm for --key or --secret-file.
+    #[arg(long)]
+    alg: Option<Algorithm>,
+    /// Expected issuer (repeat for several).
+    #[arg(long)]
+    iss: Vec<String>,
+    /// Expected audience (repeat for several). A token with `aud` is rejected when none is given.
+    #[arg(long)]
+    aud: Vec<String>,
+    /// Clock skew tolerated, in seconds.
+    #[arg(long, default_value_t = 30)]
+    leeway: u64,
+    /// Read one token per line on standard input, write one JSON line per token.
+    #[arg(long, conflicts_with = "token")]
+    batch: bool,
+    /// The token (default: read from standard input).
+    token: Option<String>,
+}
+
+pub fn run(command: Command) -> Result<ExitCode, ConfigError> {
+    match command {
+        Command::Issue(args) => issue(args),
+        Command::Verify(args) => verify(args),
+    }
+}
+
+fn need_alg(alg: Option<Algorithm>) -> Result<Algorithm, ConfigError> {
+    alg.ok_or_else(|| ConfigError("--alg is required with --key and --secret-file".into()))
+}
+
+fn issue(args: IssueArgs) -> Result<ExitCode, ConfigError> {
+    let key = if let Some(path) = &args.jwks_private {
+        let jwks = JwkSet::from_json(std::str::from_utf8(&io::read_file(path)?)?)?;
+        let kid = args.kid.as_deref().unwrap_or_default();
+        let jwk = jwks
+            .keys
+            .iter()
+            .find(|jwk| jwk.kid.as_deref() == Some(kid))
+            .ok_or_else(|| ConfigError(format!("no key with kid {kid:?} in {}", path.display())))?;
+        SigningKey::from_jwk(jwk)?
+    } else if let Some(path) = &args.key {
+        SigningKey::from_pem(need_alg(args.alg)?, &io::read_file(path)?)?
+    } else if let Some(path) = &args.secret_file {
+        SigningKey::from_secret(need_alg(args.alg)?, &Zeroizing::new(io::read_file(path)?))?
+    } else {
+        return Err(ConfigError("one of --jwks-private, --key, --secret-file is required".into()));
+    };
+    let claims: Value = match &args.claims {
+        Some(text) => serde_json::from_str(text).map_err(|e| ConfigError(format!("--claims: {e}")))?,
+        None => Value::Null,
+    };
+    let issuer = Issuer::builder(key)
+        .issuer(args.iss)
+        .audience(args.aud)
+        .ttl(Duration::from_secs(args.ttl))
+        .build()?;
+    let token = issuer.issue(&args.sub, &claims)?;
+    println!("{token}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verifier(args: &VerifyArgs) -> Result<Verifier, ConfigError> {
+    let keys = if let Some(path) = &args.jwks {
+        KeySet::from_jwks(&JwkSet::from_json(std::str::from_utf8(&io::read_file(path)?)?)?)?
+    } else if let Some(path) = &args.key {
+        KeySet::single(VerifyingKey::from_pem(need_alg(args.alg)?, &io::read_file(path)?)?)
+    } else if let Some(path) = &args.secret_file {
+        KeySet::single(VerifyingKey::from_secret(need_alg(args.alg)?, &Zeroizing::new(io::read_file(path)?))?)
+    } else {
+        return Err(ConfigError("one of --jwks, --key, --secret-file is required".into()));
+    };
+    let mut builder = Verifier::builder(keys).leeway(Duration::from_secs(args.leeway));
+    for iss in &args.iss {
+        builder = builder.issuer(iss.clone());
+    }
+    for aud in &args.aud {
+        builder = builder.audience(aud.clone());
+    }
+    Ok(builder.build()?)
+}
+
+fn check(verifier: &Verifier, token: &str) -> Result<Map<String, Value>, TokenError> {
+    verifier.verify::<Map<String, Value>>(token).map(|verified| verified.custom)
+}
+
+/// One verification outcome, members in the order DESIGN.md gives them.
+#[derive(serde::Serialize)]
+struct Outcome<'a> {
+    valid: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    claims: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+}
+
+fn invalid(err: &TokenError) -> Outcome<'static> {
+    Outcome { valid: false, claims: None, error: Some(err.code()) }
+}
+
+fn verify(args: VerifyArgs) -> Result<ExitCode, ConfigError> {
+    let verifier = verifier(&args)?;
+    if args.batch {
+        return batch(&verifier);
+    }
+    let token = match &args.token {
+        Some(token) => token.clone(),
+        None => String::from_utf8(io::read_stdin()?).map_err(|_| ConfigError("standard input is not UTF-8".into()))?,
+    };
+    match check(&verifier, token.trim()) {
+        Ok(claims) => {
+            println!("{}", Value::Object(claims));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(err) => {
+            println!("{}", serde_json::to_string(&invalid(&err))?);
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// Longest batch line read: the largest token a verifier could accept, plus framing.
+const MAX_LINE_BYTES: usize = portcullis::token::MAX_TOKEN_BYTES_LIMIT + 64;
+
+fn batch(verifier: &Verifier) -> Result<ExitCode, ConfigError> {
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    while let Some(line) = io::read_line(&mut input, MAX_LINE_BYTES)? {
+        let result = match line {
+            Line::Text(text) => {
+                let text = text.trim();
+                // A line may be the bare token or a JSON string holding it.
+                let token = match serde_json::from_str::<String>(text) {
+                    Ok(token) if text.starts_with('"') => token,
+                    _ => text.to_owned(),
+                };
+                match check(verifier, &token) {
+                    Ok(claims) => Outcome { valid: true, claims: Some(claims), error: None },
+                    Err(err) => invalid(&err),
+                }
+            }
+            Line::Unreadable => Outcome { valid: false, claims: None, error: Some("malformed") },
+        };
+        serde_json::to_writer(&mut out, &result)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
