@@ -92,7 +92,10 @@ pub struct PrincipalMapping {
 impl Default for PrincipalMapping {
     /// Roles from `roles`, tenant from `tenant`.
     fn default() -> Self {
-        PrincipalMapping { roles: ClaimPath::name("roles"), tenant: ClaimPath::name("tenant") }
+        PrincipalMapping {
+            roles: ClaimPath::name("roles"),
+            tenant: ClaimPath::name("tenant"),
+        }
     }
 }
 
@@ -142,7 +145,9 @@ impl Principal {
         mapping: &PrincipalMapping,
     ) -> Result<Self, TokenError> {
         let subject = registered.sub.ok_or(TokenError::MissingClaim { claim: "sub".into() })?;
-        let invalid = |path: &ClaimPath| TokenError::InvalidClaim { claim: path.display().into() };
+        let invalid = |path: &ClaimPath| TokenError::InvalidClaim {
+            claim: path.display().into(),
+        };
         let roles = match mapping.roles.find(&claims) {
             None => Vec::new(),
             Some(value) => strings(value, false).ok_or_else(|| invalid(&mapping.roles))?,

@@ -9,9 +9,11 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::value::{BorrowedStrDeserializer, F64Deserializer, I64Deserializer, SeqDeserializer, StrDeserializer, U64Deserializer};
-use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
 use serde::Serialize;
+use serde::de::value::{
+    BorrowedStrDeserializer, F64Deserializer, I64Deserializer, SeqDeserializer, StrDeserializer, U64Deserializer,
+};
+use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
 
 use super::TokenError;
 use super::json::{Loose, SeenKeys};
@@ -106,12 +108,18 @@ pub(crate) fn parse<'de, C: de::Deserialize<'de>>(payload: &'de str) -> Result<(
         current: None,
     };
     let mut json = serde_json::Deserializer::from_str(payload);
-    let result = C::deserialize(Payload { inner: &mut json, scan: &mut scan }).and_then(|c| json.end().map(|()| c));
+    let result = C::deserialize(Payload {
+        inner: &mut json,
+        scan: &mut scan,
+    })
+    .and_then(|c| json.end().map(|()| c));
     match result {
         Ok(custom) => Ok((custom, scan)),
         Err(err) => Err(match scan.error.take() {
             Some(precise) => precise,
-            None if !scan.saw_object || !err.is_data() => TokenError::malformed("claims are not a JSON object with unique members"),
+            None if !scan.saw_object || !err.is_data() => {
+                TokenError::malformed("claims are not a JSON object with unique members")
+            }
             None => TokenError::invalid_claim("custom"),
         }),
     }
@@ -126,10 +134,17 @@ impl<'de> Deserializer<'de> for Payload<'_, 'de> {
     type Error = serde_json::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        self.inner.deserialize_map(ObjectVisitor { visitor, scan: self.scan })
+        self.inner.deserialize_map(ObjectVisitor {
+            visitor,
+            scan: self.scan,
+        })
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Self::Error> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
         visitor.visit_newtype_struct(self)
     }
 
@@ -154,7 +169,10 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for ObjectVisitor<'_, 'de, V> {
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         self.scan.saw_object = true;
-        self.visitor.visit_map(Members { inner: map, scan: self.scan })
+        self.visitor.visit_map(Members {
+            inner: map,
+            scan: self.scan,
+        })
     }
 }
 
@@ -324,7 +342,13 @@ mod tests {
     #[test]
     fn one_pass_reads_registered_and_custom_claims() {
         let (custom, scan) = parse::<Custom>(r#"{"sub":"alice","exp":1.5e9,"aud":"api","roles":["a"]}"#).unwrap();
-        assert_eq!(custom, Custom { sub: "alice".into(), roles: vec!["a".into()] });
+        assert_eq!(
+            custom,
+            Custom {
+                sub: "alice".into(),
+                roles: vec!["a".into()]
+            }
+        );
         assert_eq!(scan.registered.sub.as_deref(), Some("alice"));
         assert_eq!(scan.registered.exp, Some(1_500_000_000));
         assert_eq!(scan.registered.aud, vec!["api".to_owned()]);
@@ -347,7 +371,14 @@ mod tests {
 
     #[test]
     fn duplicates_and_non_objects_are_malformed() {
-        for payload in [r#"{"sub":"a","sub":"b"}"#, r#"{"x":1,"x":1}"#, "[1]", "\"s\"", "{} x", "{"] {
+        for payload in [
+            r#"{"sub":"a","sub":"b"}"#,
+            r#"{"x":1,"x":1}"#,
+            "[1]",
+            "\"s\"",
+            "{} x",
+            "{",
+        ] {
             let err = parse::<serde_json::Value>(payload).err().unwrap();
             assert_eq!(err.code(), "malformed", "{payload}");
         }
@@ -356,6 +387,9 @@ mod tests {
     #[test]
     fn fractional_dates_round_towards_strictness() {
         let (_, scan) = parse::<de::IgnoredAny>(r#"{"exp":10.9,"nbf":10.1,"iat":10.1}"#).unwrap();
-        assert_eq!((scan.registered.exp, scan.registered.nbf, scan.registered.iat), (Some(10), Some(11), Some(11)));
+        assert_eq!(
+            (scan.registered.exp, scan.registered.nbf, scan.registered.iat),
+            (Some(10), Some(11), Some(11))
+        );
     }
 }

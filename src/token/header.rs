@@ -28,6 +28,9 @@ pub(crate) struct Checked<'a> {
 impl<'a> Header<'a> {
     pub(crate) fn parse(json: &'a [u8]) -> Result<Self, TokenError> {
         let text = std::str::from_utf8(json).map_err(|_| TokenError::malformed("header is not UTF-8"))?;
+        if !super::json::depth_within_limit(json) {
+            return Err(TokenError::malformed("header nests too deeply"));
+        }
         serde_json::from_str(text).map_err(|_| TokenError::malformed("header is not a JSON object with unique members"))
     }
 
@@ -47,7 +50,9 @@ impl<'a> Header<'a> {
         // extension, so any listed name is one we do not understand.
         match &self.crit {
             None => {}
-            Some(Loose::Array(names)) if !names.is_empty() && names.iter().all(|n| n.as_str().is_some_and(|s| !s.is_empty())) => {
+            Some(Loose::Array(names))
+                if !names.is_empty() && names.iter().all(|n| n.as_str().is_some_and(|s| !s.is_empty())) =>
+            {
                 return Err(TokenError::UnsupportedCriticalHeader);
             }
             Some(_) => return Err(TokenError::malformed("crit must be a non-empty array of names")),
@@ -86,7 +91,14 @@ impl<'de> Visitor<'de> for HeaderVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut header = Header { alg: None, kid: None, typ: None, cty: None, crit: None, b64: None };
+        let mut header = Header {
+            alg: None,
+            kid: None,
+            typ: None,
+            cty: None,
+            crit: None,
+            b64: None,
+        };
         let mut seen = SeenKeys::default();
         while let Some(Key(key)) = map.next_key()? {
             let slot = match key.as_ref() {
@@ -137,20 +149,32 @@ mod tests {
 
     #[test]
     fn reads_alg_and_kid() {
-        assert_eq!(check(r#"{"alg":"ES256","kid":"k1"}"#), Ok(("ES256".into(), Some("k1".into()))));
+        assert_eq!(
+            check(r#"{"alg":"ES256","kid":"k1"}"#),
+            Ok(("ES256".into(), Some("k1".into())))
+        );
     }
 
     #[test]
     fn duplicate_members_are_malformed() {
-        assert_eq!(check(r#"{"alg":"HS256","alg":"none"}"#).unwrap_err().code(), "malformed");
+        assert_eq!(
+            check(r#"{"alg":"HS256","alg":"none"}"#).unwrap_err().code(),
+            "malformed"
+        );
         assert_eq!(check(r#"{"alg":"HS256","x":1,"x":2}"#).unwrap_err().code(), "malformed");
     }
 
     #[test]
     fn crit_b64_and_cty_rules() {
-        assert_eq!(check(r#"{"alg":"HS256","crit":["exp"]}"#).unwrap_err().code(), "unsupported_critical_header");
+        assert_eq!(
+            check(r#"{"alg":"HS256","crit":["exp"]}"#).unwrap_err().code(),
+            "unsupported_critical_header"
+        );
         assert_eq!(check(r#"{"alg":"HS256","crit":[]}"#).unwrap_err().code(), "malformed");
-        assert_eq!(check(r#"{"alg":"HS256","b64":false}"#).unwrap_err().code(), "unsupported_critical_header");
+        assert_eq!(
+            check(r#"{"alg":"HS256","b64":false}"#).unwrap_err().code(),
+            "unsupported_critical_header"
+        );
         assert!(check(r#"{"alg":"HS256","b64":true}"#).is_ok());
         assert_eq!(check(r#"{"alg":"HS256","cty":"jwt"}"#).unwrap_err().code(), "malformed");
     }

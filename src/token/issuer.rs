@@ -158,7 +158,9 @@ impl Issuer {
 fn random_id() -> Result<String, IssueError> {
     use ring::rand::SecureRandom;
     let mut id = [0u8; 16];
-    ring::rand::SystemRandom::new().fill(&mut id).map_err(|_| IssueError::Signing)?;
+    ring::rand::SystemRandom::new()
+        .fill(&mut id)
+        .map_err(|_| IssueError::Signing)?;
     Ok(b64::encode(&id))
 }
 
@@ -202,10 +204,14 @@ impl IssuerBuilder {
     /// Builds the issuer.
     pub fn build(self) -> Result<Issuer, KeyError> {
         if self.ttl < Duration::from_secs(1) || self.ttl > MAX_TTL {
-            return Err(KeyError::Config { reason: "ttl must be 1 second to 30 days" });
+            return Err(KeyError::Config {
+                reason: "ttl must be 1 second to 30 days",
+            });
         }
         if self.iss.as_deref() == Some("") || self.aud.iter().any(String::is_empty) || self.typ.is_empty() {
-            return Err(KeyError::Config { reason: "issuer, audience and typ must not be empty" });
+            return Err(KeyError::Config {
+                reason: "issuer, audience and typ must not be empty",
+            });
         }
         #[derive(Serialize)]
         struct JoseHeader<'a> {
@@ -214,8 +220,12 @@ impl IssuerBuilder {
             #[serde(skip_serializing_if = "Option::is_none")]
             kid: Option<&'a str>,
         }
-        let header = serde_json::to_vec(&JoseHeader { alg: self.key.algorithm().as_str(), typ: &self.typ, kid: self.key.kid() })
-            .map_err(|_| KeyError::Config { reason: "header" })?;
+        let header = serde_json::to_vec(&JoseHeader {
+            alg: self.key.algorithm().as_str(),
+            typ: &self.typ,
+            kid: self.key.kid(),
+        })
+        .map_err(|_| KeyError::Config { reason: "header" })?;
         Ok(Issuer {
             header: b64::encode(&header),
             ttl: self.ttl.as_secs() as i64,
@@ -223,7 +233,9 @@ impl IssuerBuilder {
             iss: self.iss,
             aud: self.aud,
             nbf: self.nbf,
-            clock: self.clock.unwrap_or_else(|| std::sync::Arc::new(super::verifier::system_clock)),
+            clock: self
+                .clock
+                .unwrap_or_else(|| std::sync::Arc::new(super::verifier::system_clock)),
         })
     }
 }

@@ -7,6 +7,39 @@ use std::fmt;
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+/// Deepest nesting of arrays and objects accepted anywhere in a header or payload.
+pub(crate) const MAX_DEPTH: usize = 128;
+
+/// Whether `json` nests arrays and objects at most [`MAX_DEPTH`] deep. serde_json
+/// limits recursion only for values it builds; values skipped with `IgnoredAny` are
+/// skipped iteratively at any depth, so this one linear pass enforces the limit for all.
+pub(crate) fn depth_within_limit(json: &[u8]) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &byte in json {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return false;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    true
+}
+
 /// Member names seen so far in one JSON object.
 #[derive(Default)]
 pub(crate) struct SeenKeys<'de> {
@@ -16,7 +49,7 @@ pub(crate) struct SeenKeys<'de> {
 impl<'de> SeenKeys<'de> {
     /// Records `key`; `false` if it was already there.
     pub(crate) fn insert(&mut self, key: Cow<'de, str>) -> bool {
-        if self.keys.iter().any(|seen| *seen == key) {
+        if self.keys.contains(&key) {
             return false;
         }
         self.keys.push(key);
@@ -132,5 +165,20 @@ impl Loose<'_> {
             Loose::Float(f) => Some(f),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_counts_brackets_outside_strings_only() {
+        let deep = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(depth_within_limit(deep.as_bytes()));
+        let deeper = format!("[{deep}]");
+        assert!(!depth_within_limit(deeper.as_bytes()));
+        let quoted = format!(r#"{{"a":"{}\"{}"}}"#, "[".repeat(500), "{".repeat(500));
+        assert!(depth_within_limit(quoted.as_bytes()));
     }
 }

@@ -162,15 +162,17 @@ impl Jwk {
         };
         // serde_json's map is ordered by key, which is RFC 7638's required order.
         let bytes = serde_json::to_vec(&canonical).map_err(|_| missing())?;
-        Ok(super::b64::encode(ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref()))
+        Ok(super::b64::encode(
+            ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref(),
+        ))
     }
 
     /// Checks `use` and `key_ops` against `purpose` (RFC 7517 §4.2, §4.3).
     pub(crate) fn check_usable(&self, purpose: Purpose) -> Result<(), KeyError> {
-        if let Some(key_use) = &self.key_use {
-            if key_use != "sig" {
-                return Err(KeyError::Unusable);
-            }
+        if let Some(key_use) = &self.key_use
+            && key_use != "sig"
+        {
+            return Err(KeyError::Unusable);
         }
         if let Some(ops) = &self.key_ops {
             let wanted = match purpose {
@@ -188,10 +190,9 @@ impl Jwk {
     /// key type; inferred from the curve for EC and OKP keys when it has none.
     pub(crate) fn algorithm(&self, requested: Option<Algorithm>) -> Result<Algorithm, KeyError> {
         let declared = match &self.alg {
-            Some(name) => Some(
-                name.parse::<Algorithm>()
-                    .map_err(|_| KeyError::Algorithm { reason: "JWK alg is not a supported signature algorithm" })?,
-            ),
+            Some(name) => Some(name.parse::<Algorithm>().map_err(|_| KeyError::Algorithm {
+                reason: "JWK alg is not a supported signature algorithm",
+            })?),
             None => None,
         };
         let inferred = match (self.kty.as_str(), self.crv.as_deref()) {
@@ -199,11 +200,17 @@ impl Jwk {
             ("EC", Some("P-384")) => Some(Algorithm::ES384),
             ("OKP", Some("Ed25519")) => Some(Algorithm::EdDSA),
             ("RSA" | "oct", _) => None,
-            _ => return Err(KeyError::Algorithm { reason: "unsupported kty or crv" }),
+            _ => {
+                return Err(KeyError::Algorithm {
+                    reason: "unsupported kty or crv",
+                });
+            }
         };
         let alg = match (declared, requested) {
             (Some(d), Some(r)) if d != r => {
-                return Err(KeyError::Algorithm { reason: "JWK alg differs from the requested algorithm" });
+                return Err(KeyError::Algorithm {
+                    reason: "JWK alg differs from the requested algorithm",
+                });
             }
             (Some(alg), _) | (None, Some(alg)) => alg,
             (None, None) => inferred.ok_or(KeyError::Algorithm {
@@ -215,7 +222,9 @@ impl Jwk {
             (KeyFamily::Hmac, "oct") | (KeyFamily::Rsa, "RSA") | (KeyFamily::Ec, "EC") | (KeyFamily::Ed, "OKP")
         );
         if !family_fits || inferred.is_some_and(|i| i != alg) {
-            return Err(KeyError::Algorithm { reason: "JWK key type or curve does not fit its algorithm" });
+            return Err(KeyError::Algorithm {
+                reason: "JWK key type or curve does not fit its algorithm",
+            });
         }
         Ok(alg)
     }
@@ -244,8 +253,8 @@ impl JwkSet {
         if json.len() > MAX_JWKS_BYTES {
             return Err(KeyError::invalid("JWKS document too large"));
         }
-        let set: JwkSet = serde_json::from_str(json)
-            .map_err(|_| KeyError::invalid("JWKS is not valid JSON of the JWKS shape"))?;
+        let set: JwkSet =
+            serde_json::from_str(json).map_err(|_| KeyError::invalid("JWKS is not valid JSON of the JWKS shape"))?;
         if set.keys.len() > MAX_JWKS_KEYS {
             return Err(KeyError::invalid("JWKS holds too many keys"));
         }

@@ -3,7 +3,9 @@
 use std::fmt;
 
 use jsonwebtoken::{DecodingKey, DecodingKeyKind, EncodingKey};
-use ring::signature::{EcdsaKeyPair, EcdsaVerificationAlgorithm, Ed25519KeyPair, KeyPair, RsaEncoding, RsaKeyPair, RsaParameters};
+use ring::signature::{
+    EcdsaKeyPair, EcdsaVerificationAlgorithm, Ed25519KeyPair, KeyPair, RsaEncoding, RsaKeyPair, RsaParameters,
+};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::crypto::{ecdsa, eddsa, hmac, rsa};
@@ -41,8 +43,14 @@ pub struct VerifyingKey {
 #[derive(Clone)]
 enum Public {
     Hmac(ring::hmac::Key),
-    Rsa { params: &'static RsaParameters, key: std::sync::Arc<rsa::PublicKey> },
-    Ec { alg: &'static EcdsaVerificationAlgorithm, point: Box<[u8]> },
+    Rsa {
+        params: &'static RsaParameters,
+        key: std::sync::Arc<rsa::PublicKey>,
+    },
+    Ec {
+        alg: &'static EcdsaVerificationAlgorithm,
+        point: Box<[u8]>,
+    },
     Ed([u8; 32]),
 }
 
@@ -67,7 +75,11 @@ pub struct SigningKey {
 
 enum Private {
     Hmac(ring::hmac::Key),
-    Rsa { pair: RsaKeyPair, padding: &'static dyn RsaEncoding, params: &'static RsaParameters },
+    Rsa {
+        pair: RsaKeyPair,
+        padding: &'static dyn RsaEncoding,
+        params: &'static RsaParameters,
+    },
     Ec(EcdsaKeyPair, &'static EcdsaVerificationAlgorithm),
     Ed(Ed25519KeyPair),
 }
@@ -80,13 +92,19 @@ fn check_kid(kid: &str) -> Result<(), KeyError> {
 }
 
 fn check_secret(alg: Algorithm, secret: &[u8]) -> Result<ring::hmac::Key, KeyError> {
-    let min = alg
-        .min_secret_len()
-        .ok_or(KeyError::Algorithm { reason: "a raw secret needs an HS* algorithm" })?;
+    let min = alg.min_secret_len().ok_or(KeyError::Algorithm {
+        reason: "a raw secret needs an HS* algorithm",
+    })?;
     if secret.len() < min {
-        return Err(KeyError::WeakKey { alg, bits: secret.len() * 8, min_bits: min * 8 });
+        return Err(KeyError::WeakKey {
+            alg,
+            bits: secret.len() * 8,
+            min_bits: min * 8,
+        });
     }
-    hmac::key(alg, secret).ok_or(KeyError::Algorithm { reason: "not an HMAC algorithm" })
+    hmac::key(alg, secret).ok_or(KeyError::Algorithm {
+        reason: "not an HMAC algorithm",
+    })
 }
 
 fn check_pem(pem: &[u8]) -> Result<(), KeyError> {
@@ -97,7 +115,9 @@ fn check_pem(pem: &[u8]) -> Result<(), KeyError> {
 }
 
 fn family_error() -> KeyError {
-    KeyError::Algorithm { reason: "key type does not fit the algorithm" }
+    KeyError::Algorithm {
+        reason: "key type does not fit the algorithm",
+    }
 }
 
 impl VerifyingKey {
@@ -125,7 +145,11 @@ impl VerifyingKey {
         check_pem(pem)?;
         let bad = |_| KeyError::invalid("not a PEM public key of this key type");
         let key = match alg.family() {
-            KeyFamily::Hmac => return Err(KeyError::Algorithm { reason: "HMAC keys are secrets, not PEM" }),
+            KeyFamily::Hmac => {
+                return Err(KeyError::Algorithm {
+                    reason: "HMAC keys are secrets, not PEM",
+                });
+            }
             KeyFamily::Rsa => DecodingKey::from_rsa_pem(pem).map_err(bad)?,
             KeyFamily::Ec => DecodingKey::from_ec_pem(pem).map_err(bad)?,
             KeyFamily::Ed => DecodingKey::from_ed_pem(pem).map_err(bad)?,
@@ -186,7 +210,8 @@ impl VerifyingKey {
         match alg.family() {
             KeyFamily::Hmac => Self::from_secret(alg, bytes),
             KeyFamily::Rsa => {
-                let (n, e) = super::der::rsa_public_key(bytes).ok_or(KeyError::invalid("not a PKCS#1 RSA public key"))?;
+                let (n, e) =
+                    super::der::rsa_public_key(bytes).ok_or(KeyError::invalid("not a PKCS#1 RSA public key"))?;
                 Self::rsa(alg, rsa::PublicKey::new(n, e))
             }
             KeyFamily::Ec => Self::ec(alg, bytes),
@@ -203,25 +228,45 @@ impl VerifyingKey {
         let params = rsa::parameters(alg).ok_or_else(family_error)?;
         let bits = key.bits();
         if bits < MIN_RSA_BITS {
-            return Err(KeyError::WeakKey { alg, bits, min_bits: MIN_RSA_BITS });
+            return Err(KeyError::WeakKey {
+                alg,
+                bits,
+                min_bits: MIN_RSA_BITS,
+            });
         }
         if bits > 8192 || key.e.is_empty() || key.e.len() > 4 || key.e.last().is_some_and(|b| b & 1 == 0) {
             return Err(KeyError::invalid("RSA modulus over 8192 bits or unusable exponent"));
         }
-        Ok(Self::new(alg, Public::Rsa { params, key: std::sync::Arc::new(key) }))
+        Ok(Self::new(
+            alg,
+            Public::Rsa {
+                params,
+                key: std::sync::Arc::new(key),
+            },
+        ))
     }
 
     fn ec(alg: Algorithm, point: &[u8]) -> Result<Self, KeyError> {
         let verification = ecdsa::verification(alg).ok_or_else(family_error)?;
         let coordinate = ecdsa::coordinate_len(alg).ok_or_else(family_error)?;
         if point.len() != 1 + 2 * coordinate || point[0] != 4 {
-            return Err(KeyError::invalid("EC public key is not an uncompressed point of the algorithm's curve"));
+            return Err(KeyError::invalid(
+                "EC public key is not an uncompressed point of the algorithm's curve",
+            ));
         }
-        Ok(Self::new(alg, Public::Ec { alg: verification, point: point.into() }))
+        Ok(Self::new(
+            alg,
+            Public::Ec {
+                alg: verification,
+                point: point.into(),
+            },
+        ))
     }
 
     fn ed(public: &[u8]) -> Result<Self, KeyError> {
-        let public: [u8; 32] = public.try_into().map_err(|_| KeyError::invalid("Ed25519 public key must be 32 bytes"))?;
+        let public: [u8; 32] = public
+            .try_into()
+            .map_err(|_| KeyError::invalid("Ed25519 public key must be 32 bytes"))?;
         Ok(Self::new(Algorithm::EdDSA, Public::Ed(public)))
     }
 
@@ -306,7 +351,11 @@ impl SigningKey {
         check_pem(pem)?;
         let bad = |_| KeyError::invalid("not a PEM private key of this key type");
         let key = match alg.family() {
-            KeyFamily::Hmac => return Err(KeyError::Algorithm { reason: "HMAC keys are secrets, not PEM" }),
+            KeyFamily::Hmac => {
+                return Err(KeyError::Algorithm {
+                    reason: "HMAC keys are secrets, not PEM",
+                });
+            }
             KeyFamily::Rsa => EncodingKey::from_rsa_pem(pem).map_err(bad)?,
             KeyFamily::Ec => EncodingKey::from_ec_pem(pem).map_err(bad)?,
             KeyFamily::Ed => EncodingKey::from_ed_pem(pem).map_err(bad)?,
@@ -325,7 +374,8 @@ impl SigningKey {
             KeyFamily::Ec => {
                 let signing = ecdsa::signing(alg).ok_or_else(family_error)?;
                 let verification = ecdsa::verification(alg).ok_or_else(family_error)?;
-                let pair = EcdsaKeyPair::from_pkcs8(signing, der, &ring::rand::SystemRandom::new()).map_err(rejected)?;
+                let pair =
+                    EcdsaKeyPair::from_pkcs8(signing, der, &ring::rand::SystemRandom::new()).map_err(rejected)?;
                 Ok(Self::new(alg, Private::Ec(pair, verification)))
             }
             KeyFamily::Ed => {
@@ -348,7 +398,10 @@ impl SigningKey {
                 let (p, q) = (member(&jwk.p)?, member(&jwk.q)?);
                 let (dp, dq, qi) = (member(&jwk.dp)?, member(&jwk.dq)?, member(&jwk.qi)?);
                 let pair = RsaKeyPair::from_components(&ring::rsa::KeyPairComponents {
-                    public_key: ring::rsa::PublicKeyComponents { n: n.as_slice(), e: e.as_slice() },
+                    public_key: ring::rsa::PublicKeyComponents {
+                        n: n.as_slice(),
+                        e: e.as_slice(),
+                    },
                     d: d.as_slice(),
                     p: p.as_slice(),
                     q: q.as_slice(),
@@ -365,14 +418,22 @@ impl SigningKey {
                 public_jwk.d.zeroize();
                 public_jwk.key_ops = None;
                 let public = VerifyingKey::from_jwk_inner(&public_jwk, Some(alg))?;
-                let Public::Ec { point, alg: verification } = &public.public else { return Err(family_error()) };
+                let Public::Ec {
+                    point,
+                    alg: verification,
+                } = &public.public
+                else {
+                    return Err(family_error());
+                };
                 let d = member(&jwk.d)?;
-                let pair = EcdsaKeyPair::from_private_key_and_public_key(signing, &d, point, &ring::rand::SystemRandom::new())
-                    .map_err(rejected)?;
+                let pair =
+                    EcdsaKeyPair::from_private_key_and_public_key(signing, &d, point, &ring::rand::SystemRandom::new())
+                        .map_err(rejected)?;
                 Self::new(alg, Private::Ec(pair, verification))
             }
             KeyFamily::Ed => {
-                let pair = Ed25519KeyPair::from_seed_and_public_key(&member(&jwk.d)?, &member(&jwk.x)?).map_err(rejected)?;
+                let pair =
+                    Ed25519KeyPair::from_seed_and_public_key(&member(&jwk.d)?, &member(&jwk.x)?).map_err(rejected)?;
                 Self::new(alg, Private::Ed(pair))
             }
         };
@@ -431,7 +492,9 @@ impl SigningKey {
                 jwk.d = Some(b64::encode(seed.as_ref()));
             }
             KeyFamily::Rsa => {
-                return Err(KeyError::Algorithm { reason: "RSA keys cannot be generated by the library" });
+                return Err(KeyError::Algorithm {
+                    reason: "RSA keys cannot be generated by the library",
+                });
             }
         }
         Ok(jwk)
@@ -439,7 +502,11 @@ impl SigningKey {
 
     fn new(alg: Algorithm, private: Private) -> Self {
         super::crypto::install();
-        SigningKey { alg, kid: None, private }
+        SigningKey {
+            alg,
+            kid: None,
+            private,
+        }
     }
 
     fn rsa(alg: Algorithm, pair: RsaKeyPair) -> Result<Self, KeyError> {
@@ -447,7 +514,11 @@ impl SigningKey {
         let params = rsa::parameters(alg).ok_or_else(family_error)?;
         let bits = pair.public().modulus_len() * 8;
         if bits < MIN_RSA_BITS {
-            return Err(KeyError::WeakKey { alg, bits, min_bits: MIN_RSA_BITS });
+            return Err(KeyError::WeakKey {
+                alg,
+                bits,
+                min_bits: MIN_RSA_BITS,
+            });
         }
         Ok(Self::new(alg, Private::Rsa { pair, padding, params }))
     }
@@ -474,17 +545,25 @@ impl SigningKey {
     pub fn verifying_key(&self) -> VerifyingKey {
         let public = match &self.private {
             Private::Hmac(key) => Public::Hmac(key.clone()),
-            Private::Rsa { pair, params, .. } => {
-                Public::Rsa { params, key: std::sync::Arc::new(rsa::public_of(pair)) }
-            }
-            Private::Ec(pair, alg) => Public::Ec { alg, point: pair.public_key().as_ref().into() },
+            Private::Rsa { pair, params, .. } => Public::Rsa {
+                params,
+                key: std::sync::Arc::new(rsa::public_of(pair)),
+            },
+            Private::Ec(pair, alg) => Public::Ec {
+                alg,
+                point: pair.public_key().as_ref().into(),
+            },
             Private::Ed(pair) => {
                 let mut public = [0u8; 32];
                 public.copy_from_slice(pair.public_key().as_ref());
                 Public::Ed(public)
             }
         };
-        VerifyingKey { alg: self.alg, kid: self.kid.clone(), public }
+        VerifyingKey {
+            alg: self.alg,
+            kid: self.kid.clone(),
+            public,
+        }
     }
 
     /// Signs `message` (a JWS signing input) with this key's algorithm.

@@ -11,8 +11,11 @@ const SCAN_LIMIT: usize = 8;
 /// The keys a [`Verifier`](super::Verifier) may use, selected by the token's `kid`.
 ///
 /// A token with a `kid` uses the key with exactly that `kid` (compared byte for byte,
-/// never interpreted as a path or URL). A token without one uses the set's only key
-/// when it holds exactly one; otherwise it is rejected with `unknown_key`.
+/// never interpreted as a path or URL); if no key has it, a set of exactly one key
+/// *without* a `kid` (say, one loaded from PEM) uses that key. A token without a `kid`
+/// uses the set's only key when it holds exactly one. Anything else is `unknown_key`.
+/// The choice never depends on the header's `alg`: the selected key's own algorithm
+/// must then match it.
 ///
 /// ```
 /// use portcullis::token::{Algorithm, KeySet, SigningKey};
@@ -33,7 +36,10 @@ pub struct KeySet {
 impl KeySet {
     /// A set of one key, used for tokens with its `kid` or with none.
     pub fn single(key: VerifyingKey) -> Self {
-        KeySet { keys: vec![key], by_kid: HashMap::new() }
+        KeySet {
+            keys: vec![key],
+            by_kid: HashMap::new(),
+        }
     }
 
     /// A set of keys. Refuses an empty set and two keys with the same `kid`.
@@ -47,10 +53,10 @@ impl KeySet {
         }
         let mut by_kid = HashMap::new();
         for (index, key) in keys.iter().enumerate() {
-            if let Some(kid) = key.kid() {
-                if by_kid.insert(Box::from(kid), index).is_some() {
-                    return Err(KeyError::DuplicateKid);
-                }
+            if let Some(kid) = key.kid()
+                && by_kid.insert(Box::from(kid), index).is_some()
+            {
+                return Err(KeyError::DuplicateKid);
             }
         }
         if keys.len() <= SCAN_LIMIT {
@@ -79,7 +85,10 @@ impl KeySet {
     pub fn from_jwks(jwks: &JwkSet) -> Result<Self, KeyError> {
         let mut keys = Vec::new();
         for jwk in &jwks.keys {
-            match jwk.check_usable(Purpose::Verify).and_then(|()| VerifyingKey::from_jwk(jwk)) {
+            match jwk
+                .check_usable(Purpose::Verify)
+                .and_then(|()| VerifyingKey::from_jwk(jwk))
+            {
                 Ok(key) => keys.push(key),
                 Err(err) => tracing::debug!(kid = jwk.kid.as_deref(), code = err.code(), "JWKS key left out"),
             }
@@ -99,7 +108,11 @@ impl KeySet {
     /// Selects the key for a token's `kid` (see the type's docs).
     pub(crate) fn select(&self, kid: Option<&str>) -> Result<&VerifyingKey, TokenError> {
         match kid {
-            Some(kid) => self.get(kid).ok_or(TokenError::UnknownKey),
+            Some(kid) => match (self.get(kid), self.keys.as_slice()) {
+                (Some(key), _) => Ok(key),
+                (None, [only]) if only.kid().is_none() => Ok(only),
+                (None, _) => Err(TokenError::UnknownKey),
+            },
             None => match self.keys.as_slice() {
                 [only] => Ok(only),
                 _ => Err(TokenError::UnknownKey),
@@ -126,5 +139,49 @@ impl KeySet {
 impl From<VerifyingKey> for KeySet {
     fn from(key: VerifyingKey) -> Self {
         KeySet::single(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::Algorithm;
+
+    fn key(kid: Option<&str>) -> VerifyingKey {
+        let key = VerifyingKey::from_secret(Algorithm::HS256, &[1; 32]).expect("key");
+        match kid {
+            Some(kid) => key.with_kid(kid).expect("kid"),
+            None => key,
+        }
+    }
+
+    #[test]
+    fn a_lone_key_without_kid_serves_tokens_with_any_kid() {
+        let set = KeySet::single(key(None));
+        assert!(set.select(Some("issuer-kid")).is_ok());
+        assert!(set.select(None).is_ok());
+    }
+
+    #[test]
+    fn a_lone_key_with_a_kid_serves_only_that_kid_or_none() {
+        let set = KeySet::single(key(Some("a")));
+        assert!(set.select(Some("a")).is_ok());
+        assert!(set.select(None).is_ok());
+        assert_eq!(set.select(Some("b")).err(), Some(TokenError::UnknownKey));
+    }
+
+    #[test]
+    fn several_keys_need_a_matching_kid() {
+        let set = KeySet::new([key(Some("a")), key(Some("b"))]).expect("set");
+        assert_eq!(set.select(None).err(), Some(TokenError::UnknownKey));
+        assert_eq!(set.select(Some("c")).err(), Some(TokenError::UnknownKey));
+        assert!(KeySet::new([key(Some("a")), key(Some("a"))]).is_err());
+    }
+
+    #[test]
+    fn large_sets_look_up_through_the_map() {
+        let set = KeySet::new((0..20).map(|i| key(Some(&format!("k{i}"))))).expect("set");
+        assert_eq!(set.get("k17").and_then(VerifyingKey::kid), Some("k17"));
+        assert!(set.get("k20").is_none());
     }
 }

@@ -59,6 +59,6 @@ pub use jwk::{Jwk, JwkSet, MAX_JWKS_BYTES, MAX_JWKS_KEYS};
 pub use key::{MAX_KID_BYTES, MAX_PEM_BYTES, MIN_RSA_BITS, SigningKey, VerifyingKey};
 pub use keyset::KeySet;
 pub use verifier::{
-    Clock, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, MAX_LEEWAY, MAX_TOKEN_BYTES_LIMIT, NoCustomClaims, Verified, Verifier,
-    VerifierBuilder,
+    Clock, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, MAX_LEEWAY, MAX_TOKEN_BYTES_LIMIT, NoCustomClaims, Verified,
+    Verifier, VerifierBuilder,
 };

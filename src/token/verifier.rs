@@ -144,7 +144,10 @@ impl Verifier {
     pub fn verify<C: DeserializeOwned>(&self, token: &str) -> Result<Verified<C>, TokenError> {
         let s = &*self.inner;
         if token.len() > s.max_size {
-            return Err(TokenError::TooLarge { size: token.len(), limit: s.max_size });
+            return Err(TokenError::TooLarge {
+                size: token.len(),
+                limit: s.max_size,
+            });
         }
         let bytes = token.as_bytes();
         let mut dots = bytes.iter().enumerate().filter(|(_, b)| **b == b'.').map(|(i, _)| i);
@@ -159,7 +162,8 @@ impl Verifier {
         let header_json = match b64::decode_into(header_b64, &mut header_stack) {
             Some(len) => &header_stack[..len],
             None => {
-                header_heap = b64::decode(header_b64).ok_or(TokenError::malformed("header is not canonical base64url"))?;
+                header_heap =
+                    b64::decode(header_b64).ok_or(TokenError::malformed("header is not canonical base64url"))?;
                 &header_heap[..]
             }
         };
@@ -168,7 +172,9 @@ impl Verifier {
         let alg: Algorithm = checked.alg.parse().map_err(|_| TokenError::UnsupportedAlgorithm)?;
         let key = s.keys.select(checked.kid)?;
         if key.algorithm() != alg {
-            return Err(TokenError::AlgorithmMismatch { expected: key.algorithm() });
+            return Err(TokenError::AlgorithmMismatch {
+                expected: key.algorithm(),
+            });
         }
 
         if signature_b64.len() > MAX_SIGNATURE_BYTES * 4 / 3 + 2 {
@@ -181,17 +187,24 @@ impl Verifier {
             return Err(TokenError::InvalidSignature);
         }
 
-        if let Some(required) = &s.typ {
-            if !checked.typ.is_some_and(|typ| header::typ_matches(typ, required)) {
-                return Err(TokenError::invalid_claim("typ"));
-            }
+        if let Some(required) = &s.typ
+            && !checked.typ.is_some_and(|typ| header::typ_matches(typ, required))
+        {
+            return Err(TokenError::invalid_claim("typ"));
         }
 
         let payload = b64::decode(payload_b64).ok_or(TokenError::malformed("payload is not canonical base64url"))?;
         let payload = std::str::from_utf8(&payload).map_err(|_| TokenError::malformed("payload is not UTF-8"))?;
+        if !super::json::depth_within_limit(payload.as_bytes()) {
+            return Err(TokenError::malformed("claims nest too deeply"));
+        }
         let (custom, scan) = claims::parse::<C>(payload)?;
         s.check_claims(&scan)?;
-        Ok(Verified { claims: scan.registered, custom, alg })
+        Ok(Verified {
+            claims: scan.registered,
+            custom,
+            alg,
+        })
     }
 
     /// Verifies `token`, keeping only its registered claims.
@@ -358,6 +371,8 @@ impl VerifierBuilder {
         if let Some(err) = self.error {
             return Err(err);
         }
-        Ok(Verifier { inner: Arc::new(self.settings) })
+        Ok(Verifier {
+            inner: Arc::new(self.settings),
+        })
     }
 }

@@ -42,8 +42,11 @@ pub fn write_file(path: &Path, contents: &[u8], private: bool) -> Result<(), Con
         options.mode(0o600);
     }
     let _ = private;
-    let mut file = options.open(path).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
-    file.write_all(contents).map_err(|e| ConfigError(format!("{}: {e}", path.display())))
+    let mut file = options
+        .open(path)
+        .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+    file.write_all(contents)
+        .map_err(|e| ConfigError(format!("{}: {e}", path.display())))
 }
 
 /// One line of batch input.

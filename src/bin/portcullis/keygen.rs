@@ -73,7 +73,9 @@ fn rsa_jwk(alg: Algorithm) -> Result<Jwk, ConfigError> {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(n.to_bytes_be())
     };
     let [p, q] = key.primes() else {
-        return Err(ConfigError("RSA key generation produced an unexpected number of primes".into()));
+        return Err(ConfigError(
+            "RSA key generation produced an unexpected number of primes".into(),
+        ));
     };
     let (Some(dp), Some(dq), Some(qi)) = (key.dp(), key.dq(), key.crt_coefficient()) else {
         return Err(ConfigError("RSA key generation produced no CRT values".into()));

@@ -112,7 +112,9 @@ fn issue(args: IssueArgs) -> Result<ExitCode, ConfigError> {
     } else if let Some(path) = &args.secret_file {
         SigningKey::from_secret(need_alg(args.alg)?, &Zeroizing::new(io::read_file(path)?))?
     } else {
-        return Err(ConfigError("one of --jwks-private, --key, --secret-file is required".into()));
+        return Err(ConfigError(
+            "one of --jwks-private, --key, --secret-file is required".into(),
+        ));
     };
     let claims: Value = match &args.claims {
         Some(text) => serde_json::from_str(text).map_err(|e| ConfigError(format!("--claims: {e}")))?,
@@ -134,7 +136,10 @@ fn verifier(args: &VerifyArgs) -> Result<Verifier, ConfigError> {
     } else if let Some(path) = &args.key {
         KeySet::single(VerifyingKey::from_pem(need_alg(args.alg)?, &io::read_file(path)?)?)
     } else if let Some(path) = &args.secret_file {
-        KeySet::single(VerifyingKey::from_secret(need_alg(args.alg)?, &Zeroizing::new(io::read_file(path)?))?)
+        KeySet::single(VerifyingKey::from_secret(
+            need_alg(args.alg)?,
+            &Zeroizing::new(io::read_file(path)?),
+        )?)
     } else {
         return Err(ConfigError("one of --jwks, --key, --secret-file is required".into()));
     };
@@ -149,7 +154,9 @@ fn verifier(args: &VerifyArgs) -> Result<Verifier, ConfigError> {
 }
 
 fn check(verifier: &Verifier, token: &str) -> Result<Map<String, Value>, TokenError> {
-    verifier.verify::<Map<String, Value>>(token).map(|verified| verified.custom)
+    verifier
+        .verify::<Map<String, Value>>(token)
+        .map(|verified| verified.custom)
 }
 
 /// One verification outcome, members in the order DESIGN.md gives them.
@@ -163,7 +170,11 @@ struct Outcome<'a> {
 }
 
 fn invalid(err: &TokenError) -> Outcome<'static> {
-    Outcome { valid: false, claims: None, error: Some(err.code()) }
+    Outcome {
+        valid: false,
+        claims: None,
+        error: Some(err.code()),
+    }
 }
 
 fn verify(args: VerifyArgs) -> Result<ExitCode, ConfigError> {
@@ -205,11 +216,19 @@ fn batch(verifier: &Verifier) -> Result<ExitCode, ConfigError> {
                     _ => text.to_owned(),
                 };
                 match check(verifier, &token) {
-                    Ok(claims) => Outcome { valid: true, claims: Some(claims), error: None },
+                    Ok(claims) => Outcome {
+                        valid: true,
+                        claims: Some(claims),
+                        error: None,
+                    },
                     Err(err) => invalid(&err),
                 }
             }
-            Line::Unreadable => Outcome { valid: false, claims: None, error: Some("malformed") },
+            Line::Unreadable => Outcome {
+                valid: false,
+                claims: None,
+                error: Some("malformed"),
+            },
         };
         serde_json::to_writer(&mut out, &result)?;
         out.write_all(b"\n")?;

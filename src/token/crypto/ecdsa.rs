@@ -31,20 +31,12 @@ pub(crate) fn coordinate_len(alg: Algorithm) -> Option<usize> {
     }
 }
 
-pub(crate) fn verify(
-    alg: &'static EcdsaVerificationAlgorithm,
-    point: &[u8],
-    message: &[u8],
-    sig: &[u8],
-) -> bool {
+pub(crate) fn verify(alg: &'static EcdsaVerificationAlgorithm, point: &[u8], message: &[u8], sig: &[u8]) -> bool {
     signature::UnparsedPublicKey::new(alg, point)
         .verify(message, sig)
         .is_ok()
 }
 
 pub(crate) fn sign(pair: &EcdsaKeyPair, message: &[u8]) -> Result<Vec<u8>, ring::error::Unspecified> {
-    Ok(pair
-        .sign(&ring::rand::SystemRandom::new(), message)?
-        .as_ref()
-        .to_vec())
+    Ok(pair.sign(&ring::rand::SystemRandom::new(), message)?.as_ref().to_vec())
 }

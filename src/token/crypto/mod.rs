@@ -88,7 +88,11 @@ fn new_verifier(alg: &jsonwebtoken::Algorithm, key: &DecodingKey) -> Result<Box<
 
 impl Verifier<Vec<u8>> for VerifyingKey {
     fn verify(&self, msg: &[u8], signature: &Vec<u8>) -> std::result::Result<(), signature::Error> {
-        if self.verify_signature(msg, signature) { Ok(()) } else { Err(signature::Error::new()) }
+        if self.verify_signature(msg, signature) {
+            Ok(())
+        } else {
+            Err(signature::Error::new())
+        }
     }
 }
 
@@ -130,7 +134,11 @@ fn ec_components_from_private_key(
     let (Some(signing), Some(len)) = (ecdsa::signing(ours), ecdsa::coordinate_len(ours)) else {
         return Err(ErrorKind::InvalidEcdsaKey.into());
     };
-    let curve = if ours == Algorithm::ES256 { EllipticCurve::P256 } else { EllipticCurve::P384 };
+    let curve = if ours == Algorithm::ES256 {
+        EllipticCurve::P256
+    } else {
+        EllipticCurve::P384
+    };
     let pair = EcdsaKeyPair::from_pkcs8(signing, der, &ring::rand::SystemRandom::new())
         .map_err(|_| Error::from(ErrorKind::InvalidEcdsaKey))?;
     let (x, y) = pair.public_key().as_ref()[1..].split_at(len);

@@ -37,7 +37,10 @@ pub(crate) struct PublicKey {
 
 impl PublicKey {
     pub(crate) fn new(n: &[u8], e: &[u8]) -> Self {
-        PublicKey { n: strip_zeros(n).to_vec(), e: strip_zeros(e).to_vec() }
+        PublicKey {
+            n: strip_zeros(n).to_vec(),
+            e: strip_zeros(e).to_vec(),
+        }
     }
 
     pub(crate) fn bits(&self) -> usize {
