@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{rfc7515_rsa_private_jwk, rfc_vector};
+use common::{rfc_vector, rfc7515_rsa_private_jwk};
 use portcullis::token::{Algorithm, Issuer, KeySet, SigningKey, Verifier, VerifyingKey};
 use serde::Deserialize;
 
@@ -26,7 +26,10 @@ struct Rfc7515Claims {
 }
 
 fn verifier_in_2011(key: VerifyingKey) -> Verifier {
-    Verifier::builder(KeySet::single(key)).clock(|| RFC_7515_ERA).build().unwrap()
+    Verifier::builder(KeySet::single(key))
+        .clock(|| RFC_7515_ERA)
+        .build()
+        .unwrap()
 }
 
 fn public_key_of(file: &str) -> (VerifyingKey, String) {
@@ -66,7 +69,9 @@ fn rfc7515_a3_es256_vector_verifies() {
 #[test]
 fn rfc7515_a1_claims_read_as_a_json_map() {
     let (key, token) = public_key_of("rfc7515_a1_hs256.json");
-    let verified = verifier_in_2011(key).verify::<serde_json::Map<String, serde_json::Value>>(&token).unwrap();
+    let verified = verifier_in_2011(key)
+        .verify::<serde_json::Map<String, serde_json::Value>>(&token)
+        .unwrap();
     assert_eq!(verified.custom["iss"], "joe");
     assert_eq!(verified.custom["http://example.com/is_root"], true);
     assert_eq!(verified.custom.len(), 3);
@@ -93,7 +98,10 @@ fn rfc7515_a1_vector_with_one_changed_payload_character_is_invalid_signature() {
     // The payload starts `eyJpc3Mi` ({"iss"); `eyJpc3Ni` is still canonical base64url.
     let forged = token.replacen(".eyJpc3Mi", ".eyJpc3Ni", 1);
     assert_ne!(forged, token);
-    assert_eq!(verifier_in_2011(key).verify_registered(&forged).unwrap_err().code(), "invalid_signature");
+    assert_eq!(
+        verifier_in_2011(key).verify_registered(&forged).unwrap_err().code(),
+        "invalid_signature"
+    );
 }
 
 /// RFC 8037 A.4 signs the ASCII text `Example of Ed25519 signing`, which is not a JWT
@@ -126,8 +134,14 @@ fn rfc8037_a4_ed25519_vector_with_a_changed_signature_character_is_invalid_signa
 fn issue_and_verify(signing: SigningKey, public: VerifyingKey) {
     let alg = signing.algorithm();
     assert_eq!(public.algorithm(), alg);
-    let issuer = Issuer::builder(signing).issuer("joe").clock(|| RFC_7515_ERA).build().unwrap();
-    let token = issuer.issue("alice", &serde_json::json!({ "http://example.com/is_root": true })).unwrap();
+    let issuer = Issuer::builder(signing)
+        .issuer("joe")
+        .clock(|| RFC_7515_ERA)
+        .build()
+        .unwrap();
+    let token = issuer
+        .issue("alice", &serde_json::json!({ "http://example.com/is_root": true }))
+        .unwrap();
     let verified = Verifier::builder(KeySet::single(public))
         .issuer("joe")
         .clock(|| RFC_7515_ERA + 60)
@@ -194,7 +208,11 @@ fn rfc8037_a1_ed25519_private_jwk_issues_eddsa_tokens_its_public_jwk_verifies() 
 #[test]
 fn rfc8037_a1_private_key_derives_the_published_public_jwk() {
     let vector = rfc_vector("rfc8037_a4_ed25519.json");
-    let derived = SigningKey::from_jwk(&vector.jwk).unwrap().verifying_key().to_jwk().unwrap();
+    let derived = SigningKey::from_jwk(&vector.jwk)
+        .unwrap()
+        .verifying_key()
+        .to_jwk()
+        .unwrap();
     assert_eq!(derived.x, vector.public_jwk.x);
     assert_eq!(derived.crv.as_deref(), Some("Ed25519"));
 }

@@ -11,7 +11,10 @@ const STD_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrst
 fn encode_with(alphabet: &[u8; 64], input: &[u8], pad: bool) -> String {
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
         let chars = chunk.len() + 1;
         for i in 0..chars {
             out.push(alphabet[(n >> (18 - 6 * i) & 63) as usize] as char);
@@ -135,7 +138,10 @@ pub fn der(tag: u8, contents: &[u8]) -> Vec<u8> {
 /// A DER INTEGER of an unsigned big-endian magnitude (minimal, with a 0x00 prefix
 /// when the top bit is set).
 pub fn der_uint(magnitude: &[u8]) -> Vec<u8> {
-    let start = magnitude.iter().position(|b| *b != 0).unwrap_or(magnitude.len().saturating_sub(1));
+    let start = magnitude
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(magnitude.len().saturating_sub(1));
     let mut contents = Vec::new();
     if magnitude[start] & 0x80 != 0 {
         contents.push(0);
@@ -148,7 +154,14 @@ pub fn der_uint(magnitude: &[u8]) -> Vec<u8> {
 pub fn rsa_spki_pem(n: &[u8], e: &[u8]) -> String {
     let rsa_public_key = der(0x30, &[der_uint(n), der_uint(e)].concat());
     // AlgorithmIdentifier { rsaEncryption (1.2.840.113549.1.1.1), NULL }
-    let algorithm = der(0x30, &[der(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01]), vec![0x05, 0x00]].concat());
+    let algorithm = der(
+        0x30,
+        &[
+            der(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01]),
+            vec![0x05, 0x00],
+        ]
+        .concat(),
+    );
     let bit_string = der(0x03, &[&[0u8][..], &rsa_public_key].concat());
     let spki = der(0x30, &[algorithm, bit_string].concat());
     let body = b64_std(&spki);

@@ -1,0 +1,292 @@
+//! The `portcullis` command-line contract (DESIGN.md): outputs and exit codes.
+#![cfg(feature = "cli")]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn portcullis(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn portcullis");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("portcullis runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("portcullis-cli-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Dir(dir)
+    }
+    fn path(&self, file: &str) -> String {
+        self.0.join(file).display().to_string()
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn keygen(dir: &Dir, alg: &str) -> (String, String) {
+    let (private, public) = (
+        dir.path(&format!("{alg}.private.jwks")),
+        dir.path(&format!("{alg}.jwks")),
+    );
+    let out = portcullis(
+        &[
+            "keygen",
+            "--alg",
+            alg,
+            "--kid",
+            "k1",
+            "--private-out",
+            &private,
+            "--jwks-out",
+            &public,
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    (private, public)
+}
+
+fn issue(private: &str, aud: &str) -> String {
+    let out = portcullis(
+        &[
+            "token",
+            "issue",
+            "--jwks-private",
+            private,
+            "--kid",
+            "k1",
+            "--iss",
+            "https://auth.example",
+            "--aud",
+            aud,
+            "--sub",
+            "alice",
+            "--claims",
+            r#"{"roles":["clerk"]}"#,
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    stdout(&out).trim().to_owned()
+}
+
+#[test]
+fn keygen_issue_verify_round_trip_for_every_algorithm_family() {
+    let dir = Dir::new("roundtrip");
+    for alg in ["HS256", "RS256", "PS256", "ES256", "ES384", "EdDSA"] {
+        let (private, public) = keygen(&dir, alg);
+        let token = issue(&private, "orders");
+        let out = portcullis(
+            &[
+                "token",
+                "verify",
+                "--jwks",
+                &public,
+                "--iss",
+                "https://auth.example",
+                "--aud",
+                "orders",
+                &token,
+            ],
+            "",
+        );
+        assert_eq!(out.status.code(), Some(0), "{alg}: {}", stdout(&out));
+        let claims: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("claims JSON");
+        assert_eq!(claims["sub"], "alice", "{alg}");
+        assert_eq!(claims["roles"][0], "clerk", "{alg}");
+    }
+}
+
+#[test]
+fn private_key_file_is_owner_only() {
+    let dir = Dir::new("mode");
+    let (private, _) = keygen(&dir, "ES256");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(Path::new(&private))
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let public = std::fs::read_to_string(dir.path("ES256.jwks")).expect("public jwks");
+    assert!(
+        !public.contains("\"d\""),
+        "public JWKS must not hold the private scalar"
+    );
+}
+
+#[test]
+fn invalid_token_prints_the_code_and_exits_1() {
+    let dir = Dir::new("invalid");
+    let (private, public) = keygen(&dir, "ES256");
+    let token = issue(&private, "orders");
+    let out = portcullis(&["token", "verify", "--jwks", &public, "--aud", "billing", &token], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out).trim(), r#"{"valid":false,"error":"invalid_audience"}"#);
+}
+
+#[test]
+fn single_token_is_read_from_stdin_when_not_an_argument() {
+    let dir = Dir::new("stdin");
+    let (private, public) = keygen(&dir, "EdDSA");
+    let token = issue(&private, "orders");
+    let out = portcullis(
+        &["token", "verify", "--jwks", &public, "--aud", "orders"],
+        &format!("{token}\n"),
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn batch_writes_one_line_per_input_line_in_order_and_exits_0() {
+    let dir = Dir::new("batch");
+    let (private, public) = keygen(&dir, "ES256");
+    let token = issue(&private, "orders");
+    let input = format!("{token}\nnot-a-token\n\n\"{token}\"\neyJhbGciOiJub25lIn0.e30.\n");
+    let out = portcullis(
+        &["token", "verify", "--jwks", &public, "--aud", "orders", "--batch"],
+        &input,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 5);
+    assert_eq!(lines[0]["valid"], true);
+    assert_eq!(lines[0]["claims"]["sub"], "alice");
+    assert_eq!(lines[1], serde_json::json!({"valid": false, "error": "malformed"}));
+    assert_eq!(lines[2], serde_json::json!({"valid": false, "error": "malformed"}));
+    assert_eq!(lines[3]["valid"], true);
+    assert_eq!(
+        lines[4],
+        serde_json::json!({"valid": false, "error": "unsupported_algorithm"})
+    );
+}
+
+#[test]
+fn pem_and_secret_file_key_sources() {
+    let dir = Dir::new("sources");
+    let secret = dir.path("secret.bin");
+    std::fs::write(&secret, [0x5a; 32]).expect("secret");
+    let out = portcullis(
+        &[
+            "token",
+            "issue",
+            "--secret-file",
+            &secret,
+            "--alg",
+            "HS256",
+            "--iss",
+            "i",
+            "--aud",
+            "a",
+            "--sub",
+            "s",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let token = stdout(&out).trim().to_owned();
+    let ok = portcullis(
+        &[
+            "token",
+            "verify",
+            "--secret-file",
+            &secret,
+            "--alg",
+            "HS256",
+            "--aud",
+            "a",
+            &token,
+        ],
+        "",
+    );
+    assert_eq!(ok.status.code(), Some(0));
+
+    // RFC 8037's Ed25519 public key as SPKI PEM; a token from another key fails.
+    let pem = dir.path("ed.pem");
+    std::fs::write(&pem, "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n-----END PUBLIC KEY-----\n").expect("pem");
+    let (private, _) = keygen(&dir, "EdDSA");
+    let other = issue(&private, "orders");
+    let out = portcullis(
+        &[
+            "token", "verify", "--key", &pem, "--alg", "EdDSA", "--aud", "orders", &other,
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out).trim(), r#"{"valid":false,"error":"invalid_signature"}"#);
+}
+
+#[test]
+fn configuration_and_usage_errors_exit_2_with_a_message() {
+    let dir = Dir::new("config");
+    let short = dir.path("short.bin");
+    std::fs::write(&short, [1; 16]).expect("secret");
+    let cases: [&[&str]; 5] = [
+        &["token", "verify", "--jwks", "/nonexistent/jwks.json", "x"],
+        &["token", "verify", "x"],
+        &[
+            "token",
+            "issue",
+            "--secret-file",
+            &short,
+            "--alg",
+            "HS256",
+            "--iss",
+            "i",
+            "--aud",
+            "a",
+            "--sub",
+            "s",
+        ],
+        &["keygen", "--alg", "none"],
+        &[
+            "token",
+            "verify",
+            "--secret-file",
+            &short,
+            "--alg",
+            "HS256",
+            "--batch",
+            "tok",
+        ],
+    ];
+    for args in cases {
+        let out = portcullis(args, "");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!out.stderr.is_empty(), "{args:?}: message on stderr");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
+    }
+}
+
+#[test]
+fn batch_with_a_bad_configuration_exits_2() {
+    let out = portcullis(&["token", "verify", "--jwks", "/nonexistent", "--batch"], "x\n");
+    assert_eq!(out.status.code(), Some(2));
+}
