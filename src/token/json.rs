@@ -14,6 +14,12 @@ pub(crate) const MAX_DEPTH: usize = 128;
 /// limits recursion only for values it builds; values skipped with `IgnoredAny` are
 /// skipped iteratively at any depth, so this one linear pass enforces the limit for all.
 pub(crate) fn depth_within_limit(json: &[u8]) -> bool {
+    // Fast path: with at most MAX_DEPTH opening brackets in all (a count the compiler
+    // vectorizes), no nesting can be deeper.
+    // `[` is 0x5B and `{` 0x7B: or-ing in 0x20 maps exactly these two bytes to `{`.
+    if json.iter().map(|b| usize::from(b | 0x20 == b'{')).sum::<usize>() <= MAX_DEPTH {
+        return true;
+    }
     let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
     for &byte in json {
         if in_string {
@@ -40,24 +46,60 @@ pub(crate) fn depth_within_limit(json: &[u8]) -> bool {
     true
 }
 
-/// Member names seen so far in one JSON object.
-#[derive(Default)]
+/// Member names seen so far in one JSON object. The first [`INLINE_KEYS`] live inline
+/// (no allocation for ordinary tokens) and each comparison starts with a cheap
+/// fingerprint, so checking ten claims costs tens of integer compares, not memcmps.
 pub(crate) struct SeenKeys<'de> {
-    keys: Vec<Cow<'de, str>>,
+    inline: [(u64, &'de str); INLINE_KEYS],
+    len: usize,
+    spilled: Vec<(u64, Cow<'de, str>)>,
+}
+
+const INLINE_KEYS: usize = 16;
+
+impl Default for SeenKeys<'_> {
+    fn default() -> Self {
+        SeenKeys {
+            inline: [(0, ""); INLINE_KEYS],
+            len: 0,
+            spilled: Vec::new(),
+        }
+    }
+}
+
+/// Length and the first and last bytes: distinct for almost all real claim names.
+fn fingerprint(key: &str) -> u64 {
+    let bytes = key.as_bytes();
+    let edge = |b: Option<&u8>| u64::from(b.copied().unwrap_or(0));
+    (bytes.len() as u64) << 16 | edge(bytes.first()) << 8 | edge(bytes.last())
 }
 
 impl<'de> SeenKeys<'de> {
     /// Records `key`; `false` if it was already there.
     pub(crate) fn insert(&mut self, key: Cow<'de, str>) -> bool {
-        if self.keys.contains(&key) {
+        let print = fingerprint(&key);
+        if self.contains_print(print, &key) {
             return false;
         }
-        self.keys.push(key);
+        match key {
+            Cow::Borrowed(borrowed) if self.len < INLINE_KEYS => {
+                self.inline[self.len] = (print, borrowed);
+                self.len += 1;
+            }
+            key => self.spilled.push((print, key)),
+        }
         true
     }
 
     pub(crate) fn contains(&self, key: &str) -> bool {
-        self.keys.iter().any(|seen| seen == key)
+        self.contains_print(fingerprint(key), key)
+    }
+
+    fn contains_print(&self, print: u64, key: &str) -> bool {
+        self.inline[..self.len]
+            .iter()
+            .any(|(p, seen)| *p == print && *seen == key)
+            || self.spilled.iter().any(|(p, seen)| *p == print && seen == key)
     }
 }
 
@@ -171,6 +213,20 @@ impl Loose<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seen_keys_finds_duplicates_inline_spilled_and_escaped() {
+        let mut seen = SeenKeys::default();
+        let names: Vec<String> = (0..40).map(|i| format!("claim{i}")).collect();
+        for name in &names {
+            assert!(seen.insert(Cow::Borrowed(name.as_str())));
+        }
+        for name in &names {
+            assert!(!seen.insert(Cow::Owned(name.clone())), "{name}");
+            assert!(seen.contains(name));
+        }
+        assert!(!seen.contains("claim40"));
+    }
 
     #[test]
     fn depth_counts_brackets_outside_strings_only() {

@@ -22,7 +22,10 @@ pub const MAX_LEEWAY: Duration = Duration::from_secs(300);
 /// Longest signature decoded, in bytes (an 8192-bit RSA signature).
 const MAX_SIGNATURE_BYTES: usize = 1024;
 /// Headers up to this size decode on the stack.
-const HEADER_STACK_BYTES: usize = 1024;
+const HEADER_STACK_BYTES: usize = 256;
+/// Signatures up to this size (HMAC, ECDSA, Ed25519) decode on the stack; RSA's go to
+/// the heap, where they are dwarfed by the RSA operation itself.
+const SIGNATURE_STACK_BYTES: usize = 128;
 
 /// The current time, in whole seconds since the Unix epoch.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -180,10 +183,17 @@ impl Verifier {
         if signature_b64.len() > MAX_SIGNATURE_BYTES * 4 / 3 + 2 {
             return Err(TokenError::InvalidSignature);
         }
-        let mut signature = [0u8; MAX_SIGNATURE_BYTES];
-        let sig_len = b64::decode_into(signature_b64, &mut signature)
-            .ok_or(TokenError::malformed("signature is not canonical base64url"))?;
-        if !key.verify_signature(&bytes[..second], &signature[..sig_len]) {
+        let not_canonical = || TokenError::malformed("signature is not canonical base64url");
+        let mut signature_stack = [0u8; SIGNATURE_STACK_BYTES];
+        let signature_heap;
+        let signature = match b64::decode_into(signature_b64, &mut signature_stack) {
+            Some(len) => &signature_stack[..len],
+            None => {
+                signature_heap = b64::decode(signature_b64).ok_or_else(not_canonical)?;
+                &signature_heap[..]
+            }
+        };
+        if !key.verify_signature(&bytes[..second], signature) {
             return Err(TokenError::InvalidSignature);
         }
 
