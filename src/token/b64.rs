@@ -2,6 +2,8 @@
 //! `=` padding, `+` and `/`, whitespace, and non-zero trailing bits, so every value has
 //! exactly one accepted encoding.
 
+use std::borrow::Cow;
+
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -9,10 +11,13 @@ pub(crate) fn decode(input: &[u8]) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(input).ok()
 }
 
-/// Decodes into `out`, returning the decoded length; `None` if `input` is not canonical
-/// or does not fit.
-pub(crate) fn decode_into(input: &[u8], out: &mut [u8]) -> Option<usize> {
-    URL_SAFE_NO_PAD.decode_slice(input, out).ok()
+/// Decodes into `stack` when the result fits there, else onto the heap; `None` if
+/// `input` is not canonical. Keeps the common small parts of a token off the heap.
+pub(crate) fn decode_buffered<'a>(input: &[u8], stack: &'a mut [u8]) -> Option<Cow<'a, [u8]>> {
+    match URL_SAFE_NO_PAD.decode_slice(input, &mut *stack) {
+        Ok(len) => Some(Cow::Borrowed(&stack[..len])),
+        Err(_) => decode(input).map(Cow::Owned),
+    }
 }
 
 pub(crate) fn encode(input: &[u8]) -> String {
@@ -36,10 +41,14 @@ mod tests {
     }
 
     #[test]
-    fn decode_into_refuses_output_that_does_not_fit() {
+    fn decode_buffered_uses_the_stack_only_when_the_result_fits() {
         let mut small = [0u8; 2];
-        assert_eq!(decode_into(b"QUJD", &mut small), None);
+        assert!(matches!(decode_buffered(b"QUJD", &mut small), Some(Cow::Owned(v)) if v == b"ABC"));
         let mut fits = [0u8; 3];
-        assert_eq!(decode_into(b"QUJD", &mut fits), Some(3));
+        assert!(matches!(
+            decode_buffered(b"QUJD", &mut fits),
+            Some(Cow::Borrowed(b"ABC"))
+        ));
+        assert!(decode_buffered(b"QUJD=", &mut fits).is_none());
     }
 }

@@ -6,7 +6,7 @@ use jsonwebtoken::{DecodingKey, DecodingKeyKind, EncodingKey};
 use ring::signature::{
     EcdsaKeyPair, EcdsaVerificationAlgorithm, Ed25519KeyPair, KeyPair, RsaEncoding, RsaKeyPair, RsaParameters,
 };
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use super::crypto::{ecdsa, eddsa, hmac, rsa};
 use super::jwk::{Jwk, Purpose};
@@ -84,11 +84,35 @@ enum Private {
     Ed(Ed25519KeyPair),
 }
 
-fn check_kid(kid: &str) -> Result<(), KeyError> {
+fn checked_kid(kid: &str) -> Result<Box<str>, KeyError> {
     if kid.is_empty() || kid.len() > MAX_KID_BYTES {
         return Err(KeyError::invalid("kid must be 1 to 256 bytes"));
     }
-    Ok(())
+    Ok(kid.into())
+}
+
+/// The JWK's `kid`, checked, for the key made from it.
+fn jwk_kid(jwk: &Jwk) -> Result<Option<Box<str>>, KeyError> {
+    jwk.kid.as_deref().map(checked_kid).transpose()
+}
+
+/// The uncompressed point (`04 || x || y`) of an EC JWK for `alg`'s curve.
+fn ec_point(jwk: &Jwk, alg: Algorithm) -> Result<Vec<u8>, KeyError> {
+    let coordinate = ecdsa::coordinate_len(alg).ok_or_else(family_error)?;
+    let (x, y) = (Jwk::member(&jwk.x)?, Jwk::member(&jwk.y)?);
+    if x.len() != coordinate || y.len() != coordinate {
+        return Err(KeyError::invalid("EC coordinates do not fit the algorithm's curve"));
+    }
+    Ok([&[4][..], &x, &y].concat())
+}
+
+/// Sets the public members of an EC JWK from an uncompressed point.
+fn set_ec_members(jwk: &mut Jwk, alg: Algorithm, point: &[u8]) {
+    let (x, y) = point[1..].split_at((point.len() - 1) / 2);
+    jwk.kty = "EC".into();
+    jwk.crv = Some(if alg == Algorithm::ES256 { "P-256" } else { "P-384" }.into());
+    jwk.x = Some(b64::encode(x));
+    jwk.y = Some(b64::encode(y));
 }
 
 fn check_secret(alg: Algorithm, secret: &[u8]) -> Result<ring::hmac::Key, KeyError> {
@@ -179,20 +203,13 @@ impl VerifyingKey {
                 Self::from_secret(alg, &secret)?
             }
             KeyFamily::Rsa => Self::rsa(alg, rsa::PublicKey::new(&Jwk::member(&jwk.n)?, &Jwk::member(&jwk.e)?))?,
-            KeyFamily::Ec => {
-                let (x, y) = (Jwk::member(&jwk.x)?, Jwk::member(&jwk.y)?);
-                let mut point = Vec::with_capacity(1 + x.len() + y.len());
-                point.push(4);
-                point.extend_from_slice(&x);
-                point.extend_from_slice(&y);
-                Self::ec(alg, &point)?
-            }
+            KeyFamily::Ec => Self::ec(alg, &ec_point(jwk, alg)?)?,
             KeyFamily::Ed => Self::ed(&Jwk::member(&jwk.x)?)?,
         };
-        match &jwk.kid {
-            Some(kid) => key.with_kid(kid.as_str()),
-            None => Ok(key),
-        }
+        Ok(VerifyingKey {
+            kid: jwk_kid(jwk)?,
+            ..key
+        })
     }
 
     /// A key from jsonwebtoken's [`DecodingKey`], bound to `alg`. This is how the
@@ -271,10 +288,8 @@ impl VerifyingKey {
     }
 
     /// The same key with `kid` (1 to [`MAX_KID_BYTES`] bytes).
-    pub fn with_kid(mut self, kid: impl Into<String>) -> Result<Self, KeyError> {
-        let kid = kid.into();
-        check_kid(&kid)?;
-        self.kid = Some(kid.into_boxed_str());
+    pub fn with_kid(mut self, kid: impl AsRef<str>) -> Result<Self, KeyError> {
+        self.kid = Some(checked_kid(kid.as_ref())?);
         Ok(self)
     }
 
@@ -311,13 +326,7 @@ impl VerifyingKey {
                 jwk.n = Some(b64::encode(&key.n));
                 jwk.e = Some(b64::encode(&key.e));
             }
-            Public::Ec { point, .. } => {
-                let (x, y) = point[1..].split_at((point.len() - 1) / 2);
-                jwk.kty = "EC".into();
-                jwk.crv = Some(if self.alg == Algorithm::ES256 { "P-256" } else { "P-384" }.into());
-                jwk.x = Some(b64::encode(x));
-                jwk.y = Some(b64::encode(y));
-            }
+            Public::Ec { point, .. } => set_ec_members(&mut jwk, self.alg, point),
             Public::Ed(public) => {
                 jwk.kty = "OKP".into();
                 jwk.crv = Some("Ed25519".into());
@@ -414,21 +423,15 @@ impl SigningKey {
             }
             KeyFamily::Ec => {
                 let signing = ecdsa::signing(alg).ok_or_else(family_error)?;
-                let mut public_jwk = jwk.clone();
-                public_jwk.d.zeroize();
-                public_jwk.key_ops = None;
-                let public = VerifyingKey::from_jwk_inner(&public_jwk, Some(alg))?;
-                let Public::Ec {
-                    point,
-                    alg: verification,
-                } = &public.public
-                else {
-                    return Err(family_error());
-                };
-                let d = member(&jwk.d)?;
-                let pair =
-                    EcdsaKeyPair::from_private_key_and_public_key(signing, &d, point, &ring::rand::SystemRandom::new())
-                        .map_err(rejected)?;
+                let verification = ecdsa::verification(alg).ok_or_else(family_error)?;
+                let (point, d) = (ec_point(jwk, alg)?, member(&jwk.d)?);
+                let pair = EcdsaKeyPair::from_private_key_and_public_key(
+                    signing,
+                    &d,
+                    &point,
+                    &ring::rand::SystemRandom::new(),
+                )
+                .map_err(rejected)?;
                 Self::new(alg, Private::Ec(pair, verification))
             }
             KeyFamily::Ed => {
@@ -437,10 +440,10 @@ impl SigningKey {
                 Self::new(alg, Private::Ed(pair))
             }
         };
-        match &jwk.kid {
-            Some(kid) => key.with_kid(kid.as_str()),
-            None => Ok(key),
-        }
+        Ok(SigningKey {
+            kid: jwk_kid(jwk)?,
+            ..key
+        })
     }
 
     /// A fresh random key. HMAC secrets are as long as the hash; EC keys use the
@@ -474,12 +477,7 @@ impl SigningKey {
                 let pair = EcdsaKeyPair::from_pkcs8(signing, pkcs8.as_ref(), &rng).map_err(failed)?;
                 let d = super::der::pkcs8_ec_private_scalar(pkcs8.as_ref())
                     .ok_or(KeyError::invalid("unexpected PKCS#8 layout"))?;
-                let point = pair.public_key().as_ref();
-                let (x, y) = point[1..].split_at((point.len() - 1) / 2);
-                jwk.kty = "EC".into();
-                jwk.crv = Some(if alg == Algorithm::ES256 { "P-256" } else { "P-384" }.into());
-                jwk.x = Some(b64::encode(x));
-                jwk.y = Some(b64::encode(y));
+                set_ec_members(&mut jwk, alg, pair.public_key().as_ref());
                 jwk.d = Some(b64::encode(d));
             }
             KeyFamily::Ed => {
@@ -524,10 +522,8 @@ impl SigningKey {
     }
 
     /// The same key with `kid` (1 to [`MAX_KID_BYTES`] bytes).
-    pub fn with_kid(mut self, kid: impl Into<String>) -> Result<Self, KeyError> {
-        let kid = kid.into();
-        check_kid(&kid)?;
-        self.kid = Some(kid.into_boxed_str());
+    pub fn with_kid(mut self, kid: impl AsRef<str>) -> Result<Self, KeyError> {
+        self.kid = Some(checked_kid(kid.as_ref())?);
         Ok(self)
     }
 

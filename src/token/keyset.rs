@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use super::jwk::{JwkSet, Purpose};
+use super::jwk::JwkSet;
 use super::{KeyError, TokenError, VerifyingKey};
 
 /// Above this many keys, lookups go through a hash map instead of a scan.
@@ -85,10 +85,7 @@ impl KeySet {
     pub fn from_jwks(jwks: &JwkSet) -> Result<Self, KeyError> {
         let mut keys = Vec::new();
         for jwk in &jwks.keys {
-            match jwk
-                .check_usable(Purpose::Verify)
-                .and_then(|()| VerifyingKey::from_jwk(jwk))
-            {
+            match VerifyingKey::from_jwk(jwk) {
                 Ok(key) => keys.push(key),
                 Err(err) => tracing::debug!(kid = jwk.kid.as_deref(), code = err.code(), "JWKS key left out"),
             }

@@ -161,16 +161,9 @@ impl Verifier {
             (&bytes[..first], &bytes[first + 1..second], &bytes[second + 1..]);
 
         let mut header_stack = [0u8; HEADER_STACK_BYTES];
-        let header_heap;
-        let header_json = match b64::decode_into(header_b64, &mut header_stack) {
-            Some(len) => &header_stack[..len],
-            None => {
-                header_heap =
-                    b64::decode(header_b64).ok_or(TokenError::malformed("header is not canonical base64url"))?;
-                &header_heap[..]
-            }
-        };
-        let header = Header::parse(header_json)?;
+        let header_json = b64::decode_buffered(header_b64, &mut header_stack)
+            .ok_or(TokenError::malformed("header is not canonical base64url"))?;
+        let header = Header::parse(&header_json)?;
         let checked = header.check()?;
         let alg: Algorithm = checked.alg.parse().map_err(|_| TokenError::UnsupportedAlgorithm)?;
         let key = s.keys.select(checked.kid)?;
@@ -183,17 +176,10 @@ impl Verifier {
         if signature_b64.len() > MAX_SIGNATURE_BYTES * 4 / 3 + 2 {
             return Err(TokenError::InvalidSignature);
         }
-        let not_canonical = || TokenError::malformed("signature is not canonical base64url");
         let mut signature_stack = [0u8; SIGNATURE_STACK_BYTES];
-        let signature_heap;
-        let signature = match b64::decode_into(signature_b64, &mut signature_stack) {
-            Some(len) => &signature_stack[..len],
-            None => {
-                signature_heap = b64::decode(signature_b64).ok_or_else(not_canonical)?;
-                &signature_heap[..]
-            }
-        };
-        if !key.verify_signature(&bytes[..second], signature) {
+        let signature = b64::decode_buffered(signature_b64, &mut signature_stack)
+            .ok_or(TokenError::malformed("signature is not canonical base64url"))?;
+        if !key.verify_signature(&bytes[..second], &signature) {
             return Err(TokenError::InvalidSignature);
         }
 

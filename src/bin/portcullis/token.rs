@@ -211,10 +211,8 @@ fn batch(verifier: &Verifier) -> Result<ExitCode, ConfigError> {
             Line::Text(text) => {
                 let text = text.trim();
                 // A line may be the bare token or a JSON string holding it.
-                let token = match serde_json::from_str::<String>(text) {
-                    Ok(token) if text.starts_with('"') => token,
-                    _ => text.to_owned(),
-                };
+                let quoted = text.starts_with('"').then(|| serde_json::from_str::<String>(text).ok());
+                let token = quoted.flatten().unwrap_or_else(|| text.to_owned());
                 match check(verifier, &token) {
                     Ok(claims) => Outcome {
                         valid: true,
