@@ -1,9 +1,10 @@
 //! # portcullis
 //!
 //! Security for Rust microservices, correct by default: JWT verification and issuing
-//! with keys pinned to one algorithm ([`token`]), and the caller's identity as a
-//! [`Principal`]. Authorization, passwords, sanitizers, secrets, audit and the axum and
-//! actix-web adapters arrive in later releases (see the CHANGELOG).
+//! with keys pinned to one algorithm ([`token`]), the caller's identity as a
+//! [`Principal`], and argon2id password hashing that cannot starve a server
+//! ([`password`]). Authorization, sanitizers, secrets, audit and the axum and actix-web
+//! adapters arrive in later releases (see the CHANGELOG).
 //!
 //! ```
 //! use portcullis::token::{Algorithm, KeySet, SigningKey, Verifier, Issuer};
@@ -17,6 +18,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod password;
 mod principal;
 pub mod token;
 

@@ -1,0 +1,443 @@
+//! The argon2id hasher: hash, verify, rehash decisions, peppers.
+
+use std::fmt;
+use std::sync::Arc;
+
+use ring::rand::{SecureRandom, SystemRandom};
+use subtle::ConstantTimeEq;
+use unicode_normalization::UnicodeNormalization;
+use zeroize::Zeroizing;
+
+use super::{Limits, Params, PasswordError, PasswordHash, Pepper, Variant, Version};
+
+/// The longest password accepted by [`PasswordHasher`], in bytes (UTF-8). Long enough
+/// for 1,024 four-byte code points; a [`PasswordPolicy`](super::PasswordPolicy) sets
+/// the user-facing limit, in characters, well below it.
+pub const MAX_PASSWORD_BYTES: usize = 4096;
+
+/// The outcome of a password verification.
+///
+/// `needs_rehash` is only ever true when `ok` is: rehashing is something to do with a
+/// password just proven right, and never with a wrong one.
+///
+/// ```
+/// use portcullis::password::PasswordHasher;
+///
+/// let hasher = PasswordHasher::new();
+/// let stored = hasher.hash("correct horse battery staple")?;
+/// let v = hasher.verify("correct horse battery staple", &stored)?;
+/// assert!(v.ok && !v.needs_rehash);
+/// assert!(!hasher.verify("Correct horse battery staple", &stored)?.ok);
+/// # Ok::<(), portcullis::password::PasswordError>(())
+/// ```
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verified {
+    /// The password matches the stored hash.
+    pub ok: bool,
+    /// The password matches, but the stored hash was made with another variant,
+    /// version, parameters or pepper than the hasher's current ones: hash the password
+    /// again and store the new hash.
+    pub needs_rehash: bool,
+}
+
+/// Hashes and verifies passwords with argon2id (RFC 9106), safe by default.
+///
+/// - New hashes are argon2id version 19 with [`Params`] (OWASP's m = 19 MiB, t = 2,
+///   p = 1 unless configured), a fresh 16-byte salt from the operating system, and
+///   the current [`Pepper`] if one is set. The output is a PHC string.
+/// - [`verify`](Self::verify) accepts every well-formed argon2 PHC string (argon2id,
+///   argon2i, argon2d; versions 16 and 19) within [`Limits`], compares in constant
+///   time, and reports [`needs_rehash`](Verified::needs_rehash).
+/// - [`verify_unknown_user`](Self::verify_unknown_user) spends the same time as a real
+///   verification, so a login for a missing account cannot be told apart by timing.
+///
+/// Each hash or verification at the defaults allocates 19 MiB for its duration and
+/// takes about 20 ms of one core: call it from async code only through
+/// [`PasswordPool`](super::PasswordPool), which bounds both.
+///
+/// Passwords are hashed as the UTF-8 bytes given; `"café"` typed as NFC and as NFD are
+/// different passwords unless [`normalize_unicode`](HasherBuilder::normalize_unicode)
+/// is switched on. Cloning is cheap (the configuration is shared).
+///
+/// ```
+/// use portcullis::password::{Params, PasswordHasher, Pepper};
+///
+/// let old = PasswordHasher::builder().params(Params { t_cost: 3, ..Params::default() }).build()?;
+/// let stored = old.hash("hunter2 is my password")?;
+///
+/// let current = PasswordHasher::new();
+/// let v = current.verify("hunter2 is my password", &stored)?;
+/// assert!(v.ok && v.needs_rehash); // t=3 is not the current t=2: store a new hash
+/// let upgraded = current.hash("hunter2 is my password")?;
+/// assert!(!current.verify("hunter2 is my password", &upgraded)?.needs_rehash);
+/// # Ok::<(), portcullis::password::PasswordError>(())
+/// ```
+#[derive(Clone)]
+pub struct PasswordHasher {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    params: Params,
+    limits: Limits,
+    pepper: Option<Pepper>,
+    retired: Vec<Pepper>,
+    normalize: bool,
+    /// The stored hash [`PasswordHasher::verify_unknown_user`] verifies against: the
+    /// current parameters and pepper, a random salt and an all-zero output.
+    decoy: PasswordHash,
+    rng: SystemRandom,
+}
+
+impl PasswordHasher {
+    /// A hasher with the defaults: OWASP parameters, default [`Limits`], no pepper.
+    ///
+    /// ```
+    /// let hasher = portcullis::password::PasswordHasher::new();
+    /// assert!(hasher.hash("a password")?.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    /// # Ok::<(), portcullis::password::PasswordError>(())
+    /// ```
+    pub fn new() -> Self {
+        Inner::hasher(HasherBuilder::default())
+    }
+
+    /// A builder to set parameters, limits, peppers or Unicode normalization.
+    ///
+    /// ```
+    /// use portcullis::password::{PasswordHasher, Pepper};
+    ///
+    /// let hasher = PasswordHasher::builder()
+    ///     .pepper(Pepper::new("p2", b"new secret, 16 bytes or more".to_vec())?)
+    ///     .retired_pepper(Pepper::new("p1", b"old secret, 16 bytes or more".to_vec())?)
+    ///     .build()?;
+    /// assert!(hasher.hash("a password")?.contains(",keyid=cDI$"));
+    /// # Ok::<(), portcullis::password::PasswordError>(())
+    /// ```
+    pub fn builder() -> HasherBuilder {
+        HasherBuilder::default()
+    }
+
+    /// The parameters new hashes are made with.
+    pub fn params(&self) -> &Params {
+        &self.inner.params
+    }
+
+    /// The limits stored hashes must keep to.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// Hashes `password` into a PHC string, with a fresh salt and the current pepper.
+    ///
+    /// Fails only for a password over [`MAX_PASSWORD_BYTES`] or if the operating
+    /// system's random generator fails.
+    pub fn hash(&self, password: &str) -> Result<String, PasswordError> {
+        let inner = &*self.inner;
+        let password = inner.prepare(password)?;
+        let mut salt = vec![0u8; inner.params.salt_len];
+        inner
+            .rng
+            .fill(&mut salt)
+            .map_err(|_| PasswordError::Internal("random generator failed"))?;
+        let mut hash = PasswordHash {
+            variant: Variant::Argon2id,
+            version: Version::V19,
+            m_cost: inner.params.m_cost,
+            t_cost: inner.params.t_cost,
+            p_cost: inner.params.p_cost,
+            keyid: inner.pepper.as_ref().map(|p| p.id_bytes().to_vec()),
+            data: Vec::new(),
+            salt,
+            output: Vec::new(),
+        };
+        let mut output = vec![0u8; inner.params.output_len];
+        compute(
+            &hash,
+            inner.pepper.as_ref().map(Pepper::secret),
+            password.as_bytes(),
+            &mut output,
+        )?;
+        hash.output = output;
+        Ok(hash.to_string())
+    }
+
+    /// Verifies `password` against a stored PHC string.
+    ///
+    /// Errors (each with a stable [`code`](PasswordError::code)) mean the stored hash
+    /// could not be checked at all: it is malformed, exceeds the [`Limits`], or names
+    /// a pepper that is not configured. A wrong password is `Ok` with `ok: false`.
+    pub fn verify(&self, password: &str, phc: &str) -> Result<Verified, PasswordError> {
+        let hash = PasswordHash::parse(phc)?;
+        self.inner.verify_parsed(password, &hash)
+    }
+
+    /// Spends what [`verify`](Self::verify) spends on a stored hash at the current
+    /// parameters, then reports a mismatch. Call it when the account does not exist,
+    /// so that the response time does not reveal that.
+    ///
+    /// ```
+    /// use portcullis::password::PasswordHasher;
+    ///
+    /// let hasher = PasswordHasher::new();
+    /// # let users: std::collections::HashMap<&str, String> = Default::default();
+    /// let outcome = match users.get("mallory") {
+    ///     Some(stored) => hasher.verify("guess", stored)?,
+    ///     None => hasher.verify_unknown_user("guess"),
+    /// };
+    /// assert!(!outcome.ok);
+    /// # Ok::<(), portcullis::password::PasswordError>(())
+    /// ```
+    pub fn verify_unknown_user(&self, password: &str) -> Verified {
+        let inner = &*self.inner;
+        // The same path as a real verification; the decoy's all-zero output matches
+        // with probability 2^-128 or less, and the answer is "no" regardless.
+        let _ = inner.verify_parsed(password, &inner.decoy);
+        Verified {
+            ok: false,
+            needs_rehash: false,
+        }
+    }
+
+    /// Whether a stored hash differs from what [`hash`](Self::hash) would make now
+    /// (variant, version, parameters, salt or output length, pepper), without checking
+    /// a password. argon2-cffi calls this `check_needs_rehash`.
+    ///
+    /// ```
+    /// use portcullis::password::PasswordHasher;
+    ///
+    /// let hasher = PasswordHasher::new();
+    /// let legacy = "$argon2i$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$wWKIMhR9lyDFvRz9YTZweHKfbftvj+qf+YFY4NeBbtA";
+    /// assert!(hasher.needs_rehash(legacy)?);
+    /// assert!(!hasher.needs_rehash(&hasher.hash("pw")?)?);
+    /// # Ok::<(), portcullis::password::PasswordError>(())
+    /// ```
+    pub fn needs_rehash(&self, phc: &str) -> Result<bool, PasswordError> {
+        Ok(self.inner.differs(&PasswordHash::parse(phc)?))
+    }
+}
+
+impl Default for PasswordHasher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for PasswordHasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        f.debug_struct("PasswordHasher")
+            .field("params", &inner.params)
+            .field("limits", &inner.limits)
+            .field("pepper", &inner.pepper)
+            .field("retired_peppers", &inner.retired)
+            .field("normalize_unicode", &inner.normalize)
+            .finish()
+    }
+}
+
+impl Inner {
+    fn hasher(b: HasherBuilder) -> PasswordHasher {
+        let rng = SystemRandom::new();
+        let mut salt = vec![0u8; b.params.salt_len];
+        // A decoy salt need not be secret or even random; the generator is tried, and
+        // a failure leaves zeros, which cost exactly the same to hash.
+        let _ = rng.fill(&mut salt);
+        let decoy = PasswordHash {
+            variant: Variant::Argon2id,
+            version: Version::V19,
+            m_cost: b.params.m_cost,
+            t_cost: b.params.t_cost,
+            p_cost: b.params.p_cost,
+            keyid: b.pepper.as_ref().map(|p| p.id_bytes().to_vec()),
+            data: Vec::new(),
+            salt,
+            output: vec![0u8; b.params.output_len],
+        };
+        let inner = Inner {
+            params: b.params,
+            limits: b.limits,
+            pepper: b.pepper,
+            retired: b.retired,
+            normalize: b.normalize,
+            decoy,
+            rng,
+        };
+        PasswordHasher { inner: Arc::new(inner) }
+    }
+
+    /// Bounds the password and applies NFC (RFC 8265 OpaqueString) when switched on.
+    fn prepare<'a>(&self, password: &'a str) -> Result<Prepared<'a>, PasswordError> {
+        let too_long = || PasswordError::PasswordTooLong {
+            max: MAX_PASSWORD_BYTES,
+        };
+        if password.len() > MAX_PASSWORD_BYTES {
+            return Err(too_long());
+        }
+        if !self.normalize || unicode_normalization::is_nfc(password) {
+            return Ok(Prepared::Given(password));
+        }
+        let normalized = Zeroizing::new(password.nfc().collect::<String>());
+        if normalized.len() > MAX_PASSWORD_BYTES {
+            return Err(too_long());
+        }
+        Ok(Prepared::Normalized(normalized))
+    }
+
+    fn verify_parsed(&self, password: &str, hash: &PasswordHash) -> Result<Verified, PasswordError> {
+        let password = self.prepare(password)?;
+        hash.check_limits(&self.limits)?;
+        let secret = match &hash.keyid {
+            None => None,
+            Some(id) => Some(self.pepper_for(id).ok_or(PasswordError::UnknownPepper)?.secret()),
+        };
+        let mut output = Zeroizing::new(vec![0u8; hash.output.len()]);
+        compute(hash, secret, password.as_bytes(), &mut output)?;
+        let ok = bool::from(output.as_slice().ct_eq(&hash.output));
+        Ok(Verified {
+            ok,
+            needs_rehash: ok && self.differs(hash),
+        })
+    }
+
+    fn pepper_for(&self, id: &[u8]) -> Option<&Pepper> {
+        self.pepper.iter().chain(&self.retired).find(|p| p.id_bytes() == id)
+    }
+
+    /// argon2-cffi's `check_needs_rehash`, plus the pepper and associated data.
+    fn differs(&self, hash: &PasswordHash) -> bool {
+        let p = &self.params;
+        hash.variant != Variant::Argon2id
+            || hash.version != Version::V19
+            || (hash.m_cost, hash.t_cost, hash.p_cost) != (p.m_cost, p.t_cost, p.p_cost)
+            || hash.salt.len() != p.salt_len
+            || hash.output.len() != p.output_len
+            || !hash.data.is_empty()
+            || hash.keyid.as_deref() != self.pepper.as_ref().map(Pepper::id_bytes)
+    }
+}
+
+/// A password as given, or its NFC form in a buffer zeroized on drop.
+enum Prepared<'a> {
+    Given(&'a str),
+    Normalized(Zeroizing<String>),
+}
+
+impl Prepared<'_> {
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Prepared::Given(password) => password.as_bytes(),
+            Prepared::Normalized(password) => password.as_bytes(),
+        }
+    }
+}
+
+/// Runs argon2 for `hash`'s variant, version and parameters over `password`, writing
+/// `output.len()` bytes. The parameters were validated by the parser (and limits) or
+/// by the builder, so failure here means an allocation the system refused.
+fn compute(
+    hash: &PasswordHash,
+    secret: Option<&[u8]>,
+    password: &[u8],
+    output: &mut [u8],
+) -> Result<(), PasswordError> {
+    let internal = |_| PasswordError::Internal("argon2 rejected validated parameters");
+    let data = argon2::AssociatedData::new(&hash.data).map_err(internal)?;
+    let params = argon2::ParamsBuilder::new()
+        .m_cost(hash.m_cost)
+        .t_cost(hash.t_cost)
+        .p_cost(hash.p_cost)
+        .output_len(output.len())
+        .data(data)
+        .build()
+        .map_err(internal)?;
+    let (variant, version) = (hash.variant.to_argon2(), hash.version.to_argon2());
+    let context = match secret {
+        Some(secret) => argon2::Argon2::new_with_secret(secret, variant, version, params).map_err(internal)?,
+        None => argon2::Argon2::new(variant, version, params),
+    };
+    context
+        .hash_password_into(password, &hash.salt, output)
+        .map_err(|e| match e {
+            argon2::Error::OutOfMemory => PasswordError::Internal("out of memory"),
+            _ => PasswordError::Internal("argon2 rejected validated parameters"),
+        })
+}
+
+/// Configures a [`PasswordHasher`]; [`build`](Self::build) validates everything once.
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct HasherBuilder {
+    params: Params,
+    limits: Limits,
+    pepper: Option<Pepper>,
+    retired: Vec<Pepper>,
+    normalize: bool,
+}
+
+impl HasherBuilder {
+    /// Cost parameters for new hashes (default [`Params::owasp`]).
+    pub fn params(mut self, params: Params) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// Limits on what stored hashes may ask for (default [`Limits::default`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The pepper new hashes are made with. Hashes without a `keyid` still verify and
+    /// report `needs_rehash`.
+    pub fn pepper(mut self, pepper: Pepper) -> Self {
+        self.pepper = Some(pepper);
+        self
+    }
+
+    /// A previous pepper, kept so hashes made with it still verify (and report
+    /// `needs_rehash`). Remove it once no stored hash names it.
+    pub fn retired_pepper(mut self, pepper: Pepper) -> Self {
+        self.retired.push(pepper);
+        self
+    }
+
+    /// Normalize passwords to NFC (RFC 8265's OpaqueString profile) before hashing
+    /// and verifying, so that `"café"` typed with a combining accent matches the
+    /// precomposed one. Off by default, because turning it on changes what existing
+    /// non-NFC hashes were made from.
+    ///
+    /// ```
+    /// use portcullis::password::PasswordHasher;
+    ///
+    /// let (nfc, nfd) = ("caf\u{e9} au lait", "cafe\u{301} au lait");
+    /// let plain = PasswordHasher::new();
+    /// assert!(!plain.verify(nfd, &plain.hash(nfc)?)?.ok);
+    /// let normalizing = PasswordHasher::builder().normalize_unicode(true).build()?;
+    /// assert!(normalizing.verify(nfd, &normalizing.hash(nfc)?)?.ok);
+    /// # Ok::<(), portcullis::password::PasswordError>(())
+    /// ```
+    pub fn normalize_unicode(mut self, on: bool) -> Self {
+        self.normalize = on;
+        self
+    }
+
+    /// Checks the configuration and builds the hasher.
+    ///
+    /// Fails with `invalid_config` for parameters under OWASP's floor or over the
+    /// limits, limits over the hard caps (salt and output 256 bytes), or two peppers
+    /// with one id.
+    pub fn build(self) -> Result<PasswordHasher, PasswordError> {
+        let invalid = |why: &str| Err(PasswordError::InvalidConfig(why.to_owned()));
+        if self.limits.max_salt_len > 256 || self.limits.max_output_len > 256 {
+            return invalid("salt and output limits must be at most 256 bytes");
+        }
+        self.params.validate(&self.limits)?;
+        let mut ids: Vec<&[u8]> = self.pepper.iter().chain(&self.retired).map(Pepper::id_bytes).collect();
+        ids.sort_unstable();
+        if ids.windows(2).any(|w| w[0] == w[1]) {
+            return invalid("two peppers share an id");
+        }
+        Ok(Inner::hasher(self))
+    }
+}

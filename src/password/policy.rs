@@ -1,0 +1,223 @@
+//! Which new passwords to accept, per NIST SP 800-63B-4 section 3.1.1.2.
+
+use std::collections::HashSet;
+
+use unicode_normalization::UnicodeNormalization;
+use zeroize::Zeroizing;
+
+use super::{ContextWord, MAX_PASSWORD_BYTES, PasswordError};
+
+/// Rules for choosing a password, following NIST SP 800-63B-4:
+///
+/// - length is counted in Unicode code points: at least `min_length` (default 8; NIST
+///   asks for **15 when the password is the only factor**, 8 with a second factor), at
+///   most `max_length` (default 128; never under 64, so passphrases fit);
+/// - no composition rules (no "one digit, one symbol"): NIST forbids them;
+/// - with the `zxcvbn` feature (the default when it is enabled), a password zxcvbn
+///   estimates can be guessed in under 10^6 attempts is refused as `common_password`.
+///   Its dictionaries hold the 30,000 most common leaked passwords, English words,
+///   names, and keyboard, repeat and sequence patterns, with l33t and case variants;
+/// - words of the service's own blocklist are refused as `blocklisted` (compared
+///   after NFKC and lowercasing);
+/// - the account name or the service name, or either with up to six digits or
+///   symbols around it, is refused as `matches_context`.
+///
+/// Errors name the rule that failed, never the password. Only new passwords are
+/// checked: a login never applies the policy.
+///
+/// ```
+/// use portcullis::password::PasswordPolicy;
+///
+/// let policy = PasswordPolicy::builder().service_name("Acme Orders").build()?;
+/// assert_eq!(policy.check("short", "alice").unwrap_err().code(), "too_short");
+/// assert_eq!(policy.check("alice2026!", "alice").unwrap_err().code(), "matches_context");
+/// assert_eq!(policy.check("ACME ORDERS", "alice").unwrap_err().code(), "matches_context");
+/// policy.check("correct horse battery staple", "alice")?;
+/// # Ok::<(), portcullis::password::PasswordError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct PasswordPolicy {
+    min_length: usize,
+    max_length: usize,
+    service: Option<String>,
+    blocklist: HashSet<String>,
+    #[cfg(feature = "zxcvbn")]
+    common_passwords: bool,
+}
+
+/// zxcvbn's boundary between score 1 and score 2.
+#[cfg(feature = "zxcvbn")]
+const MIN_GUESSES: u64 = 1_000_000;
+
+/// Context words shorter than this are matched exactly, never as derivatives.
+const MIN_DERIVED_WORD: usize = 3;
+
+/// How many digits or symbols around a context word still count as a derivative.
+const MAX_DECORATION: usize = 6;
+
+impl PasswordPolicy {
+    /// The default policy: 8 to 128 code points, the common-password check when the
+    /// `zxcvbn` feature is on, no service name, no blocklist.
+    pub fn new() -> Self {
+        PasswordPolicy {
+            min_length: 8,
+            max_length: 128,
+            service: None,
+            blocklist: HashSet::new(),
+            #[cfg(feature = "zxcvbn")]
+            common_passwords: true,
+        }
+    }
+
+    /// A builder to change lengths, name the service, or add blocklisted words.
+    pub fn builder() -> PolicyBuilder {
+        PolicyBuilder {
+            policy: PasswordPolicy::new(),
+            blocklist: Vec::new(),
+        }
+    }
+
+    /// The minimum length, in code points.
+    pub fn min_length(&self) -> usize {
+        self.min_length
+    }
+
+    /// The maximum length, in code points.
+    pub fn max_length(&self) -> usize {
+        self.max_length
+    }
+
+    /// Checks a new password for `account` (the user's login name; pass `""` if there
+    /// is none). Rules are checked in order: length, context, blocklist, common.
+    pub fn check(&self, password: &str, account: &str) -> Result<(), PasswordError> {
+        if password.len() > MAX_PASSWORD_BYTES {
+            return Err(PasswordError::TooLong { max: self.max_length });
+        }
+        let length = password.chars().count();
+        if length < self.min_length {
+            return Err(PasswordError::TooShort { min: self.min_length });
+        }
+        if length > self.max_length {
+            return Err(PasswordError::TooLong { max: self.max_length });
+        }
+        let folded = fold(password);
+        if is_derived_from(&folded, &fold(account)) {
+            return Err(PasswordError::MatchesContext(ContextWord::Account));
+        }
+        if self
+            .service
+            .as_deref()
+            .is_some_and(|service| is_derived_from(&folded, service))
+        {
+            return Err(PasswordError::MatchesContext(ContextWord::Service));
+        }
+        if self.blocklist.contains(folded.as_str()) {
+            return Err(PasswordError::Blocklisted);
+        }
+        #[cfg(feature = "zxcvbn")]
+        if self.common_passwords && zxcvbn::zxcvbn(password, &[]).guesses() < MIN_GUESSES {
+            return Err(PasswordError::CommonPassword);
+        }
+        Ok(())
+    }
+}
+
+impl Default for PasswordPolicy {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// NFKC then lowercase, so `ＡＬＩＣＥ` and `Alice` compare equal to `alice`.
+fn fold(s: &str) -> Zeroizing<String> {
+    Zeroizing::new(s.nfkc().flat_map(char::to_lowercase).collect())
+}
+
+/// `password` is `word`, or `word` with at most [`MAX_DECORATION`] digits, symbols or
+/// spaces before and after it (`alice`, `Alice1`, `!alice2026`).
+fn is_derived_from(password: &str, word: &str) -> bool {
+    if word.is_empty() {
+        return false;
+    }
+    if password == word {
+        return true;
+    }
+    if word.chars().count() < MIN_DERIVED_WORD {
+        return false;
+    }
+    let core = password.trim_matches(|c: char| !c.is_alphabetic());
+    core == word && password.chars().count() - core.chars().count() <= MAX_DECORATION
+}
+
+/// Configures a [`PasswordPolicy`]; [`build`](Self::build) validates it.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct PolicyBuilder {
+    policy: PasswordPolicy,
+    blocklist: Vec<String>,
+}
+
+impl PolicyBuilder {
+    /// The minimum length in code points: at least 8 (NIST's floor); use 15 where the
+    /// password is the only authentication factor.
+    pub fn min_length(mut self, chars: usize) -> Self {
+        self.policy.min_length = chars;
+        self
+    }
+
+    /// The maximum length in code points: 64 to 1024.
+    pub fn max_length(mut self, chars: usize) -> Self {
+        self.policy.max_length = chars;
+        self
+    }
+
+    /// The service's name, refused as a password (with its derivatives).
+    pub fn service_name(mut self, name: &str) -> Self {
+        self.policy.service = Some(fold(name).to_string());
+        self
+    }
+
+    /// Words to refuse as passwords, for example the product's and company's names.
+    ///
+    /// ```
+    /// use portcullis::password::PasswordPolicy;
+    ///
+    /// let policy = PasswordPolicy::builder().blocklist(["acmeacme", "Springfield1"]).build()?;
+    /// assert_eq!(policy.check("SPRINGFIELD1", "bob").unwrap_err().code(), "blocklisted");
+    /// # Ok::<(), portcullis::password::PasswordError>(())
+    /// ```
+    pub fn blocklist<I, S>(mut self, words: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.blocklist
+            .extend(words.into_iter().map(|w| fold(w.as_ref()).to_string()));
+        self
+    }
+
+    /// Whether to refuse passwords zxcvbn finds guessable in under 10^6 attempts
+    /// (default: on). Feature `zxcvbn`.
+    #[cfg(feature = "zxcvbn")]
+    pub fn common_passwords(mut self, on: bool) -> Self {
+        self.policy.common_passwords = on;
+        self
+    }
+
+    /// Checks the lengths and builds the policy.
+    pub fn build(mut self) -> Result<PasswordPolicy, PasswordError> {
+        let p = &self.policy;
+        if p.min_length < 8 {
+            return Err(PasswordError::InvalidConfig(
+                "min_length must be at least 8 (NIST SP 800-63B)".into(),
+            ));
+        }
+        if !(64..=1024).contains(&p.max_length) || p.min_length > p.max_length {
+            return Err(PasswordError::InvalidConfig(
+                "max_length must be 64 to 1024 and at least min_length".into(),
+            ));
+        }
+        self.policy.blocklist.extend(self.blocklist);
+        Ok(self.policy)
+    }
+}
