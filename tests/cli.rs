@@ -13,12 +13,10 @@ fn portcullis(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn portcullis");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
+    // A command that fails on its arguments exits before reading its input.
+    if let Err(err) = child.stdin.take().expect("stdin").write_all(stdin.as_bytes()) {
+        assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {err}");
+    }
     child.wait_with_output().expect("portcullis runs")
 }
 
@@ -289,4 +287,134 @@ fn configuration_and_usage_errors_exit_2_with_a_message() {
 fn batch_with_a_bad_configuration_exits_2() {
     let out = portcullis(&["token", "verify", "--jwks", "/nonexistent", "--batch"], "x\n");
     assert_eq!(out.status.code(), Some(2));
+}
+
+// ---- password hash / password verify ----------------------------------------------
+
+fn hash_password(password_on_stdin: &str, extra: &[&str]) -> String {
+    let out = portcullis(&[&["password", "hash"], extra].concat(), password_on_stdin);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let phc = stdout(&out);
+    assert_eq!(phc.lines().count(), 1);
+    phc.trim_end().to_owned()
+}
+
+#[test]
+fn password_hash_then_verify_match_and_mismatch() {
+    let phc = hash_password("correct horse\n", &[]);
+    assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+
+    let ok = portcullis(&["password", "verify", "--hash", &phc], "correct horse\n");
+    assert_eq!(
+        (ok.status.code(), stdout(&ok).trim()),
+        (Some(0), r#"{"ok":true,"needs_rehash":false}"#)
+    );
+    let wrong = portcullis(&["password", "verify", "--hash", &phc], "correct horsf\n");
+    assert_eq!(
+        (wrong.status.code(), stdout(&wrong).trim()),
+        (Some(1), r#"{"ok":false,"needs_rehash":false}"#)
+    );
+}
+
+#[test]
+fn password_stdin_loses_exactly_one_trailing_newline() {
+    let phc = hash_password("pw\n\n", &[]);
+    let verify = |stdin: &str| portcullis(&["password", "verify", "--hash", &phc], stdin).status.code();
+    assert_eq!(verify("pw\n\n"), Some(0));
+    assert_eq!(verify("pw\n"), Some(1), "the second newline is part of the password");
+    let no_newline = hash_password("pw", &[]);
+    assert_eq!(
+        portcullis(&["password", "verify", "--hash", &no_newline], "pw\n")
+            .status
+            .code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn password_hash_parameters_and_needs_rehash_against_them() {
+    let phc = hash_password("pw", &["--m-cost", "8192", "--t-cost", "5", "--p-cost", "2"]);
+    assert!(phc.starts_with("$argon2id$v=19$m=8192,t=5,p=2$"), "{phc}");
+    let out = portcullis(&["password", "verify", "--hash", &phc], "pw");
+    assert_eq!(stdout(&out).trim(), r#"{"ok":true,"needs_rehash":true}"#);
+    let same = portcullis(
+        &[
+            "password", "verify", "--hash", &phc, "--m-cost", "8192", "--t-cost", "5", "--p-cost", "2",
+        ],
+        "pw",
+    );
+    assert_eq!(stdout(&same).trim(), r#"{"ok":true,"needs_rehash":false}"#);
+}
+
+#[test]
+fn password_verify_of_a_malformed_hash_exits_2_with_its_code() {
+    let out = portcullis(&["password", "verify", "--hash", "$argon2id$v=19$m=64"], "pw");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("malformed_hash"), "{stderr}");
+}
+
+#[test]
+fn password_weak_parameters_are_a_configuration_error() {
+    let out = portcullis(&["password", "hash", "--m-cost", "1024"], "pw");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("OWASP"));
+}
+
+#[test]
+fn password_with_a_pepper_file() {
+    let dir = Dir::new("pepper");
+    let pepper = dir.path("pepper.bin");
+    std::fs::write(&pepper, [0x5a; 32]).unwrap();
+    let phc = hash_password("pw", &["--pepper-file", &pepper, "--pepper-id", "k1"]);
+    assert!(phc.contains(",keyid=azE$"), "{phc}");
+    let with = portcullis(
+        &[
+            "password",
+            "verify",
+            "--hash",
+            &phc,
+            "--pepper-file",
+            &pepper,
+            "--pepper-id",
+            "k1",
+        ],
+        "pw",
+    );
+    assert_eq!(with.status.code(), Some(0));
+    let without = portcullis(&["password", "verify", "--hash", &phc], "pw");
+    assert_eq!(without.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&without.stderr).contains("unknown_pepper"));
+}
+
+#[test]
+fn password_verify_batch_answers_each_line_in_order_and_exits_0() {
+    let phc = hash_password("right", &[]);
+    let line = |phc: &str, password: &str| serde_json::json!({ "phc": phc, "password": password }).to_string();
+    let input = [
+        line(&phc, "right"),
+        line(&phc, "wrong"),
+        line("$argon2id$v=18$m=64,t=1,p=1$c29tZXNhbHQ$aGFzaA", "x"),
+        "not json".to_owned(),
+        r#"{"phc":"x"}"#.to_owned(),
+        line(
+            "$argon2i$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$wWKIMhR9lyDFvRz9YTZweHKfbftvj+qf+YFY4NeBbtA",
+            "password",
+        ),
+    ]
+    .join("\n");
+    let out = portcullis(&["password", "verify", "--batch"], &input);
+    assert_eq!(out.status.code(), Some(0));
+    let printed = stdout(&out);
+    let lines: Vec<&str> = printed.lines().collect();
+    let expected = [
+        r#"{"ok":true,"needs_rehash":false}"#,
+        r#"{"ok":false,"needs_rehash":false}"#,
+        r#"{"error":"unsupported_version"}"#,
+        r#"{"error":"malformed_input"}"#,
+        r#"{"error":"malformed_input"}"#,
+        r#"{"ok":true,"needs_rehash":true}"#,
+    ];
+    assert_eq!(lines, expected);
 }

@@ -1,17 +1,18 @@
-//! `portcullis`: keys and tokens from the command line.
+//! `portcullis`: keys, tokens and password hashes from the command line.
 //!
 //! Exit codes: 0 success/valid, 1 invalid, 2 usage or configuration error (message on
 //! stderr). See DESIGN.md's command-line contract.
 
 mod io;
 mod keygen;
+mod password;
 mod token;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Security tooling for portcullis services: keys and JWTs.
+/// Security tooling for portcullis services: keys, JWTs and password hashes.
 #[derive(Parser)]
 #[command(name = "portcullis", version, about)]
 struct Cli {
@@ -26,6 +27,9 @@ enum Command {
     /// Issue and verify JWTs.
     #[command(subcommand)]
     Token(token::Command),
+    /// Hash and verify passwords (argon2id).
+    #[command(subcommand)]
+    Password(password::Command),
 }
 
 /// A configuration or usage error: reported on stderr, exit code 2.
@@ -43,6 +47,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Keygen(args) => keygen::run(args),
         Command::Token(command) => token::run(command),
+        Command::Password(command) => password::run(command),
     };
     match result {
         Ok(code) => code,
