@@ -23,3 +23,8 @@ mod principal;
 pub mod token;
 
 pub use principal::{ClaimPath, Principal, PrincipalMapping};
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(all(doctest, feature = "tokio"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
