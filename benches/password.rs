@@ -3,7 +3,8 @@
 //! `cargo bench --bench password --features tokio`
 //!
 //! - `argon2id/*`: one hash or verification at OWASP's parameters (m = 19 MiB, t = 2,
-//!   p = 1) and at m = 64 MiB, t = 3, p = 4. Compare with the reference C
+//!   p = 1) and at m = 64 MiB, t = 3, p = 4; `verify_unknown_user` should cost what
+//!   `verify` costs. Compare with the reference C
 //!   implementation on the same machine: `python3 benches/argon2_reference.py`.
 //! - `pool/concurrency=N`: 8 verifications submitted at once through a
 //!   `PasswordPool` of N workers, on a multi-threaded tokio runtime; criterion reports
@@ -38,6 +39,9 @@ fn argon2id(c: &mut Criterion) {
         group.bench_function(format!("hash/{name}"), |b| b.iter(|| hasher.hash(black_box(PASSWORD))));
         group.bench_function(format!("verify/{name}"), |b| {
             b.iter(|| hasher.verify(black_box(PASSWORD), black_box(&stored)))
+        });
+        group.bench_function(format!("verify_unknown_user/{name}"), |b| {
+            b.iter(|| hasher.verify_unknown_user(black_box(PASSWORD)))
         });
     }
     group.finish();

@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use common::rfc7515_rsa_private_jwk;
 use portcullis::token::{Algorithm, Issuer, Jwk, JwkSet, KeySet, SigningKey, Verifier, VerifyingKey};
 use serde::Deserialize;
@@ -184,35 +181,6 @@ fn interop_key(alg: Algorithm, kid: &str) -> (SigningKey, Jwk) {
     }
 }
 
-enum PyJwtRun {
-    Ran { code: i32, stdout: String, stderr: String },
-    Unavailable(String),
-}
-
-fn run_verify_with_pyjwt(input: &str) -> PyJwtRun {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/verify_with_pyjwt.py");
-    let mut child = match Command::new("python3")
-        .arg(script)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
-        Ok(child) => child,
-        Err(e) => return PyJwtRun::Unavailable(format!("cannot run python3: {e}")),
-    };
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    match output.status.code() {
-        Some(3) => PyJwtRun::Unavailable(format!("PyJWT is not installed: {stderr}")),
-        Some(code) => PyJwtRun::Ran { code, stdout, stderr },
-        None => panic!("verify_with_pyjwt.py was killed by a signal; stderr: {stderr}"),
-    }
-}
-
 #[test]
 fn pyjwt_verifies_every_token_portcullis_issues() {
     let algorithms = [
@@ -251,23 +219,13 @@ fn pyjwt_verifies_every_token_portcullis_issues() {
     }
     let input = json!({ "issuer": ISSUER, "audience": AUDIENCE, "jwks": { "keys": jwks }, "tokens": tokens });
 
-    match run_verify_with_pyjwt(&input.to_string()) {
-        PyJwtRun::Unavailable(why) => {
-            if std::env::var_os("CI").is_some() {
-                panic!("PyJWT interop cannot run in CI: {why} (CI must install tests/interop/requirements.txt)");
-            }
-            eprintln!(
-                "SKIPPED pyjwt_verifies_every_token_portcullis_issues: {why}\n\
-                 install with: pip install -r tests/interop/requirements.txt"
-            );
-        }
-        PyJwtRun::Ran { code, stdout, stderr } => {
-            assert_eq!(code, 0, "PyJWT rejected tokens (exit {code}):\n{stdout}\n{stderr}");
-            let results: Vec<Value> = stdout.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
-            assert_eq!(results.len(), algorithms.len(), "{stdout}");
-            for result in &results {
-                assert_eq!(result["ok"], true, "{result}");
-            }
-        }
+    let test = "pyjwt_verifies_every_token_portcullis_issues";
+    let Some(stdout) = common::interop_output(test, "verify_with_pyjwt.py", &input.to_string()) else {
+        return;
+    };
+    let results: Vec<Value> = stdout.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(results.len(), algorithms.len(), "{stdout}");
+    for result in &results {
+        assert_eq!(result["ok"], true, "{result}");
     }
 }

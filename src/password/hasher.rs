@@ -441,3 +441,65 @@ impl HasherBuilder {
         Ok(Inner::hasher(self))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
+
+    use super::*;
+
+    fn unhex(hex: &str) -> Vec<u8> {
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// RFC 9106 section 5: each vector written as the PHC string a hasher would store
+    /// (secret named by `keyid`, associated data in `data`) and verified through the
+    /// same path as any stored hash. Only the pepper's 16-byte floor is bypassed: the
+    /// RFC's secret is 8 bytes.
+    #[test]
+    fn rfc_9106_section_5_vectors_verify_through_the_stored_hash_path() {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("../../tests/data/rfc/argon2_rfc9106.json")).unwrap();
+        let cases = doc["cases"].as_array().unwrap();
+        assert_eq!(cases.len(), 3);
+        for case in cases {
+            let field = |name: &str| unhex(case[name].as_str().unwrap());
+            let variant = case["variant"].as_str().unwrap();
+            let phc = format!(
+                "${variant}$v=19$m={},t={},p={},keyid={},data={}${}${}",
+                case["m"],
+                case["t"],
+                case["p"],
+                B64.encode(b"rfc"),
+                B64.encode(field("ad_hex")),
+                B64.encode(field("salt_hex")),
+                B64.encode(field("tag_hex")),
+            );
+            let password = String::from_utf8(field("password_hex")).unwrap();
+            let mut builder = PasswordHasher::builder();
+            builder.pepper = Some(Pepper::unchecked("rfc", field("secret_hex")));
+            let hasher = Inner::hasher(builder);
+            let verified = hasher.verify(&password, &phc).unwrap();
+            assert_eq!(
+                verified,
+                Verified {
+                    ok: true,
+                    needs_rehash: true
+                },
+                "{variant}"
+            );
+
+            // Any other secret, data or password gives a different tag.
+            let mut other = PasswordHasher::builder();
+            other.pepper = Some(Pepper::unchecked("rfc", vec![3; 9]));
+            assert!(!Inner::hasher(other).verify(&password, &phc).unwrap().ok, "{variant}");
+            let no_data = phc.replacen(&format!(",data={}", B64.encode(field("ad_hex"))), "", 1);
+            assert!(!hasher.verify(&password, &no_data).unwrap().ok, "{variant}");
+            assert!(!hasher.verify("\u{1}", &phc).unwrap().ok, "{variant}");
+        }
+    }
+}

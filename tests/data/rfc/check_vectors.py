@@ -134,7 +134,7 @@ def check_file(path):
 
 def main():
     here = pathlib.Path(__file__).resolve().parent
-    files = sorted(here.glob("*.json"))
+    files = sorted(here.glob("rfc*.json"))
     if not files:
         print("no vector files found in %s" % here)
         return 1
