@@ -536,3 +536,79 @@ fn errors_and_debug_never_show_passwords_peppers_or_hashes() {
         assert!(!text.contains("hunter2") && !text.contains(SALT), "{text}");
     }
 }
+
+// ---- properties over arbitrary stored hashes ---------------------------------------
+
+mod properties {
+    use portcullis::password::{PasswordHash, PasswordHasher};
+    use proptest::prelude::*;
+
+    /// A cheap, valid stored hash (m=64 KiB) to mutate.
+    const SMALL: &str = "$argon2id$v=19$m=64,t=1,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+
+    /// Strings shaped like argon2 PHC strings; about one in four parses.
+    fn phc_like() -> impl Strategy<Value = String> {
+        let variant = prop_oneof![3 => "argon2id", 1 => "argon2i", 1 => "argon2d", 1 => "[a-z0-9-]{0,10}"];
+        let version = prop_oneof![3 => "v=19", 1 => "v=16", 1 => "v=[0-9]{0,3}", 1 => ""];
+        let params = prop_oneof![
+            4 => "m=[1-9][0-9]{1,3},t=[1-9],p=[1-4]",
+            2 => "m=[1-9][0-9]{1,3},t=[1-9],p=[1-4](,keyid=[A-Za-z0-9+/]{2,10})?(,data=[A-Za-z0-9+/]{2,12})?",
+            1 => "m=[0-9]{1,4},t=[0-9]{1,2},p=[0-9]{1,2}",
+            1 => "[a-z=0-9,]{0,20}",
+        ];
+        let encoded = prop::collection::vec(any::<u8>(), 4..40).prop_map(|bytes| {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes)
+        });
+        let b64 = move || prop_oneof![4 => encoded.clone(), 1 => "[A-Za-z0-9+/=_-]{0,30}"];
+        (
+            variant,
+            version,
+            params,
+            b64(),
+            b64(),
+            prop_oneof![9 => Just(""), 1 => Just("$")],
+        )
+            .prop_map(|(id, v, p, salt, out, tail)| {
+                let version = if v.is_empty() { String::new() } else { format!("${v}") };
+                format!("${id}{version}${p}${salt}${out}{tail}")
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn parsing_never_panics_and_what_parses_round_trips(phc in phc_like()) {
+            if let Ok(parsed) = PasswordHash::parse(&phc) {
+                let canonical = parsed.to_string();
+                prop_assert_eq!(PasswordHash::parse(&canonical).unwrap(), parsed);
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(phc in "\\PC{0,200}") {
+            let _ = PasswordHash::parse(&phc);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn a_mutated_stored_hash_is_an_error_or_a_mismatch_never_a_match(
+            at in 0..SMALL.len(),
+            byte in any::<u8>(),
+        ) {
+            let mut bytes = SMALL.as_bytes().to_vec();
+            prop_assume!(bytes[at] != byte);
+            bytes[at] = byte;
+            let Ok(mutated) = String::from_utf8(bytes) else { return Ok(()) };
+            let hasher = PasswordHasher::new();
+            // The original does not match "pw" either; no mutation may make it match.
+            if let Ok(verified) = hasher.verify("pw", &mutated) {
+                prop_assert!(!verified.ok);
+            }
+        }
+    }
+}
