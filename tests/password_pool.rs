@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use portcullis::password::{PasswordError, PasswordHasher, PasswordPool};
+use portcullis::password::{PasswordError, PasswordHasher, PasswordPool, PoolStats, Verified};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -16,6 +16,19 @@ fn pool(concurrency: usize, queue: usize) -> PasswordPool {
         .queue(queue)
         .build()
         .unwrap()
+}
+
+/// Starts a verification on its own task.
+fn spawn_verify(pool: &PasswordPool, stored: &str) -> tokio::task::JoinHandle<Result<Verified, PasswordError>> {
+    let (pool, stored) = (pool.clone(), stored.to_owned());
+    tokio::spawn(async move { pool.verify_async(PASSWORD, &stored).await })
+}
+
+/// Waits until the pool's load satisfies `condition`.
+async fn until(pool: &PasswordPool, condition: impl Fn(PoolStats) -> bool) {
+    while !condition(pool.stats()) {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -93,14 +106,9 @@ async fn a_flood_of_ten_times_the_queue_is_refused_at_once_without_starving_the_
 async fn busy_is_returned_before_any_admitted_job_finishes() {
     let pool = pool(1, 0);
     let stored = pool.hasher().hash(PASSWORD).unwrap();
-    let first = tokio::spawn({
-        let (pool, stored) = (pool.clone(), stored.clone());
-        async move { pool.verify_async(PASSWORD, &stored).await }
-    });
+    let first = spawn_verify(&pool, &stored);
     // Let the first call take the only worker.
-    while pool.stats().running == 0 {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    until(&pool, |s| s.running > 0).await;
     assert_eq!(pool.verify_async(PASSWORD, &stored).await, Err(PasswordError::Busy));
     assert_eq!(
         pool.stats().running,
@@ -114,12 +122,7 @@ async fn busy_is_returned_before_any_admitted_job_finishes() {
 async fn queued_calls_wait_for_a_worker_and_then_run() {
     let pool = pool(1, 3);
     let stored = pool.hasher().hash(PASSWORD).unwrap();
-    let calls: Vec<_> = (0..4)
-        .map(|_| {
-            let (pool, stored) = (pool.clone(), stored.clone());
-            tokio::spawn(async move { pool.verify_async(PASSWORD, &stored).await })
-        })
-        .collect();
+    let calls: Vec<_> = (0..4).map(|_| spawn_verify(&pool, &stored)).collect();
     for call in calls {
         assert!(call.await.unwrap().unwrap().ok);
     }
@@ -131,20 +134,13 @@ async fn queued_calls_wait_for_a_worker_and_then_run() {
 async fn a_cancelled_call_keeps_its_slot_until_its_job_ends() {
     let pool = pool(1, 0);
     let stored = pool.hasher().hash(PASSWORD).unwrap();
-    let call = tokio::spawn({
-        let (pool, stored) = (pool.clone(), stored.clone());
-        async move { pool.verify_async(PASSWORD, &stored).await }
-    });
-    while pool.stats().running == 0 {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    let call = spawn_verify(&pool, &stored);
+    until(&pool, |s| s.running > 0).await;
     call.abort();
     assert!(call.await.unwrap_err().is_cancelled());
     // The argon2 work (and its 19 MiB) is still in flight: the slot is still taken.
     assert_eq!(pool.verify_async(PASSWORD, &stored).await, Err(PasswordError::Busy));
-    while pool.stats().running > 0 {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    until(&pool, |s| s.running == 0).await;
     assert!(pool.verify_async(PASSWORD, &stored).await.unwrap().ok);
 }
 
@@ -152,20 +148,10 @@ async fn a_cancelled_call_keeps_its_slot_until_its_job_ends() {
 async fn a_call_cancelled_while_queued_frees_its_place() {
     let pool = pool(1, 1);
     let stored = pool.hasher().hash(PASSWORD).unwrap();
-    let running = tokio::spawn({
-        let (pool, stored) = (pool.clone(), stored.clone());
-        async move { pool.verify_async(PASSWORD, &stored).await }
-    });
-    while pool.stats().running == 0 {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-    let queued = tokio::spawn({
-        let (pool, stored) = (pool.clone(), stored.clone());
-        async move { pool.verify_async(PASSWORD, &stored).await }
-    });
-    while pool.stats().waiting == 0 {
-        tokio::task::yield_now().await;
-    }
+    let running = spawn_verify(&pool, &stored);
+    until(&pool, |s| s.running > 0).await;
+    let queued = spawn_verify(&pool, &stored);
+    until(&pool, |s| s.waiting > 0).await;
     queued.abort();
     let _ = queued.await;
     assert_eq!(pool.stats().waiting, 0);

@@ -140,24 +140,10 @@ impl PasswordHasher {
             .rng
             .fill(&mut salt)
             .map_err(|_| PasswordError::Internal("random generator failed"))?;
-        let mut hash = PasswordHash {
-            variant: Variant::Argon2id,
-            version: Version::V19,
-            m_cost: inner.params.m_cost,
-            t_cost: inner.params.t_cost,
-            p_cost: inner.params.p_cost,
-            keyid: inner.pepper.as_ref().map(|p| p.id_bytes().to_vec()),
-            data: Vec::new(),
-            salt,
-            output: Vec::new(),
-        };
+        let mut hash = current_format(&inner.params, inner.pepper.as_ref(), salt);
         let mut output = vec![0u8; inner.params.output_len];
-        compute(
-            &hash,
-            inner.pepper.as_ref().map(Pepper::secret),
-            password.as_bytes(),
-            &mut output,
-        )?;
+        let pepper = inner.pepper.as_ref().map(Pepper::secret);
+        compute(&hash, pepper, password.as_bytes(), &mut output)?;
         hash.output = output;
         Ok(hash.to_string())
     }
@@ -243,17 +229,7 @@ impl Inner {
         // A decoy salt need not be secret or even random; the generator is tried, and
         // a failure leaves zeros, which cost exactly the same to hash.
         let _ = rng.fill(&mut salt);
-        let decoy = PasswordHash {
-            variant: Variant::Argon2id,
-            version: Version::V19,
-            m_cost: b.params.m_cost,
-            t_cost: b.params.t_cost,
-            p_cost: b.params.p_cost,
-            keyid: b.pepper.as_ref().map(|p| p.id_bytes().to_vec()),
-            data: Vec::new(),
-            salt,
-            output: vec![0u8; b.params.output_len],
-        };
+        let decoy = current_format(&b.params, b.pepper.as_ref(), salt);
         let inner = Inner {
             params: b.params,
             limits: b.limits,
@@ -314,6 +290,21 @@ impl Inner {
             || hash.output.len() != p.output_len
             || !hash.data.is_empty()
             || hash.keyid.as_deref() != self.pepper.as_ref().map(Pepper::id_bytes)
+    }
+}
+
+/// A stored hash as this hasher makes it, with `salt` and an all-zero output.
+fn current_format(params: &Params, pepper: Option<&Pepper>, salt: Vec<u8>) -> PasswordHash {
+    PasswordHash {
+        variant: Variant::Argon2id,
+        version: Version::V19,
+        m_cost: params.m_cost,
+        t_cost: params.t_cost,
+        p_cost: params.p_cost,
+        keyid: pepper.map(|p| p.id_bytes().to_vec()),
+        data: Vec::new(),
+        salt,
+        output: vec![0u8; params.output_len],
     }
 }
 
