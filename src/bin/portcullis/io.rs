@@ -1,8 +1,9 @@
 //! Files and standard streams, with size limits.
 
 use std::fs::{self, OpenOptions};
-use std::io::{BufRead, Read, Write};
+use std::io::{BufRead, BufWriter, Read, Write};
 use std::path::Path;
+use std::process::ExitCode;
 
 use crate::ConfigError;
 
@@ -95,4 +96,20 @@ pub fn read_line(reader: &mut impl BufRead, max: usize) -> std::io::Result<Optio
         line.pop();
     }
     Ok(Some(String::from_utf8(line).map_or(Line::Unreadable, Line::Text)))
+}
+
+/// Runs a `--batch` command: reads lines of at most `max_line` bytes from standard
+/// input and writes `answer(line)` as one JSON line each, in order. Exit 0: a bad line
+/// is answered, not fatal.
+pub fn batch<T: serde::Serialize>(max_line: usize, mut answer: impl FnMut(Line) -> T) -> Result<ExitCode, ConfigError> {
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    while let Some(line) = read_line(&mut input, max_line)? {
+        serde_json::to_writer(&mut out, &answer(line))?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,5 @@
 //! `portcullis password hash` and `portcullis password verify`.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -139,16 +138,12 @@ struct BatchInput {
 const MAX_LINE_BYTES: usize = 6 * MAX_PASSWORD_BYTES + MAX_PHC_LEN + 64;
 
 fn batch(hasher: &PasswordHasher) -> Result<ExitCode, ConfigError> {
-    let stdin = std::io::stdin();
-    let mut input = stdin.lock();
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    while let Some(line) = io::read_line(&mut input, MAX_LINE_BYTES)? {
+    io::batch(MAX_LINE_BYTES, |line| {
         let request = match line {
             Line::Text(text) => serde_json::from_str::<BatchInput>(&Zeroizing::new(text)).ok(),
             Line::Unreadable => None,
         };
-        let outcome = match request {
+        match request {
             None => Outcome::Failed {
                 error: "malformed_input",
             },
@@ -159,10 +154,6 @@ fn batch(hasher: &PasswordHasher) -> Result<ExitCode, ConfigError> {
                 },
                 Err(err) => Outcome::Failed { error: err.code() },
             },
-        };
-        serde_json::to_writer(&mut out, &outcome)?;
-        out.write_all(b"\n")?;
-    }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
+        }
+    })
 }

@@ -1,6 +1,5 @@
 //! `portcullis token issue` and `portcullis token verify`.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -202,35 +201,25 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, ConfigError> {
 const MAX_LINE_BYTES: usize = portcullis::token::MAX_TOKEN_BYTES_LIMIT + 64;
 
 fn batch(verifier: &Verifier) -> Result<ExitCode, ConfigError> {
-    let stdin = std::io::stdin();
-    let mut input = stdin.lock();
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    while let Some(line) = io::read_line(&mut input, MAX_LINE_BYTES)? {
-        let result = match line {
-            Line::Text(text) => {
-                let text = text.trim();
-                // A line may be the bare token or a JSON string holding it.
-                let quoted = text.starts_with('"').then(|| serde_json::from_str::<String>(text).ok());
-                let token = quoted.flatten().unwrap_or_else(|| text.to_owned());
-                match check(verifier, &token) {
-                    Ok(claims) => Outcome {
-                        valid: true,
-                        claims: Some(claims),
-                        error: None,
-                    },
-                    Err(err) => invalid(&err),
-                }
+    io::batch(MAX_LINE_BYTES, |line| match line {
+        Line::Text(text) => {
+            let text = text.trim();
+            // A line may be the bare token or a JSON string holding it.
+            let quoted = text.starts_with('"').then(|| serde_json::from_str::<String>(text).ok());
+            let token = quoted.flatten().unwrap_or_else(|| text.to_owned());
+            match check(verifier, &token) {
+                Ok(claims) => Outcome {
+                    valid: true,
+                    claims: Some(claims),
+                    error: None,
+                },
+                Err(err) => invalid(&err),
             }
-            Line::Unreadable => Outcome {
-                valid: false,
-                claims: None,
-                error: Some("malformed"),
-            },
-        };
-        serde_json::to_writer(&mut out, &result)?;
-        out.write_all(b"\n")?;
-    }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
+        }
+        Line::Unreadable => Outcome {
+            valid: false,
+            claims: None,
+            error: Some("malformed"),
+        },
+    })
 }
