@@ -25,6 +25,11 @@ use super::{ContextWord, MAX_PASSWORD_BYTES, PasswordError};
 /// Errors name the rule that failed, never the password. Only new passwords are
 /// checked: a login never applies the policy.
 ///
+/// **Cost:** without zxcvbn a check is microseconds. zxcvbn's pattern search took 6 to
+/// 9 ms per check on 128- to 1,024-character inputs on a 2-core machine (24 ms for the
+/// first call, which loads its dictionaries): as much CPU as a hash, so from async
+/// code run it where the hash runs, on a blocking thread.
+///
 /// ```
 /// use portcullis::password::PasswordPolicy;
 ///
