@@ -213,3 +213,19 @@ fn outside_a_tokio_runtime_calls_fail_cleanly_instead_of_panicking() {
         other => panic!("expected an immediate error, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn the_policy_check_runs_on_the_pool() {
+    let pool = pool(1, 1);
+    let policy = portcullis::password::PasswordPolicy::new();
+    assert_eq!(
+        pool.check_policy_async(&policy, "short", "bob")
+            .await
+            .unwrap_err()
+            .code(),
+        "too_short"
+    );
+    pool.check_policy_async(&policy, "plum verdict gallop umbrella", "bob")
+        .await
+        .unwrap();
+}

@@ -130,8 +130,8 @@ impl PasswordHasher {
 
     /// Hashes `password` into a PHC string, with a fresh salt and the current pepper.
     ///
-    /// Fails only for a password over [`MAX_PASSWORD_BYTES`] or if the operating
-    /// system's random generator fails.
+    /// Fails only for a password over [`MAX_PASSWORD_BYTES`], or if the operating
+    /// system's random generator or memory allocator fails.
     pub fn hash(&self, password: &str) -> Result<String, PasswordError> {
         let inner = &*self.inner;
         let password = inner.prepare(password)?;
@@ -253,7 +253,9 @@ impl Inner {
         if !self.normalize || unicode_normalization::is_nfc(password) {
             return Ok(Prepared::Given(password));
         }
-        let normalized = Zeroizing::new(password.nfc().collect::<String>());
+        // NFC at most triples UTF-8 length; reserving it up front leaves no stale copies.
+        let mut normalized = Zeroizing::new(String::with_capacity(3 * password.len()));
+        normalized.extend(password.nfc());
         if normalized.len() > MAX_PASSWORD_BYTES {
             return Err(too_long());
         }
@@ -347,12 +349,17 @@ fn compute(
         Some(secret) => argon2::Argon2::new_with_secret(secret, variant, version, params).map_err(internal)?,
         None => argon2::Argon2::new(variant, version, params),
     };
+    // argon2 0.6 frees its working memory without clearing it, and that memory is
+    // derived from the password and pepper: hold it in a buffer zeroized on drop.
+    let blocks = context.params().block_count();
+    let mut memory: Zeroizing<Vec<argon2::Block>> = Zeroizing::new(Vec::new());
+    memory
+        .try_reserve_exact(blocks)
+        .map_err(|_| PasswordError::Internal("out of memory"))?;
+    memory.resize(blocks, argon2::Block::default());
     context
-        .hash_password_into(password, &hash.salt, output)
-        .map_err(|e| match e {
-            argon2::Error::OutOfMemory => PasswordError::Internal("out of memory"),
-            _ => PasswordError::Internal("argon2 rejected validated parameters"),
-        })
+        .hash_password_into_with_memory(password, &hash.salt, output, &mut memory[..])
+        .map_err(internal)
 }
 
 /// Configures a [`PasswordHasher`]; [`build`](Self::build) validates everything once.
@@ -420,9 +427,7 @@ impl HasherBuilder {
     /// with one id.
     pub fn build(self) -> Result<PasswordHasher, PasswordError> {
         let invalid = |why: &str| Err(PasswordError::InvalidConfig(why.to_owned()));
-        if self.limits.max_salt_len > 256 || self.limits.max_output_len > 256 {
-            return invalid("salt and output limits must be at most 256 bytes");
-        }
+        self.limits.validate()?;
         self.params.validate(&self.limits)?;
         let mut ids: Vec<&[u8]> = self.pepper.iter().chain(&self.retired).map(Pepper::id_bytes).collect();
         ids.sort_unstable();

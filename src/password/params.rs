@@ -178,6 +178,7 @@ impl Params {
         }
         if self.m_cost > limits.max_m_cost
             || self.t_cost > limits.max_t_cost
+            || u64::from(self.m_cost) * u64::from(self.t_cost) > limits.max_work
             || self.p_cost > limits.max_p_cost
             || self.output_len > limits.max_output_len
             || self.salt_len > limits.max_salt_len
@@ -200,7 +201,10 @@ impl Default for Params {
 /// in) a database could ask for 4 GiB and a million passes. Anything over these limits
 /// is refused with [`ParamsExceedLimits`](PasswordError::ParamsExceedLimits) before
 /// any memory is allocated. Defaults: 256 MiB, 16 passes, 16 lanes, 64-byte salt and
-/// output. The hasher's own [`Params`] must fit within them.
+/// output, and at most 524,288 KiB-passes of work (`m_cost * t_cost`: 64 MiB x 8, or
+/// 13 times OWASP's 19 MiB x 2, about 0.4 s of one core). The hasher's own [`Params`]
+/// must fit within them. Hard caps on the limits themselves: 4 GiB, 1024 passes, 255
+/// lanes, 2^32 KiB-passes, 256-byte salt and output.
 ///
 /// ```
 /// use portcullis::password::{Limits, PasswordHasher};
@@ -223,6 +227,26 @@ pub struct Limits {
     pub max_salt_len: usize,
     /// Largest output a stored hash may carry, in bytes.
     pub max_output_len: usize,
+    /// Largest `m_cost * t_cost` (KiB-passes) a stored hash may use: its CPU time.
+    pub max_work: u64,
+}
+
+impl Limits {
+    pub(super) fn validate(&self) -> Result<(), PasswordError> {
+        let within_caps = self.max_m_cost <= 4 * 1024 * 1024
+            && self.max_t_cost <= 1024
+            && self.max_p_cost <= 255
+            && self.max_work <= 1 << 32
+            && self.max_salt_len <= 256
+            && self.max_output_len <= 256;
+        if within_caps {
+            Ok(())
+        } else {
+            Err(PasswordError::InvalidConfig(
+                "limits exceed the hard caps (4 GiB, 1024 passes, 255 lanes)".into(),
+            ))
+        }
+    }
 }
 
 impl Default for Limits {
@@ -233,6 +257,7 @@ impl Default for Limits {
             max_p_cost: 16,
             max_salt_len: 64,
             max_output_len: 64,
+            max_work: 512 * 1024,
         }
     }
 }

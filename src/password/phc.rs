@@ -138,6 +138,10 @@ impl PasswordHash {
         }
         if let Some(value) = next.and_then(|item| item.strip_prefix("data=")) {
             self.data = b64(value).ok_or(Malformed("data is not canonical unpadded base64"))?;
+            if self.data.is_empty() {
+                // An empty `data=` would give one hash two spellings.
+                return Err(PasswordError::InvalidParams("data must be 1 to 32 bytes"));
+            }
             next = items.next();
         }
         match next {
@@ -181,6 +185,9 @@ impl PasswordHash {
         }
         if self.t_cost > limits.max_t_cost {
             return Err(over("passes"));
+        }
+        if u64::from(self.m_cost) * u64::from(self.t_cost) > limits.max_work {
+            return Err(over("work"));
         }
         if self.p_cost > limits.max_p_cost {
             return Err(over("lanes"));

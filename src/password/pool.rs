@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use zeroize::Zeroizing;
 
-use super::{PasswordError, PasswordHasher, Verified};
+use super::{PasswordError, PasswordHasher, PasswordPolicy, Verified};
 
 /// Runs password hashing and verification from async code without blocking the
 /// runtime and without letting a login flood exhaust CPU or memory.
@@ -14,7 +14,8 @@ use super::{PasswordError, PasswordHasher, Verified};
 /// Work runs on tokio's blocking threads, at most `concurrency` jobs at once (default:
 /// the number of cores). Up to `queue` further calls wait for a worker (default: 8 per
 /// worker); a call that finds the queue full fails at once with
-/// [`PasswordError::Busy`], which the HTTP adapters answer with 503 and `Retry-After`.
+/// [`PasswordError::Busy`], which DESIGN.md's HTTP contract answers with 503 and
+/// `Retry-After`.
 ///
 /// **Memory:** argon2 holds `m_cost` KiB per job for its duration, so the pool's peak
 /// is `concurrency × m_cost`: 2 × 19 MiB = 38 MiB at the defaults on two cores. Stored
@@ -26,6 +27,9 @@ use super::{PasswordError, PasswordHasher, Verified};
 /// A job that has started always runs to the end and holds its worker slot, even if
 /// the caller's future is dropped, so the bound holds under cancellation too. Cloning
 /// the pool is cheap and shares the slots.
+///
+/// **CPU:** a job with `p_cost` > 1 computes its lanes on rayon's global pool, so its
+/// threads are bounded by rayon (one per core), not by `concurrency`.
 ///
 /// ```
 /// use portcullis::password::{PasswordHasher, PasswordPool};
@@ -117,11 +121,22 @@ impl PasswordPool {
         self.run(move |hasher| hasher.verify_unknown_user(&password)).await
     }
 
+    /// [`PasswordPolicy::check`](super::PasswordPolicy::check) on a worker thread:
+    /// with zxcvbn a check costs as much CPU as a hash, and is bounded the same way.
+    pub async fn check_policy_async(
+        &self,
+        policy: &PasswordPolicy,
+        password: &str,
+        account: &str,
+    ) -> Result<(), PasswordError> {
+        let (policy, password, account) = (policy.clone(), Zeroizing::new(password.to_owned()), account.to_owned());
+        self.run(move |_| policy.check(&password, &account)).await?
+    }
+
     /// The most memory argon2 can hold through this pool at once, in bytes:
-    /// `concurrency × max(m_cost, max_m_cost)` KiB.
+    /// `concurrency × max_m_cost` KiB (the hasher's own `m_cost` is within it).
     pub fn memory_bound(&self) -> u64 {
-        let hasher = &self.inner.hasher;
-        let per_job_kib = hasher.params().m_cost.max(hasher.limits().max_m_cost);
+        let per_job_kib = self.inner.hasher.limits().max_m_cost;
         self.inner.concurrency as u64 * u64::from(per_job_kib) * 1024
     }
 
@@ -150,13 +165,8 @@ impl PasswordPool {
             self.inner.rejected.fetch_add(1, Ordering::Relaxed);
             PasswordError::Busy
         })?;
-        let worker = self
-            .inner
-            .workers
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| PasswordError::Busy)?;
+        let worker = (self.inner.workers.clone().acquire_owned().await)
+            .map_err(|_| PasswordError::Internal("password pool closed"))?;
         let inner = Arc::clone(&self.inner);
         runtime
             .spawn_blocking(move || {
@@ -164,7 +174,10 @@ impl PasswordPool {
                 job(&inner.hasher)
             })
             .await
-            .map_err(|_| PasswordError::Internal("password worker panicked"))
+            .map_err(|e| match e.is_panic() {
+                true => PasswordError::Internal("password worker panicked"),
+                false => PasswordError::Internal("runtime shutting down"),
+            })
     }
 }
 

@@ -5,6 +5,8 @@ use std::io::{BufRead, BufWriter, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
+use zeroize::{Zeroize, Zeroizing};
+
 use crate::ConfigError;
 
 /// Largest file or standard input read whole: 1 MiB.
@@ -29,6 +31,21 @@ fn read_bounded(reader: impl Read, what: &str) -> Result<Vec<u8>, ConfigError> {
         .map_err(|e| ConfigError(format!("{what}: {e}")))?;
     if bytes.len() as u64 > MAX_INPUT_BYTES {
         return Err(ConfigError(format!("{what} is larger than {MAX_INPUT_BYTES} bytes")));
+    }
+    Ok(bytes)
+}
+
+/// Reads a secret of at most `max` bytes (plus one trailing newline) from `reader`
+/// into a buffer sized once and zeroized on drop.
+pub fn read_secret(reader: impl Read, max: usize, what: &str) -> Result<Zeroizing<Vec<u8>>, ConfigError> {
+    let mut bytes = Zeroizing::new(Vec::with_capacity(max + 2));
+    reader
+        .take(max as u64 + 2)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ConfigError(format!("{what}: {e}")))?;
+    let newline = usize::from(bytes.last() == Some(&b'\n'));
+    if bytes.len() - newline > max {
+        return Err(ConfigError(format!("{what} is longer than {max} bytes")));
     }
     Ok(bytes)
 }
@@ -61,7 +78,9 @@ pub enum Line {
 /// Reads lines of at most `max` bytes; a longer line is drained and reported as
 /// [`Line::Unreadable`] so that one bad line costs one output line and bounded memory.
 pub fn read_line(reader: &mut impl BufRead, max: usize) -> std::io::Result<Option<Line>> {
-    let mut line = Vec::new();
+    // Lines may hold passwords: sized once, so growth leaves no copies behind, and
+    // zeroized whenever they are dropped here.
+    let mut line = Vec::with_capacity(max);
     let mut overflow = false;
     loop {
         let available = reader.fill_buf()?;
@@ -78,7 +97,7 @@ pub fn read_line(reader: &mut impl BufRead, max: usize) -> std::io::Result<Optio
         if !overflow {
             if line.len() + chunk.len() > max {
                 overflow = true;
-                line.clear();
+                line.zeroize();
             } else {
                 line.extend_from_slice(chunk);
             }
@@ -95,7 +114,13 @@ pub fn read_line(reader: &mut impl BufRead, max: usize) -> std::io::Result<Optio
     if line.last() == Some(&b'\r') {
         line.pop();
     }
-    Ok(Some(String::from_utf8(line).map_or(Line::Unreadable, Line::Text)))
+    Ok(Some(match String::from_utf8(line) {
+        Ok(text) => Line::Text(text),
+        Err(err) => {
+            err.into_bytes().zeroize();
+            Line::Unreadable
+        }
+    }))
 }
 
 /// Runs a `--batch` command: reads lines of at most `max_line` bytes from standard

@@ -72,14 +72,16 @@ fn hasher(args: &HasherArgs) -> Result<PasswordHasher, ConfigError> {
     };
     let mut builder = PasswordHasher::builder().params(params);
     if let (Some(file), Some(id)) = (&args.pepper_file, &args.pepper_id) {
-        builder = builder.pepper(Pepper::new(id, io::read_file(file)?)?);
+        let opened = std::fs::File::open(file).map_err(|e| ConfigError(format!("{}: {e}", file.display())))?;
+        let secret = io::read_secret(opened, Pepper::MAX_SECRET_LEN, &file.display().to_string())?;
+        builder = builder.pepper(Pepper::new(id, secret.to_vec())?);
     }
     Ok(builder.build()?)
 }
 
 /// The password on standard input: UTF-8, with one trailing `\n` removed.
 fn read_password() -> Result<Zeroizing<String>, ConfigError> {
-    let mut bytes = Zeroizing::new(io::read_stdin()?);
+    let mut bytes = io::read_secret(std::io::stdin().lock(), MAX_PASSWORD_BYTES, "the password")?;
     if bytes.last() == Some(&b'\n') {
         bytes.pop();
     }
