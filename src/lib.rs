@@ -20,6 +20,7 @@
 
 pub mod password;
 mod principal;
+pub mod rbac;
 pub mod token;
 
 pub use principal::{ClaimPath, Principal, PrincipalMapping};

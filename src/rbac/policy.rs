@@ -1,0 +1,612 @@
+//! Compilation of a [`PolicyDocument`] into one permission set per role, and checks.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::document::Unique;
+use super::permission::{self, Parsed, PermissionId, PermissionSet, Registry};
+use super::{PolicyDocument, RbacError};
+use crate::Principal;
+
+/// The largest policy file read, in bytes.
+pub const MAX_POLICY_BYTES: usize = 16 * 1024 * 1024;
+/// The most roles a policy may define.
+pub const MAX_ROLES: usize = 10_000;
+/// The most distinct permissions (concrete and wildcard) a policy may name.
+pub const MAX_PERMISSIONS: usize = 100_000;
+/// The most subject bindings (global and per tenant, together).
+pub const MAX_BINDINGS: usize = 1_000_000;
+/// The most roles one role inherits, or one subject is bound to.
+pub const MAX_ROLES_PER_ENTRY: usize = 1_000;
+/// The longest role, subject or tenant name, in bytes.
+pub const MAX_NAME_LEN: usize = 128;
+
+/// A compiled policy: every role resolved to one [`PermissionSet`] through its whole
+/// inheritance, so a check is a bit test.
+///
+/// ```
+/// use portcullis::rbac::Policy;
+///
+/// let policy = Policy::from_toml(r#"
+///     [roles.viewer]
+///     permissions = ["orders:read"]
+///     [roles.clerk]
+///     inherits = ["viewer"]
+///     permissions = ["orders:write"]
+///     [subjects]
+///     alice = ["clerk"]
+/// "#)?;
+/// // Resolved once, at start-up.
+/// let write = policy.permission("orders:write")?;
+/// // Per request: the caller's roles combined once, then bit tests.
+/// let caller = policy.permissions_for(["viewer"]);
+/// assert!(!policy.check(&caller, write));
+/// assert!(policy.check(&policy.permissions_for(["clerk"]), write));
+/// assert!(policy.check_str(&policy.subject_permissions("alice", None), "orders:read"));
+/// # Ok::<(), portcullis::rbac::RbacError>(())
+/// ```
+pub struct Policy {
+    registry: Arc<Mutex<Registry>>,
+    registry_id: u32,
+    /// Snapshot of the registry at compile time, for [`Policy::check_str`] without a lock.
+    concrete: HashMap<String, u32>,
+    wildcard: HashMap<String, u32>,
+    bits: u32,
+    role_index: HashMap<String, usize>,
+    roles: Vec<CompiledRole>,
+    subjects: HashMap<String, Box<[usize]>>,
+    tenant_subjects: HashMap<(String, String), Box<[usize]>>,
+    tenants: usize,
+}
+
+struct CompiledRole {
+    name: String,
+    inherits: Vec<usize>,
+    grants: Vec<String>,
+    set: PermissionSet,
+}
+
+impl Policy {
+    /// Compiles a policy document; every error is found here, once.
+    pub fn compile(document: &PolicyDocument) -> Result<Self, RbacError> {
+        Self::compile_with(document, Arc::new(Mutex::new(Registry::new())))
+    }
+
+    /// Parses and compiles a TOML policy.
+    pub fn from_toml(text: &str) -> Result<Self, RbacError> {
+        Self::compile(&parse_toml(text)?)
+    }
+
+    /// Parses and compiles a JSON policy.
+    pub fn from_json(text: &str) -> Result<Self, RbacError> {
+        Self::compile(&parse_json(text)?)
+    }
+
+    pub(super) fn compile_with(document: &PolicyDocument, registry: Arc<Mutex<Registry>>) -> Result<Self, RbacError> {
+        Compiler::new(document)?.compile(registry)
+    }
+
+    pub(super) fn registry(&self) -> &Arc<Mutex<Registry>> {
+        &self.registry
+    }
+
+    /// Resolves a permission name to the id checks use. Call it at start-up (it takes a
+    /// lock and may allocate); the id stays valid across [`PolicyHandle`] reloads.
+    /// A permission the policy never grants is valid and simply never allowed.
+    ///
+    /// [`PolicyHandle`]: super::PolicyHandle
+    pub fn permission(&self, name: &str) -> Result<PermissionId, RbacError> {
+        resolve(&self.registry, name)
+    }
+
+    /// The permissions held by a caller with these roles: the union of the roles'
+    /// compiled sets. Roles the policy does not define grant nothing and are reported
+    /// to the audit log (target `portcullis::audit`).
+    pub fn permissions_for<'a>(&self, roles: impl IntoIterator<Item = &'a str>) -> PermissionSet {
+        let mut set = PermissionSet::empty(self.registry_id, self.bits);
+        for role in roles {
+            match self.role_index.get(role) {
+                Some(index) => set.union_with(&self.roles[*index].set),
+                None => unknown_role(role),
+            }
+        }
+        set
+    }
+
+    /// The permissions bound to `subject` by the policy: its global bindings and, if
+    /// `tenant` is given, its bindings in that tenant.
+    pub fn subject_permissions(&self, subject: &str, tenant: Option<&str>) -> PermissionSet {
+        let mut set = PermissionSet::empty(self.registry_id, self.bits);
+        self.add_subject(&mut set, subject, tenant);
+        set
+    }
+
+    /// The permissions of a verified caller: the roles in their token, plus the roles
+    /// the policy binds to their subject (globally and in their tenant).
+    pub fn principal_permissions(&self, principal: &Principal) -> PermissionSet {
+        let mut set = self.permissions_for(principal.roles().iter().map(String::as_str));
+        self.add_subject(&mut set, principal.subject(), principal.tenant());
+        set
+    }
+
+    fn add_subject(&self, set: &mut PermissionSet, subject: &str, tenant: Option<&str>) {
+        let global = self.subjects.get(subject).map(|r| &r[..]).unwrap_or_default();
+        let scoped = tenant
+            .and_then(|t| self.tenant_subjects.get(&(t.to_owned(), subject.to_owned())))
+            .map(|r| &r[..])
+            .unwrap_or_default();
+        for index in global.iter().chain(scoped) {
+            set.union_with(&self.roles[*index].set);
+        }
+    }
+
+    /// Whether `set` grants `permission`: two bit tests, no allocation, no lock.
+    #[inline]
+    pub fn check(&self, set: &PermissionSet, permission: PermissionId) -> bool {
+        set.allows(permission)
+    }
+
+    /// [`check`](Self::check) by name, for convenience: two hash lookups, no
+    /// allocation, no lock. A malformed name is never allowed.
+    pub fn check_str(&self, set: &PermissionSet, permission: &str) -> bool {
+        let Ok(parsed) = permission::parse(permission) else {
+            return false;
+        };
+        let wildcard = self.wildcard.get(parsed.resource).copied();
+        let concrete = match parsed.action {
+            Some(_) => self.concrete.get(permission).copied(),
+            None => wildcard,
+        };
+        [concrete, wildcard]
+            .into_iter()
+            .flatten()
+            .any(|bit| set.allows(PermissionId::new(self.registry_id, bit, bit)))
+    }
+
+    /// [`check`](Self::check) as a `Result`, for `?` in handlers.
+    pub fn require(&self, set: &PermissionSet, permission: PermissionId) -> Result<(), RbacError> {
+        if set.allows(permission) {
+            Ok(())
+        } else {
+            Err(RbacError::Forbidden)
+        }
+    }
+
+    /// Which of `roles` grants `permission`, through which inheritance path: for audit
+    /// logs and debugging, not for the request path (it walks the hierarchy).
+    ///
+    /// ```
+    /// use portcullis::rbac::{Explanation, Policy};
+    ///
+    /// let policy = Policy::from_toml(r#"
+    ///     [roles.viewer]
+    ///     permissions = ["orders:*"]
+    ///     [roles.clerk]
+    ///     inherits = ["viewer"]
+    /// "#)?;
+    /// let why = policy.explain(["clerk"], "orders:read");
+    /// assert_eq!(why.to_string(), "orders:read is granted to clerk through clerk -> viewer by orders:*");
+    /// assert!(matches!(policy.explain(["guest"], "orders:read"), Explanation::Denied { .. }));
+    /// # Ok::<(), portcullis::rbac::RbacError>(())
+    /// ```
+    pub fn explain<'a>(&self, roles: impl IntoIterator<Item = &'a str>, permission: &str) -> Explanation {
+        let name = permission.to_owned();
+        let Ok(parsed) = permission::parse(permission) else {
+            return Explanation::Denied {
+                permission: name,
+                unknown_roles: Vec::new(),
+            };
+        };
+        let mut unknown_roles = Vec::new();
+        for role in roles {
+            let Some(&start) = self.role_index.get(role) else {
+                unknown_roles.push(permission::shorten(role));
+                continue;
+            };
+            if let Some((path, grant)) = self.find_grant(start, parsed) {
+                let path = path.into_iter().map(|i| self.roles[i].name.clone()).collect();
+                return Explanation::Granted {
+                    permission: name,
+                    role: role.to_owned(),
+                    path,
+                    grant,
+                };
+            }
+        }
+        Explanation::Denied {
+            permission: name,
+            unknown_roles,
+        }
+    }
+
+    /// Breadth-first from `start`: the shortest inheritance path to a role whose own
+    /// grants cover `wanted`.
+    fn find_grant(&self, start: usize, wanted: Parsed<'_>) -> Option<(Vec<usize>, String)> {
+        let mut parent = vec![usize::MAX; self.roles.len()];
+        let mut queue = VecDeque::from([start]);
+        parent[start] = start;
+        while let Some(at) = queue.pop_front() {
+            let covering = self.roles[at].grants.iter().find(|grant| {
+                permission::parse(grant)
+                    .is_ok_and(|g| g.resource == wanted.resource && (g.action.is_none() || g.action == wanted.action))
+            });
+            if let Some(grant) = covering {
+                let mut path = vec![at];
+                while *path.last().unwrap_or(&start) != start {
+                    path.push(parent[path[path.len() - 1]]);
+                }
+                path.reverse();
+                return Some((path, grant.clone()));
+            }
+            for &next in &self.roles[at].inherits {
+                if parent[next] == usize::MAX {
+                    parent[next] = at;
+                    queue.push_back(next);
+                }
+            }
+        }
+        None
+    }
+
+    /// The number of roles.
+    pub fn role_count(&self) -> usize {
+        self.roles.len()
+    }
+
+    /// The number of distinct permissions (and resource wildcards) the policy names.
+    pub fn permission_count(&self) -> usize {
+        self.concrete.len() + self.wildcard.len()
+    }
+
+    /// The number of subject bindings, global and per tenant.
+    pub fn binding_count(&self) -> usize {
+        self.subjects.len() + self.tenant_subjects.len()
+    }
+
+    /// The number of tenants with bindings.
+    pub fn tenant_count(&self) -> usize {
+        self.tenants
+    }
+
+    /// Whether the policy defines `role`.
+    pub fn has_role(&self, role: &str) -> bool {
+        self.role_index.contains_key(role)
+    }
+}
+
+impl fmt::Debug for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Policy")
+            .field("roles", &self.roles.len())
+            .field("permissions", &self.permission_count())
+            .field("bindings", &self.binding_count())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a permission is granted or not; see [`Policy::explain`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Explanation {
+    /// `role` (one of the caller's) grants it: `path` runs from `role` through
+    /// `inherits` to the role whose own `grant` covers the permission.
+    Granted {
+        /// The permission asked about.
+        permission: String,
+        /// The caller's role it came through.
+        role: String,
+        /// `role`, then each inherited role to the one that grants it.
+        path: Vec<String>,
+        /// The grant that covers it: the permission itself or `resource:*`.
+        grant: String,
+    },
+    /// None of the roles grants it.
+    Denied {
+        /// The permission asked about.
+        permission: String,
+        /// Roles the policy does not define.
+        unknown_roles: Vec<String>,
+    },
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Explanation::Granted {
+                permission,
+                role,
+                path,
+                grant,
+            } => {
+                write!(
+                    f,
+                    "{permission} is granted to {role} through {} by {grant}",
+                    path.join(" -> ")
+                )
+            }
+            Explanation::Denied {
+                permission,
+                unknown_roles,
+            } if unknown_roles.is_empty() => {
+                write!(f, "{permission} is granted by none of the roles")
+            }
+            Explanation::Denied {
+                permission,
+                unknown_roles,
+            } => {
+                write!(
+                    f,
+                    "{permission} is granted by none of the roles (unknown: {})",
+                    unknown_roles.join(", ")
+                )
+            }
+        }
+    }
+}
+
+pub(super) fn resolve(registry: &Mutex<Registry>, name: &str) -> Result<PermissionId, RbacError> {
+    let parsed = permission::parse(name)?;
+    let mut registry = registry.lock().unwrap_or_else(PoisonError::into_inner);
+    Ok(registry.resolve(parsed, name))
+}
+
+pub(super) fn parse_toml(text: &str) -> Result<PolicyDocument, RbacError> {
+    check_size(text)?;
+    toml::from_str(text).map_err(|e| RbacError::MalformedPolicy(e.message().to_owned()))
+}
+
+pub(super) fn parse_json(text: &str) -> Result<PolicyDocument, RbacError> {
+    check_size(text)?;
+    serde_json::from_str(text).map_err(|e| RbacError::MalformedPolicy(e.to_string()))
+}
+
+fn check_size(text: &str) -> Result<(), RbacError> {
+    if text.len() > MAX_POLICY_BYTES {
+        return Err(RbacError::TooLarge {
+            what: "bytes",
+            limit: MAX_POLICY_BYTES,
+        });
+    }
+    Ok(())
+}
+
+fn unknown_role(role: &str) {
+    tracing::warn!(
+        target: "portcullis::audit",
+        event = "unknown_role",
+        role = %permission::shorten(role),
+        "a caller's role is not defined by the policy; it grants nothing"
+    );
+}
+
+/// One compilation: validation, inheritance order, then the sets.
+struct Compiler<'d> {
+    document: &'d PolicyDocument,
+    index: HashMap<String, usize>,
+}
+
+impl<'d> Compiler<'d> {
+    fn new(document: &'d PolicyDocument) -> Result<Self, RbacError> {
+        let roles = &document.roles;
+        if let Some(name) = roles.repeated.first() {
+            return Err(RbacError::DuplicateRole(permission::shorten(name)));
+        }
+        if roles.entries.len() > MAX_ROLES {
+            return Err(RbacError::TooLarge {
+                what: "roles",
+                limit: MAX_ROLES,
+            });
+        }
+        let mut index = HashMap::with_capacity(roles.entries.len());
+        for (i, (name, role)) in roles.entries.iter().enumerate() {
+            check_name("role", name)?;
+            if role.inherits.len() > MAX_ROLES_PER_ENTRY || role.permissions.len() > MAX_PERMISSIONS {
+                return Err(RbacError::TooLarge {
+                    what: "entries in one role",
+                    limit: MAX_ROLES_PER_ENTRY,
+                });
+            }
+            index.insert(name.clone(), i);
+        }
+        Ok(Compiler { document, index })
+    }
+
+    fn role_ref(&self, role: &str, referenced_by: impl FnOnce() -> String) -> Result<usize, RbacError> {
+        self.index.get(role).copied().ok_or_else(|| RbacError::UnknownRole {
+            role: permission::shorten(role),
+            referenced_by: referenced_by(),
+        })
+    }
+
+    fn compile(self, registry: Arc<Mutex<Registry>>) -> Result<Policy, RbacError> {
+        let names: Vec<&String> = self.document.roles.entries.keys().collect();
+        let mut inherits = Vec::with_capacity(names.len());
+        for (name, role) in &self.document.roles.entries {
+            let parents = role
+                .inherits
+                .iter()
+                .map(|parent| self.role_ref(parent, || format!("role {name}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            inherits.push(parents);
+        }
+        let order = topological_order(&inherits, &names)?;
+        let (subjects, tenant_subjects) = self.bindings()?;
+
+        // The registry is touched only here, under one lock.
+        let (registry_id, bits, concrete, wildcard, direct) = {
+            let mut reg = registry.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut direct = Vec::with_capacity(names.len());
+            for role in self.document.roles.entries.values() {
+                let mut grants = Vec::with_capacity(role.permissions.len());
+                for name in &role.permissions {
+                    grants.push(reg.grant_bit(permission::parse(name)?, name));
+                }
+                direct.push(grants);
+            }
+            if reg.concrete.len() + reg.wildcard.len() > MAX_PERMISSIONS {
+                return Err(RbacError::TooLarge {
+                    what: "permissions",
+                    limit: MAX_PERMISSIONS,
+                });
+            }
+            (reg.id, reg.bits(), reg.concrete.clone(), reg.wildcard.clone(), direct)
+        };
+
+        // Parents come before children in `order`, so each role unions finished sets.
+        let mut sets: Vec<Option<PermissionSet>> = vec![None; names.len()];
+        for &role in &order {
+            let mut set = PermissionSet::empty(registry_id, bits);
+            for &bit in &direct[role] {
+                set.insert(bit);
+            }
+            for &parent in &inherits[role] {
+                if let Some(parent_set) = &sets[parent] {
+                    set.union_with(parent_set);
+                }
+            }
+            sets[role] = Some(set);
+        }
+        let roles = self
+            .document
+            .roles
+            .entries
+            .iter()
+            .zip(inherits)
+            .zip(sets)
+            .map(|(((name, role), inherits), set)| CompiledRole {
+                name: name.clone(),
+                inherits,
+                grants: role.permissions.clone(),
+                set: set.unwrap_or_else(|| PermissionSet::empty(registry_id, bits)),
+            })
+            .collect();
+        Ok(Policy {
+            registry,
+            registry_id,
+            concrete,
+            wildcard,
+            bits,
+            role_index: self.index,
+            roles,
+            subjects,
+            tenants: self.document.tenants.entries.len(),
+            tenant_subjects,
+        })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn bindings(&self) -> Result<(HashMap<String, Box<[usize]>>, HashMap<(String, String), Box<[usize]>>), RbacError> {
+        let doc = self.document;
+        let total = doc.subjects.entries.len()
+            + doc
+                .tenants
+                .entries
+                .values()
+                .map(|t| t.subjects.entries.len())
+                .sum::<usize>();
+        if total > MAX_BINDINGS {
+            return Err(RbacError::TooLarge {
+                what: "subject bindings",
+                limit: MAX_BINDINGS,
+            });
+        }
+        if let Some(name) = doc.tenants.repeated.first() {
+            return Err(RbacError::DuplicateSubject(format!(
+                "tenant {}",
+                permission::shorten(name)
+            )));
+        }
+        let subjects = self.bind(&doc.subjects, None)?;
+        let mut scoped = HashMap::new();
+        for (tenant, bindings) in &doc.tenants.entries {
+            check_name("tenant", tenant)?;
+            for (subject, roles) in self.bind(&bindings.subjects, Some(tenant))? {
+                scoped.insert((tenant.clone(), subject), roles);
+            }
+        }
+        Ok((subjects, scoped))
+    }
+
+    fn bind(
+        &self,
+        bindings: &Unique<Vec<String>>,
+        tenant: Option<&str>,
+    ) -> Result<HashMap<String, Box<[usize]>>, RbacError> {
+        if let Some(name) = bindings.repeated.first() {
+            return Err(RbacError::DuplicateSubject(permission::shorten(name)));
+        }
+        let mut out = HashMap::with_capacity(bindings.entries.len());
+        for (subject, roles) in &bindings.entries {
+            check_name("subject", subject)?;
+            if roles.len() > MAX_ROLES_PER_ENTRY {
+                return Err(RbacError::TooLarge {
+                    what: "roles for one subject",
+                    limit: MAX_ROLES_PER_ENTRY,
+                });
+            }
+            let who = || match tenant {
+                Some(t) => format!("subject {subject} in tenant {t}"),
+                None => format!("subject {subject}"),
+            };
+            let indices = roles
+                .iter()
+                .map(|r| self.role_ref(r, who))
+                .collect::<Result<Vec<_>, _>>()?;
+            out.insert(subject.clone(), indices.into_boxed_slice());
+        }
+        Ok(out)
+    }
+}
+
+fn check_name(kind: &'static str, name: &str) -> Result<(), RbacError> {
+    if name.is_empty() {
+        return Err(RbacError::EmptyName(kind));
+    }
+    if name.len() > MAX_NAME_LEN || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(RbacError::InvalidName {
+            kind,
+            name: permission::shorten(name),
+        });
+    }
+    Ok(())
+}
+
+/// Kahn's algorithm over `inherits` (child -> parents): parents first. What is left
+/// over lies on or behind a cycle, which is then walked to name it.
+fn topological_order(inherits: &[Vec<usize>], names: &[&String]) -> Result<Vec<usize>, RbacError> {
+    let n = inherits.len();
+    let mut children = vec![Vec::new(); n];
+    let mut waiting = vec![0usize; n];
+    for (child, parents) in inherits.iter().enumerate() {
+        waiting[child] = parents.len();
+        for &parent in parents {
+            children[parent].push(child);
+        }
+    }
+    let mut ready: VecDeque<usize> = (0..n).filter(|&r| waiting[r] == 0).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(role) = ready.pop_front() {
+        order.push(role);
+        for &child in &children[role] {
+            waiting[child] -= 1;
+            if waiting[child] == 0 {
+                ready.push_back(child);
+            }
+        }
+    }
+    if order.len() == n {
+        return Ok(order);
+    }
+    // Every unfinished role has an unfinished parent; follow them until one repeats.
+    let mut at = (0..n).find(|&r| waiting[r] > 0).unwrap_or(0);
+    let mut seen = vec![usize::MAX; n];
+    let mut walk = Vec::new();
+    while seen[at] == usize::MAX {
+        seen[at] = walk.len();
+        walk.push(at);
+        at = inherits[at].iter().copied().find(|&p| waiting[p] > 0).unwrap_or(at);
+    }
+    let mut cycle: Vec<String> = walk[seen[at]..].iter().map(|&r| names[r].clone()).collect();
+    cycle.push(names[at].clone());
+    Err(RbacError::InheritanceCycle(cycle))
+}
