@@ -418,3 +418,128 @@ fn password_verify_batch_answers_each_line_in_order_and_exits_0() {
     ];
     assert_eq!(lines, expected);
 }
+
+// ---- policy check / policy lint ---------------------------------------------------
+
+const POLICY: &str = r#"
+[roles.viewer]
+permissions = ["orders:read"]
+[roles.editor]
+inherits = ["viewer"]
+permissions = ["orders:write", "invoices:*"]
+[subjects]
+alice = ["editor"]
+[tenants.acme.subjects]
+bob = ["viewer"]
+"#;
+
+fn policy_file(dir: &Dir, name: &str, text: &str) -> String {
+    let path = dir.path(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn policy_check_allows_and_denies_with_exit_codes() {
+    let dir = Dir::new("policy-check");
+    let policy = policy_file(&dir, "p.toml", POLICY);
+    let check = |subject: &str, permission: &str, extra: &[&str]| {
+        let args = [
+            &[
+                "policy",
+                "check",
+                "--policy",
+                &policy,
+                "--subject",
+                subject,
+                "--permission",
+                permission,
+            ],
+            extra,
+        ]
+        .concat();
+        let out = portcullis(&args, "");
+        (out.status.code(), stdout(&out).trim().to_owned())
+    };
+    assert_eq!(
+        check("alice", "invoices:pay", &[]),
+        (Some(0), r#"{"allowed":true}"#.to_owned())
+    );
+    assert_eq!(
+        check("alice", "orders:read", &[]),
+        (Some(0), r#"{"allowed":true}"#.to_owned())
+    );
+    assert_eq!(
+        check("bob", "orders:read", &[]),
+        (Some(1), r#"{"allowed":false}"#.to_owned())
+    );
+    assert_eq!(
+        check("bob", "orders:read", &["--tenant", "acme"]),
+        (Some(0), r#"{"allowed":true}"#.to_owned())
+    );
+    assert_eq!(
+        check("mallory", "orders:read", &[]),
+        (Some(1), r#"{"allowed":false}"#.to_owned())
+    );
+}
+
+#[test]
+fn policy_check_batch_answers_each_line_in_order() {
+    let dir = Dir::new("policy-batch");
+    let policy = policy_file(
+        &dir,
+        "p.json",
+        &serde_json::json!({
+            "roles": { "viewer": { "permissions": ["orders:read"] } },
+            "subjects": { "carol": ["viewer"] }
+        })
+        .to_string(),
+    );
+    let input = "{\"subject\":\"carol\",\"permission\":\"orders:read\"}\n{\"subject\":\"carol\",\"permission\":\"orders:write\"}\nnot json\n";
+    let out = portcullis(&["policy", "check", "--policy", &policy, "--batch"], input);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stdout(&out),
+        "{\"allowed\":true}\n{\"allowed\":false}\n{\"error\":\"malformed_input\"}\n"
+    );
+}
+
+#[test]
+fn policy_lint_prints_a_summary_or_the_error() {
+    let dir = Dir::new("policy-lint");
+    let good = policy_file(&dir, "good.toml", POLICY);
+    let out = portcullis(&["policy", "lint", "--policy", &good], "");
+    assert_eq!(out.status.code(), Some(0));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        summary,
+        serde_json::json!({ "valid": true, "roles": 2, "permissions": 3, "bindings": 2, "tenants": 1 })
+    );
+
+    let cyclic = policy_file(
+        &dir,
+        "cyclic.toml",
+        "[roles.a]\ninherits = [\"b\"]\n[roles.b]\ninherits = [\"a\"]\n",
+    );
+    let out = portcullis(&["policy", "lint", "--policy", &cyclic], "");
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["error"], "inheritance_cycle");
+    assert_eq!(report["message"], "roles inherit in a cycle: a -> b -> a");
+
+    // `check` with a broken policy is a configuration error.
+    let out = portcullis(
+        &[
+            "policy",
+            "check",
+            "--policy",
+            &cyclic,
+            "--subject",
+            "a",
+            "--permission",
+            "x:y",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+}

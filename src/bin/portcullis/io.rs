@@ -14,23 +14,28 @@ pub const MAX_INPUT_BYTES: u64 = 1024 * 1024;
 
 /// Reads a whole file of at most [`MAX_INPUT_BYTES`].
 pub fn read_file(path: &Path) -> Result<Vec<u8>, ConfigError> {
+    read_file_limited(path, MAX_INPUT_BYTES as usize)
+}
+
+/// Reads a whole file of at most `max` bytes.
+pub fn read_file_limited(path: &Path, max: usize) -> Result<Vec<u8>, ConfigError> {
     let file = fs::File::open(path).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
-    read_bounded(file, &path.display().to_string())
+    read_bounded(file, max as u64, &path.display().to_string())
 }
 
 /// Reads all of standard input, at most [`MAX_INPUT_BYTES`].
 pub fn read_stdin() -> Result<Vec<u8>, ConfigError> {
-    read_bounded(std::io::stdin().lock(), "standard input")
+    read_bounded(std::io::stdin().lock(), MAX_INPUT_BYTES, "standard input")
 }
 
-fn read_bounded(reader: impl Read, what: &str) -> Result<Vec<u8>, ConfigError> {
+fn read_bounded(reader: impl Read, max: u64, what: &str) -> Result<Vec<u8>, ConfigError> {
     let mut bytes = Vec::new();
     reader
-        .take(MAX_INPUT_BYTES + 1)
+        .take(max + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| ConfigError(format!("{what}: {e}")))?;
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
-        return Err(ConfigError(format!("{what} is larger than {MAX_INPUT_BYTES} bytes")));
+    if bytes.len() as u64 > max {
+        return Err(ConfigError(format!("{what} is larger than {max} bytes")));
     }
     Ok(bytes)
 }

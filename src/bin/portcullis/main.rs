@@ -1,4 +1,4 @@
-//! `portcullis`: keys, tokens and password hashes from the command line.
+//! `portcullis`: keys, tokens, password hashes and policies from the command line.
 //!
 //! Exit codes: 0 success/valid, 1 invalid, 2 usage or configuration error (message on
 //! stderr). See DESIGN.md's command-line contract.
@@ -6,13 +6,14 @@
 mod io;
 mod keygen;
 mod password;
+mod policy;
 mod token;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Security tooling for portcullis services: keys, JWTs and password hashes.
+/// Security tooling for portcullis services: keys, JWTs, password hashes and policies.
 #[derive(Parser)]
 #[command(name = "portcullis", version, about)]
 struct Cli {
@@ -30,6 +31,9 @@ enum Command {
     /// Hash and verify passwords (argon2id).
     #[command(subcommand)]
     Password(password::Command),
+    /// Check and lint RBAC policies.
+    #[command(subcommand)]
+    Policy(policy::Command),
 }
 
 /// A configuration or usage error: reported on stderr, exit code 2.
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
         Command::Keygen(args) => keygen::run(args),
         Command::Token(command) => token::run(command),
         Command::Password(command) => password::run(command),
+        Command::Policy(command) => policy::run(command),
     };
     match result {
         Ok(code) => code,
