@@ -352,7 +352,11 @@ pub(super) fn resolve(registry: &Mutex<Registry>, name: &str) -> Result<Permissi
 
 pub(super) fn parse_toml(text: &str) -> Result<PolicyDocument, RbacError> {
     check_size(text)?;
-    toml::from_str(text).map_err(|e| RbacError::MalformedPolicy(e.message().to_owned()))
+        // The parser's report names the line and shows it; kept on one line for logs.
+    toml::from_str(text).map_err(|e| {
+        let report = e.to_string();
+        RbacError::MalformedPolicy(report.split_whitespace().collect::<Vec<_>>().join(" "))
+    })
 }
 
 pub(super) fn parse_json(text: &str) -> Result<PolicyDocument, RbacError> {
