@@ -2,9 +2,10 @@
 //!
 //! Security for Rust microservices, correct by default: JWT verification and issuing
 //! with keys pinned to one algorithm ([`token`]), the caller's identity as a
-//! [`Principal`], and argon2id password hashing that cannot starve a server
-//! ([`password`]). Authorization, sanitizers, secrets, audit and the axum and actix-web
-//! adapters arrive in later releases (see the CHANGELOG).
+//! [`Principal`], argon2id password hashing that cannot starve a server
+//! ([`password`]), and RBAC compiled so a check is a bit test ([`rbac`]). Sanitizers,
+//! secrets, audit and the axum and actix-web adapters arrive in later releases (see the
+//! CHANGELOG).
 //!
 //! ```
 //! use portcullis::token::{Algorithm, KeySet, SigningKey, Verifier, Issuer};
