@@ -39,9 +39,12 @@
 //!
 //! [`PolicyHandle`] swaps in a reloaded policy atomically; readers never block.
 //!
-//! Limits: policy text 16 MiB; 10,000 roles; 100,000 distinct permissions;
-//! 1,000,000 subject bindings; 1,000 parents per role and roles per subject; names of
-//! 128 bytes, resource and action of 128 bytes each.
+//! Limits: policy text 16 MiB; 10,000 roles; 100,000 distinct permissions (400,000
+//! over a [`PolicyHandle`]'s life, since ids survive reloads); 1,000,000 subject
+//! bindings; 1,000 parents per role and roles per subject; names of 128 bytes,
+//! resource and action of 128 bytes each. A set costs one bit per permission, per
+//! role: 10,000 roles x 100,000 permissions would hold 125 MB, so keep policies to
+//! the size they need.
 
 mod document;
 mod error;
@@ -55,6 +58,7 @@ pub use error::RbacError;
 pub use handle::PolicyHandle;
 pub use permission::{PermissionId, PermissionSet};
 pub use policy::{
-    Explanation, MAX_BINDINGS, MAX_NAME_LEN, MAX_PERMISSIONS, MAX_POLICY_BYTES, MAX_ROLES, MAX_ROLES_PER_ENTRY, Policy,
+    Explanation, MAX_BINDINGS, MAX_NAME_LEN, MAX_PERMISSIONS, MAX_POLICY_BYTES, MAX_REGISTRY_BITS, MAX_ROLES,
+    MAX_ROLES_PER_ENTRY, Policy,
 };
 pub use scope::require_scope;

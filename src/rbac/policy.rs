@@ -1,6 +1,6 @@
 //! Compilation of a [`PolicyDocument`] into one permission set per role, and checks.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -21,6 +21,9 @@ pub const MAX_BINDINGS: usize = 1_000_000;
 pub const MAX_ROLES_PER_ENTRY: usize = 1_000;
 /// The longest role, subject or tenant name, in bytes.
 pub const MAX_NAME_LEN: usize = 128;
+/// The most permission bits a [`PolicyHandle`](super::PolicyHandle) hands out over its
+/// life: ids stay valid across reloads, so bits are never reused.
+pub const MAX_REGISTRY_BITS: usize = 4 * MAX_PERMISSIONS;
 
 /// A compiled policy: every role resolved to one [`PermissionSet`] through its whole
 /// inheritance, so a check is a bit test.
@@ -53,10 +56,11 @@ pub struct Policy {
     concrete: HashMap<String, u32>,
     wildcard: HashMap<String, u32>,
     bits: u32,
+    permission_count: usize,
     role_index: HashMap<String, usize>,
     roles: Vec<CompiledRole>,
     subjects: HashMap<String, Box<[usize]>>,
-    tenant_subjects: HashMap<(String, String), Box<[usize]>>,
+    tenant_subjects: HashMap<String, Bindings>,
     tenants: usize,
 }
 
@@ -133,7 +137,8 @@ impl Policy {
     fn add_subject(&self, set: &mut PermissionSet, subject: &str, tenant: Option<&str>) {
         let global = self.subjects.get(subject).map(|r| &r[..]).unwrap_or_default();
         let scoped = tenant
-            .and_then(|t| self.tenant_subjects.get(&(t.to_owned(), subject.to_owned())))
+            .and_then(|t| self.tenant_subjects.get(t))
+            .and_then(|bindings| bindings.get(subject))
             .map(|r| &r[..])
             .unwrap_or_default();
         for index in global.iter().chain(scoped) {
@@ -256,12 +261,12 @@ impl Policy {
 
     /// The number of distinct permissions (and resource wildcards) the policy names.
     pub fn permission_count(&self) -> usize {
-        self.concrete.len() + self.wildcard.len()
+        self.permission_count
     }
 
     /// The number of subject bindings, global and per tenant.
     pub fn binding_count(&self) -> usize {
-        self.subjects.len() + self.tenant_subjects.len()
+        self.subjects.len() + self.tenant_subjects.values().map(HashMap::len).sum::<usize>()
     }
 
     /// The number of tenants with bindings.
@@ -352,7 +357,7 @@ pub(super) fn resolve(registry: &Mutex<Registry>, name: &str) -> Result<Permissi
 
 pub(super) fn parse_toml(text: &str) -> Result<PolicyDocument, RbacError> {
     check_size(text)?;
-        // The parser's report names the line and shows it; kept on one line for logs.
+    // The parser's report names the line and shows it; kept on one line for logs.
     toml::from_str(text).map_err(|e| {
         let report = e.to_string();
         RbacError::MalformedPolicy(report.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -383,6 +388,9 @@ fn unknown_role(role: &str) {
     );
 }
 
+/// Subject -> indices of the roles bound to it.
+type Bindings = HashMap<String, Box<[usize]>>;
+
 /// One compilation: validation, inheritance order, then the sets.
 struct Compiler<'d> {
     document: &'d PolicyDocument,
@@ -404,10 +412,16 @@ impl<'d> Compiler<'d> {
         let mut index = HashMap::with_capacity(roles.entries.len());
         for (i, (name, role)) in roles.entries.iter().enumerate() {
             check_name("role", name)?;
-            if role.inherits.len() > MAX_ROLES_PER_ENTRY || role.permissions.len() > MAX_PERMISSIONS {
+            if role.inherits.len() > MAX_ROLES_PER_ENTRY {
                 return Err(RbacError::TooLarge {
-                    what: "entries in one role",
+                    what: "parents of one role",
                     limit: MAX_ROLES_PER_ENTRY,
+                });
+            }
+            if role.permissions.len() > MAX_PERMISSIONS {
+                return Err(RbacError::TooLarge {
+                    what: "permissions of one role",
+                    limit: MAX_PERMISSIONS,
                 });
             }
             index.insert(name.clone(), i);
@@ -436,23 +450,45 @@ impl<'d> Compiler<'d> {
         let order = topological_order(&inherits, &names)?;
         let (subjects, tenant_subjects) = self.bindings()?;
 
-        // The registry is touched only here, under one lock.
-        let (registry_id, bits, concrete, wildcard, direct) = {
-            let mut reg = registry.lock().unwrap_or_else(PoisonError::into_inner);
-            let mut direct = Vec::with_capacity(names.len());
-            for role in self.document.roles.entries.values() {
-                let mut grants = Vec::with_capacity(role.permissions.len());
-                for name in &role.permissions {
-                    grants.push(reg.grant_bit(permission::parse(name)?, name));
-                }
-                direct.push(grants);
-            }
-            if reg.concrete.len() + reg.wildcard.len() > MAX_PERMISSIONS {
+        // Every permission is parsed and counted before the shared registry is touched,
+        // so a refused policy leaves no bits behind.
+        let mut parsed = Vec::with_capacity(names.len());
+        let mut distinct = HashSet::new();
+        for role in self.document.roles.entries.values() {
+            let grants = role
+                .permissions
+                .iter()
+                .map(|name| permission::parse(name).map(|p| (p, name.as_str())));
+            let grants = grants.collect::<Result<Vec<_>, _>>()?;
+            distinct.extend(
+                grants
+                    .iter()
+                    .map(|(p, name)| if p.action.is_some() { *name } else { p.resource }),
+            );
+            if distinct.len() > MAX_PERMISSIONS {
                 return Err(RbacError::TooLarge {
                     what: "permissions",
                     limit: MAX_PERMISSIONS,
                 });
             }
+            parsed.push(grants);
+        }
+        let permission_count = distinct.len();
+        let (registry_id, bits, concrete, wildcard, direct) = {
+            let mut reg = registry.lock().unwrap_or_else(PoisonError::into_inner);
+            // Bits are never reused (ids must survive reloads); a handle whose policies
+            // keep naming new permissions is refused here rather than growing forever.
+            if reg.bits() as usize + permission_count > MAX_REGISTRY_BITS {
+                let what = "permissions named over this handle's life";
+                return Err(RbacError::TooLarge {
+                    what,
+                    limit: MAX_REGISTRY_BITS,
+                });
+            }
+            let direct: Vec<Vec<u32>> = parsed
+                .iter()
+                .map(|grants| grants.iter().map(|(p, name)| reg.grant_bit(*p, name)).collect())
+                .collect();
             (reg.id, reg.bits(), reg.concrete.clone(), reg.wildcard.clone(), direct)
         };
 
@@ -490,6 +526,7 @@ impl<'d> Compiler<'d> {
             concrete,
             wildcard,
             bits,
+            permission_count,
             role_index: self.index,
             roles,
             subjects,
@@ -499,7 +536,7 @@ impl<'d> Compiler<'d> {
     }
 
     #[allow(clippy::type_complexity)]
-    fn bindings(&self) -> Result<(HashMap<String, Box<[usize]>>, HashMap<(String, String), Box<[usize]>>), RbacError> {
+    fn bindings(&self) -> Result<(Bindings, HashMap<String, Bindings>), RbacError> {
         let doc = self.document;
         let total = doc.subjects.entries.len()
             + doc
@@ -524,18 +561,12 @@ impl<'d> Compiler<'d> {
         let mut scoped = HashMap::new();
         for (tenant, bindings) in &doc.tenants.entries {
             check_name("tenant", tenant)?;
-            for (subject, roles) in self.bind(&bindings.subjects, Some(tenant))? {
-                scoped.insert((tenant.clone(), subject), roles);
-            }
+            scoped.insert(tenant.clone(), self.bind(&bindings.subjects, Some(tenant))?);
         }
         Ok((subjects, scoped))
     }
 
-    fn bind(
-        &self,
-        bindings: &Unique<Vec<String>>,
-        tenant: Option<&str>,
-    ) -> Result<HashMap<String, Box<[usize]>>, RbacError> {
+    fn bind(&self, bindings: &Unique<Vec<String>>, tenant: Option<&str>) -> Result<Bindings, RbacError> {
         if let Some(name) = bindings.repeated.first() {
             return Err(RbacError::DuplicateSubject(permission::shorten(name)));
         }
