@@ -38,7 +38,7 @@ pub enum PasswordError {
     /// The password pool's wait queue is full; try again later (HTTP 503).
     #[error("password hashing is at capacity; try again later")]
     Busy,
-    /// A hasher, pool or policy was configured with an unsafe or impossible value.
+    /// A hasher, pool or policy was configured with an insecure or impossible value.
     #[error("invalid password configuration: {0}")]
     InvalidConfig(String),
     /// Policy: fewer code points than the minimum.
