@@ -298,6 +298,13 @@ fn unknown_roles_grant_nothing_and_are_reported_to_the_audit_log() {
         events[0].contains("event=unknown_role") && events[0].contains("role=superuser"),
         "{events:?}"
     );
+    // Many unknown roles: one event, with the count.
+    let (_, events) = capture_audit(|| policy.permissions_for(["x1", "x2", "viewer", "x3"]));
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(
+        events[0].contains("role=x1") && events[0].contains("count=3"),
+        "{events:?}"
+    );
     assert!(policy.permissions_for(["superuser"]).is_empty());
 }
 
@@ -364,6 +371,13 @@ fn explain_names_the_role_path_and_grant() {
         policy.explain(["ghost", "viewer"], "orders:write"),
         Explanation::Denied {
             permission: "orders:write".into(),
+            unknown_roles: vec!["ghost".into()]
+        }
+    );
+    assert_eq!(
+        policy.explain(["ghost"], "not a permission"),
+        Explanation::Denied {
+            permission: "not a permission".into(),
             unknown_roles: vec!["ghost".into()]
         }
     );

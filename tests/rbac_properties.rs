@@ -34,7 +34,7 @@ const TENANTS: [&str; 3] = ["acme", "globex", "t.x"];
 const MALFORMED: [&str; 9] = ["", "r1", "r1:", ":a1", "r1:a1:x", "*:a1", "*:*", "r1:a*", "r 1:a1"];
 
 /// A policy as plain data: the reference and the renderings read only this.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 struct Model {
     names: Vec<String>,
     inherits: Vec<Vec<usize>>,
@@ -362,13 +362,7 @@ fn dag() -> impl Strategy<Value = Model> {
             .enumerate()
             .map(|(i, spec)| if i == 0 { 0 } else { spec.0.index(layers) })
             .collect();
-        let mut model = Model {
-            names: Vec::new(),
-            inherits: Vec::new(),
-            grants: Vec::new(),
-            subjects: Vec::new(),
-            tenant_subjects: Vec::new(),
-        };
+        let mut model = Model::default();
         for (i, (_, prefix, picks, grants)) in specs.into_iter().enumerate() {
             let previous: Vec<usize> = (0..layer.len()).filter(|&j| layer[j] + 1 == layer[i]).collect();
             let earlier: Vec<usize> = (0..layer.len()).filter(|&j| layer[j] < layer[i]).collect();
@@ -407,13 +401,7 @@ fn cyclic() -> impl Strategy<Value = Model> {
     )
         .prop_map(|(specs, walk)| {
             let n = specs.len();
-            let mut model = Model {
-                names: Vec::new(),
-                inherits: Vec::new(),
-                grants: Vec::new(),
-                subjects: Vec::new(),
-                tenant_subjects: Vec::new(),
-            };
+            let mut model = Model::default();
             for (i, (prefix, picks, grants)) in specs.into_iter().enumerate() {
                 model.names.push(name(prefix, i));
                 model.inherits.push(picks.iter().map(|p| p.index(n)).collect());

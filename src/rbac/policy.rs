@@ -109,11 +109,18 @@ impl Policy {
     /// to the audit log (target `portcullis::audit`).
     pub fn permissions_for<'a>(&self, roles: impl IntoIterator<Item = &'a str>) -> PermissionSet {
         let mut set = PermissionSet::empty(self.registry_id, self.bits);
+        let (mut unknown, mut first_unknown) = (0usize, None);
         for role in roles {
             match self.role_index.get(role) {
                 Some(index) => set.union_with(&self.roles[*index].set),
-                None => unknown_role(role),
+                None => {
+                    unknown += 1;
+                    first_unknown.get_or_insert(role);
+                }
             }
+        }
+        if let Some(role) = first_unknown {
+            unknown_roles(role, unknown);
         }
         set
     }
@@ -197,19 +204,15 @@ impl Policy {
     /// ```
     pub fn explain<'a>(&self, roles: impl IntoIterator<Item = &'a str>, permission: &str) -> Explanation {
         let name = permission.to_owned();
-        let Ok(parsed) = permission::parse(permission) else {
-            return Explanation::Denied {
-                permission: name,
-                unknown_roles: Vec::new(),
-            };
-        };
+        // A malformed name is granted by nothing, but the unknown roles are still listed.
+        let parsed = permission::parse(permission).ok();
         let mut unknown_roles = Vec::new();
         for role in roles {
             let Some(&start) = self.role_index.get(role) else {
                 unknown_roles.push(permission::shorten(role));
                 continue;
             };
-            if let Some((path, grant)) = self.find_grant(start, parsed) {
+            if let Some((path, grant)) = parsed.and_then(|wanted| self.find_grant(start, wanted)) {
                 let path = path.into_iter().map(|i| self.roles[i].name.clone()).collect();
                 return Explanation::Granted {
                     permission: name,
@@ -379,12 +382,15 @@ fn check_size(text: &str) -> Result<(), RbacError> {
     Ok(())
 }
 
-fn unknown_role(role: &str) {
+/// One audit event per caller, however many unknown roles their token names, so a
+/// token with thousands of roles cannot flood the log.
+fn unknown_roles(first: &str, count: usize) {
     tracing::warn!(
         target: "portcullis::audit",
         event = "unknown_role",
-        role = %permission::shorten(role),
-        "a caller's role is not defined by the policy; it grants nothing"
+        role = %permission::shorten(first),
+        count,
+        "roles of a caller are not defined by the policy; they grant nothing"
     );
 }
 
