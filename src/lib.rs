@@ -3,9 +3,10 @@
 //! Security for Rust microservices, correct by default: JWT verification and issuing
 //! with keys pinned to one algorithm ([`token`]), the caller's identity as a
 //! [`Principal`], argon2id password hashing that cannot starve a server
-//! ([`password`]), and RBAC compiled so a check is a bit test ([`rbac`]). Sanitizers,
-//! secrets, audit and the axum and actix-web adapters arrive in later releases (see the
-//! CHANGELOG).
+//! ([`password`]), RBAC compiled so a check is a bit test ([`rbac`]), and input
+//! sanitizers and context output encoders against XSS, injection and traversal
+//! ([`sanitize`]). Secrets, audit and the axum and actix-web adapters arrive in later
+//! releases (see the CHANGELOG).
 //!
 //! ```
 //! use portcullis::token::{Algorithm, KeySet, SigningKey, Verifier, Issuer};
@@ -22,6 +23,7 @@
 pub mod password;
 mod principal;
 pub mod rbac;
+pub mod sanitize;
 pub mod token;
 
 pub use principal::{ClaimPath, Principal, PrincipalMapping};

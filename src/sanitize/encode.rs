@@ -1,0 +1,541 @@
+//! Context output encoding (OWASP XSS Prevention Cheat Sheet, rules 1–5): make
+//! untrusted text inert in exactly the place it is written.
+//!
+//! Pick the function for the context the value lands in, and put its output only
+//! there. Each returns the input borrowed when nothing in it needs changing, so the
+//! common case allocates nothing.
+//!
+//! | context | function | output goes |
+//! |---|---|---|
+//! | HTML text | [`html_text`] | between tags: `<p>HERE</p>` |
+//! | HTML attribute | [`html_attribute`] | inside a *quoted* value: `title="HERE"` |
+//! | JavaScript string | [`js_string`] | inside a quoted literal: `'HERE'`, `"HERE"`, `` `HERE` `` |
+//! | URL component | [`url_component`] | one path segment or query value: `?q=HERE` |
+//! | CSS string | [`css_string`] | inside a quoted CSS string: `content: "HERE"` |
+//!
+//! ```
+//! use portcullis::sanitize::encode;
+//!
+//! let name = r#"<img src=x onerror="alert(1)">"#;
+//! let page = format!(
+//!     r#"<p title="{}">{}</p><a href="/search?q={}">again</a><script>greet('{}')</script>"#,
+//!     encode::html_attribute(name),
+//!     encode::html_text(name),
+//!     encode::url_component(name),
+//!     encode::js_string(name),
+//! );
+//! assert!(!page.contains("<img"));
+//! assert!(matches!(encode::html_text("plain words"), std::borrow::Cow::Borrowed(_)));
+//! ```
+//!
+//! # What encoding does not do
+//!
+//! An encoder makes a value *data* in one context; it does not make a dangerous value
+//! safe to use in another. These are all still vulnerable:
+//!
+//! ```
+//! # use portcullis::sanitize::encode;
+//! let url = "javascript:alert(1)";
+//! // DO NOT DO THIS: attribute encoding keeps the quotes closed, but the browser
+//! // still runs a javascript: URL. Check whole URLs with `sanitize::url` instead.
+//! let link = format!(r#"<a href="{}">home</a>"#, encode::html_attribute(url));
+//! # assert!(link.contains("javascript:"));
+//!
+//! let code = "alert(1)";
+//! // DO NOT DO THIS: no encoder makes text safe as code. An event handler's
+//! // value is JavaScript; only a *string literal inside it* is a context.
+//! let handler = format!(r#"<b onclick="{}">x</b>"#, encode::html_attribute(code));
+//! # assert!(handler.contains("alert(1)"));
+//!
+//! let attr = "x onmouseover=alert(1)";
+//! // DO NOT DO THIS: the attribute encoder assumes a quoted value.
+//! let unquoted = format!("<b title={}>x</b>", encode::html_attribute(attr));
+//! # assert!(unquoted.contains(" onmouseover"));
+//! ```
+
+use std::borrow::Cow;
+
+/// Which context a value is written into; [`Context::encode`] dispatches to the
+/// function of that context.
+///
+/// ```
+/// use portcullis::sanitize::encode::Context;
+///
+/// let context: Context = "attr".parse()?;
+/// assert_eq!(context.encode(r#"a"b"#), "a&quot;b");
+/// # Ok::<(), portcullis::sanitize::SanitizeError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Context {
+    /// Text between HTML tags: [`html_text`].
+    HtmlText,
+    /// A quoted HTML attribute value: [`html_attribute`].
+    HtmlAttribute,
+    /// A quoted JavaScript string literal: [`js_string`].
+    JsString,
+    /// One URL path segment or query component: [`url_component`].
+    UrlComponent,
+    /// A quoted CSS string: [`css_string`].
+    CssString,
+}
+
+impl Context {
+    /// Encodes `input` for this context.
+    ///
+    /// ```
+    /// use portcullis::sanitize::encode::Context;
+    ///
+    /// assert_eq!(Context::UrlComponent.encode("a b&c"), "a%20b%26c");
+    /// ```
+    pub fn encode(self, input: &str) -> Cow<'_, str> {
+        match self {
+            Context::HtmlText => html_text(input),
+            Context::HtmlAttribute => html_attribute(input),
+            Context::JsString => js_string(input),
+            Context::UrlComponent => url_component(input),
+            Context::CssString => css_string(input),
+        }
+    }
+
+    /// The short name the CLI uses: `html`, `attr`, `js`, `url` or `css`.
+    ///
+    /// ```
+    /// use portcullis::sanitize::encode::Context;
+    ///
+    /// assert_eq!(Context::JsString.name(), "js");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            Context::HtmlText => "html",
+            Context::HtmlAttribute => "attr",
+            Context::JsString => "js",
+            Context::UrlComponent => "url",
+            Context::CssString => "css",
+        }
+    }
+}
+
+impl std::str::FromStr for Context {
+    type Err = super::SanitizeError;
+
+    /// Parses a [`Context::name`]; anything else is
+    /// [`SanitizeError::UnsafeConfiguration`](super::SanitizeError::UnsafeConfiguration).
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name {
+            "html" => Ok(Context::HtmlText),
+            "attr" => Ok(Context::HtmlAttribute),
+            "js" => Ok(Context::JsString),
+            "url" => Ok(Context::UrlComponent),
+            "css" => Ok(Context::CssString),
+            _ => Err(super::SanitizeError::UnsafeConfiguration(
+                "unknown encoding context (expected html, attr, js, url or css)".into(),
+            )),
+        }
+    }
+}
+
+/// Encodes text for HTML *text content*: `&`, `<`, `>`, `"` and `'` become character
+/// references (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&#x27;`).
+///
+/// For text between tags in an HTML body. Not for `<script>`, `<style>`,
+/// `<textarea>` or `<title>` content, comments, or attribute values (use
+/// [`html_attribute`]).
+///
+/// ```
+/// use portcullis::sanitize::encode::html_text;
+///
+/// assert_eq!(html_text("<b>Tom & 'Jerry'</b>"), "&lt;b&gt;Tom &amp; &#x27;Jerry&#x27;&lt;/b&gt;");
+/// ```
+///
+/// Misuse it does not protect against:
+///
+/// ```
+/// # use portcullis::sanitize::encode::html_text;
+/// // DO NOT DO THIS: inside <script> the HTML parser does not decode references,
+/// // and the script sees `&quot;`; worse, the value is code, not data.
+/// let page = format!("<script>var name = {};</script>", html_text("alert(1)"));
+/// # assert!(page.contains("alert(1)"));
+/// ```
+pub fn html_text(input: &str) -> Cow<'_, str> {
+    encode_with(input, &HTML_TEXT, push_html_reference)
+}
+
+/// Encodes text for a *quoted* HTML attribute value (single or double quotes): as
+/// [`html_text`], and `` ` `` (which old Internet Explorer took as a quote) becomes
+/// `&#x60;`.
+///
+/// The value cannot end the attribute or open a tag. It does not make the value
+/// safe for attributes that are themselves URLs (`href`, `src`: check the URL
+/// with `sanitize::url` first), code (`on*`: encode a string literal inside with
+/// [`js_string`]), or styles (`style`: use [`css_string`] inside a CSS string).
+///
+/// ```
+/// use portcullis::sanitize::encode::html_attribute;
+///
+/// let title = r#"" onmouseover="alert(1)"#;
+/// let html = format!(r#"<span title="{}">x</span>"#, html_attribute(title));
+/// assert_eq!(html, r#"<span title="&quot; onmouseover=&quot;alert(1)">x</span>"#);
+/// ```
+///
+/// Misuse it does not protect against:
+///
+/// ```
+/// # use portcullis::sanitize::encode::html_attribute;
+/// // DO NOT DO THIS: unquoted, a space ends the value and starts a new attribute.
+/// let html = format!("<span title={}>x</span>", html_attribute("x onclick=alert(1)"));
+/// # assert!(html.contains(" onclick=alert(1)"));
+/// ```
+pub fn html_attribute(input: &str) -> Cow<'_, str> {
+    encode_with(input, &HTML_ATTRIBUTE, push_html_reference)
+}
+
+/// Encodes text for a JavaScript string literal, quoted with `'`, `"` or `` ` ``,
+/// inside a `<script>` element or inside a quoted event-handler attribute.
+///
+/// Every ASCII character other than letters, digits, space, `,`, `.`, `-` and `_`
+/// becomes `\xHH`, and U+2028 and U+2029 become `\u2028` and `\u2029`. So the value
+/// cannot end the literal (no quote, backtick or backslash survives), cannot start a
+/// template substitution (`$` is encoded), cannot close the script (`<` and `>`
+/// are encoded), and holds no `&` or `"` for an attribute's HTML decoding to act
+/// on. Other non-ASCII characters pass unchanged.
+///
+/// ```
+/// use portcullis::sanitize::encode::js_string;
+///
+/// let name = "</script><script>alert(1)</script>";
+/// let script = format!("<script>greet('{}')</script>", js_string(name));
+/// assert_eq!(script, r"<script>greet('\x3c\x2fscript\x3e\x3cscript\x3ealert\x281\x29\x3c\x2fscript\x3e')</script>");
+/// ```
+///
+/// Misuse it does not protect against:
+///
+/// ```
+/// # use portcullis::sanitize::encode::js_string;
+/// // DO NOT DO THIS: outside quotes the value is code, and nothing is left to escape.
+/// let script = format!("<script>var n = {};</script>", js_string("alert(1)"));
+/// # assert!(script.contains("alert"));
+/// // Nor is a string that is later passed to eval(), setTimeout("…"), innerHTML or
+/// // document.write safe: encoding protects the literal, not what the code does with it.
+/// ```
+pub fn js_string(input: &str) -> Cow<'_, str> {
+    encode_with(input, &JS_STRING, push_js_escape)
+}
+
+/// Percent-encodes text as one URL component (RFC 3986 §2.1): everything except
+/// the unreserved characters `A–Z a–z 0–9 - . _ ~` becomes `%HH` of its UTF-8 bytes.
+///
+/// For one path segment or one query name or value. The output holds only
+/// unreserved characters and `%`, so it is also safe inside a quoted HTML attribute
+/// with no further encoding.
+///
+/// ```
+/// use portcullis::sanitize::encode::url_component;
+///
+/// assert_eq!(url_component("rock & roll/ü"), "rock%20%26%20roll%2F%C3%BC");
+/// let link = format!("/search?q={}", url_component("a+b=c#d"));
+/// assert_eq!(link, "/search?q=a%2Bb%3Dc%23d");
+/// ```
+///
+/// Misuse it does not protect against:
+///
+/// ```
+/// # use portcullis::sanitize::encode::url_component;
+/// // DO NOT DO THIS: a whole untrusted URL is not a component. Encoding it breaks a
+/// // good URL, and checking a URL's scheme and host is sanitize::url's job.
+/// let href = url_component("https://example.com/a b");
+/// # assert_eq!(href, "https%3A%2F%2Fexample.com%2Fa%20b");
+/// ```
+pub fn url_component(input: &str) -> Cow<'_, str> {
+    encode_with(input, &URL_COMPONENT, push_percent_encoded)
+}
+
+/// Encodes text for a quoted CSS string (`"…"` or `'…'`), in a `<style>` element or
+/// a quoted `style` attribute.
+///
+/// Every ASCII character other than letters, digits, space, `,`, `.`, `-` and `_`
+/// becomes a CSS escape `\HH ` (the space ends the escape, CSS Syntax §4.3.7), so
+/// the value cannot end the string, the declaration, the rule or the `<style>`
+/// element. Non-ASCII characters pass unchanged.
+///
+/// ```
+/// use portcullis::sanitize::encode::css_string;
+///
+/// let label = "\"; } body { background: url(//evil.example) }";
+/// let css = format!(r#".note::before {{ content: "{}" }}"#, css_string(label));
+/// assert_eq!(
+///     css,
+///     r#".note::before { content: "\22 \3b  \7d  body \7b  background\3a  url\28 \2f \2f evil.example\29  \7d " }"#
+/// );
+/// ```
+///
+/// Misuse it does not protect against:
+///
+/// ```
+/// # use portcullis::sanitize::encode::css_string;
+/// // DO NOT DO THIS: outside a string a value is CSS syntax, and a CSS string given
+/// // to url() still loads whatever URL it names.
+/// let css = format!("a {{ color: {} }}", css_string("red"));
+/// let bg = format!("a {{ background: url('{}') }}", css_string("https://evil.example/track"));
+/// # assert!(css.contains("red") && bg.contains("evil.example"));
+/// ```
+pub fn css_string(input: &str) -> Cow<'_, str> {
+    encode_with(input, &CSS_STRING, push_css_escape)
+}
+
+/// For each byte: must it be rewritten? Lead bytes of multi-byte characters may be
+/// marked; continuation bytes never are, so every rewrite starts on a char boundary.
+type Table = [bool; 256];
+
+const HTML_TEXT: Table = html_table(false);
+const HTML_ATTRIBUTE: Table = html_table(true);
+const JS_STRING: Table = ascii_table(true);
+const CSS_STRING: Table = ascii_table(false);
+const URL_COMPONENT: Table = url_table();
+
+const fn html_reference(byte: u8, attribute: bool) -> Option<&'static str> {
+    match byte {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'"' => Some("&quot;"),
+        b'\'' => Some("&#x27;"),
+        b'`' if attribute => Some("&#x60;"),
+        _ => None,
+    }
+}
+
+const fn html_table(attribute: bool) -> Table {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = html_reference(byte as u8, attribute).is_some();
+        byte += 1;
+    }
+    table
+}
+
+/// ASCII that passes unchanged in JavaScript and CSS strings (OWASP's rule of
+/// "alphanumerics", plus space, `,`, `.`, `-`, `_` for readable output).
+const fn is_script_safe(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b' ' | b',' | b'.' | b'-' | b'_')
+}
+
+const fn ascii_table(mark_line_separators: bool) -> Table {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 128 {
+        table[byte] = !is_script_safe(byte as u8);
+        byte += 1;
+    }
+    // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
+    table[0xE2] = mark_line_separators;
+    table
+}
+
+const fn url_table() -> Table {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        let unreserved = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+        // Lead bytes (0xC0..) are marked and their whole character is encoded at once.
+        table[byte] = (b < 0x80 && !unreserved) || b >= 0xC0;
+        byte += 1;
+    }
+    table
+}
+
+/// Index of the first marked byte at or after `from`.
+#[inline(always)]
+fn find(bytes: &[u8], from: usize, table: &Table) -> Option<usize> {
+    // Sixteen lookups OR-ed together per step keep the clean path branch-light; the
+    // exact position is searched only in the block that has a hit.
+    let mut at = from;
+    let mut blocks = bytes[from..].chunks_exact(16);
+    for block in &mut blocks {
+        if block.iter().fold(false, |hit, &b| hit | table[usize::from(b)]) {
+            return block.iter().position(|&b| table[usize::from(b)]).map(|i| at + i);
+        }
+        at += 16;
+    }
+    blocks
+        .remainder()
+        .iter()
+        .position(|&b| table[usize::from(b)])
+        .map(|i| at + i)
+}
+
+/// Copies `input`, rewriting each marked position with `escape`, which writes the
+/// replacement and returns how many bytes (whole characters) it consumed.
+#[inline(always)]
+fn encode_with<'a>(input: &'a str, table: &Table, escape: fn(&mut String, &str, usize) -> usize) -> Cow<'a, str> {
+    let bytes = input.as_bytes();
+    let Some(mut at) = find(bytes, 0, table) else {
+        return Cow::Borrowed(input);
+    };
+    let mut out = String::with_capacity(input.len() + input.len() / 4 + 8);
+    let mut copied = 0;
+    loop {
+        out.push_str(&input[copied..at]);
+        copied = at + escape(&mut out, input, at);
+        match find(bytes, copied, table) {
+            Some(next) => at = next,
+            None => break,
+        }
+    }
+    out.push_str(&input[copied..]);
+    Cow::Owned(out)
+}
+
+fn push_html_reference(out: &mut String, input: &str, at: usize) -> usize {
+    let byte = input.as_bytes()[at];
+    // Either table marks only bytes with a reference; the `None` arm keeps the
+    // byte rather than drop it should that ever change.
+    match html_reference(byte, true) {
+        Some(reference) => out.push_str(reference),
+        None => out.push(char::from(byte)),
+    }
+    1
+}
+
+const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+fn push_hex(out: &mut String, byte: u8, digits: &[u8; 16]) {
+    out.push(char::from(digits[usize::from(byte >> 4)]));
+    out.push(char::from(digits[usize::from(byte & 0xF)]));
+}
+
+/// Length in bytes of the UTF-8 character whose first byte is `lead`.
+fn char_len(lead: u8) -> usize {
+    match lead {
+        0xF0.. => 4,
+        0xE0.. => 3,
+        0xC0.. => 2,
+        _ => 1,
+    }
+}
+
+fn push_js_escape(out: &mut String, input: &str, at: usize) -> usize {
+    let bytes = input.as_bytes();
+    let byte = bytes[at];
+    if byte < 0x80 {
+        out.push_str("\\x");
+        push_hex(out, byte, HEX_LOWER);
+        return 1;
+    }
+    // A lead byte 0xE2: only U+2028 and U+2029 are rewritten (they end a line in
+    // pre-ES2019 string literals); any other character is copied whole.
+    let len = char_len(byte);
+    match bytes.get(at + 1..at + 3) {
+        Some([0x80, 0xA8]) => out.push_str("\\u2028"),
+        Some([0x80, 0xA9]) => out.push_str("\\u2029"),
+        _ => out.push_str(&input[at..at + len]),
+    }
+    len
+}
+
+fn push_css_escape(out: &mut String, input: &str, at: usize) -> usize {
+    out.push('\\');
+    push_hex(out, input.as_bytes()[at], HEX_LOWER);
+    out.push(' ');
+    1
+}
+
+fn push_percent_encoded(out: &mut String, input: &str, at: usize) -> usize {
+    let bytes = input.as_bytes();
+    let len = char_len(bytes[at]);
+    for &byte in &bytes[at..at + len] {
+        out.push('%');
+        push_hex(out, byte, HEX_UPPER);
+    }
+    len
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_input_is_borrowed_in_every_context() {
+        for context in [
+            Context::HtmlText,
+            Context::HtmlAttribute,
+            Context::JsString,
+            Context::UrlComponent,
+            Context::CssString,
+        ] {
+            assert!(
+                matches!(context.encode("Plain-text_1.0"), Cow::Borrowed(_)),
+                "{context:?}"
+            );
+            assert!(matches!(context.encode(""), Cow::Borrowed(_)), "{context:?}");
+        }
+    }
+
+    #[test]
+    fn html_text_encodes_the_five_characters_and_nothing_else() {
+        assert_eq!(html_text(r#"&<>"'`/="#), "&amp;&lt;&gt;&quot;&#x27;`/=");
+        assert_eq!(html_text("ünïcödé €"), "ünïcödé €");
+    }
+
+    #[test]
+    fn html_attribute_also_encodes_the_backtick() {
+        assert_eq!(html_attribute(r#"&<>"'`"#), "&amp;&lt;&gt;&quot;&#x27;&#x60;");
+    }
+
+    #[test]
+    fn html_encoding_does_not_double_decode() {
+        assert_eq!(html_text("&lt;"), "&amp;lt;");
+    }
+
+    #[test]
+    fn js_string_escapes_every_breakout_character() {
+        assert_eq!(
+            js_string("'\"`\\$</>&\n\r\u{0}"),
+            r"\x27\x22\x60\x5c\x24\x3c\x2f\x3e\x26\x0a\x0d\x00"
+        );
+        assert_eq!(js_string("a\u{2028}b\u{2029}c"), r"a\u2028b\u2029c");
+        // Other characters starting with 0xE2 pass whole.
+        assert_eq!(js_string("€ → ✓"), "€ → ✓");
+        assert_eq!(js_string("€'"), r"€\x27");
+    }
+
+    #[test]
+    fn css_string_escapes_end_with_a_space() {
+        assert_eq!(css_string("a\"b"), r"a\22 b");
+        assert_eq!(css_string("</style>"), r"\3c \2f style\3e ");
+        assert_eq!(css_string("\\\n"), r"\5c \0a ");
+        assert_eq!(css_string("ünï"), "ünï");
+    }
+
+    #[test]
+    fn url_component_encodes_utf8_bytes_in_uppercase() {
+        assert_eq!(url_component("~a-b._c"), "~a-b._c");
+        assert_eq!(
+            url_component("é/?#[]@!$&'()*+,;= %"),
+            "%C3%A9%2F%3F%23%5B%5D%40%21%24%26%27%28%29%2A%2B%2C%3B%3D%20%25"
+        );
+        assert_eq!(url_component("😀"), "%F0%9F%98%80");
+    }
+
+    #[test]
+    fn long_inputs_cross_the_sixteen_byte_blocks() {
+        let input = format!("{}<{}>", "a".repeat(31), "b".repeat(17));
+        assert_eq!(
+            html_text(&input),
+            format!("{}&lt;{}&gt;", "a".repeat(31), "b".repeat(17))
+        );
+    }
+
+    #[test]
+    fn context_names_round_trip() {
+        for name in ["html", "attr", "js", "url", "css"] {
+            assert_eq!(name.parse::<Context>().map(Context::name), Ok(name));
+        }
+        assert_eq!(
+            "sql".parse::<Context>().map_err(|e| e.code()),
+            Err("unsafe_configuration")
+        );
+    }
+}

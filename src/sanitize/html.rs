@@ -1,0 +1,503 @@
+//! Cleaning untrusted HTML with [ammonia](https://docs.rs/ammonia), an allowlist
+//! sanitizer on html5ever (the HTML5 parsing algorithm browsers use), under a strict
+//! default policy. Feature `html`.
+//!
+//! Use it where users may write formatted text (comments, notes, descriptions).
+//! Where they may not, do not clean: encode with
+//! [`encode::html_text`](super::encode::html_text).
+//!
+//! ```
+//! use portcullis::sanitize::html::HtmlCleaner;
+//!
+//! let cleaner = HtmlCleaner::new();
+//! let note = r#"<p onclick="steal()">Ship <b>today</b>, see <a href="https://example.com">this</a><script>steal()</script></p>"#;
+//! assert_eq!(
+//!     cleaner.clean(note)?,
+//!     r#"<p>Ship <b>today</b>, see <a href="https://example.com" rel="noopener noreferrer nofollow">this</a></p>"#,
+//! );
+//! assert_eq!(HtmlCleaner::text_only().clean("<i>5 < 6</i> & <b>7</b>")?, "5 &lt; 6 &amp; 7");
+//! # Ok::<(), portcullis::sanitize::SanitizeError>(())
+//! ```
+//!
+//! # The default allowlist
+//!
+//! - Tags: `a abbr b blockquote br code dd del dl dt em h1–h6 hr i ins kbd li mark ol p
+//!   pre q s samp small span strong sub sup u ul var`.
+//! - Attributes: `href` and `title` on `a`, `title` on `abbr`, `start` on `ol`; no
+//!   `style`, no `class`, no `id`, no event handlers.
+//! - Links: `http`, `https` and `mailto` URLs only; relative URLs are dropped unless
+//!   allowed with [`HtmlCleanerBuilder::allow_relative_urls`]; every link gets
+//!   `rel="noopener noreferrer nofollow"`.
+//! - Removed with their content: `script`, `style`, `template`, `noscript`,
+//!   `iframe`, `noembed`, `noframes`, `xmp`, `plaintext`, `object`, `svg` and `math`.
+//!   Every other unknown tag (`form`, `img`, `video`, …) is removed and its text kept.
+//! - Comments are removed.
+//!
+//! Input is limited to [`DEFAULT_MAX_INPUT_BYTES`] (1 MiB); the builder can lower or
+//! raise it (to at most 16 MiB). The output is HTML to write into an element's body;
+//! never into an attribute, a `<script>` or a `<style>`.
+//!
+//! # Widening, deliberately
+//!
+//! [`HtmlCleaner::builder`] adds tags, attributes and schemes; it refuses those that
+//! would defeat the cleaner:
+//!
+//! ```
+//! use portcullis::sanitize::html::HtmlCleaner;
+//!
+//! let tables = HtmlCleaner::builder()
+//!     .add_tags(["table", "thead", "tbody", "tr", "th", "td"])
+//!     .add_tag_attributes("td", ["colspan", "rowspan"])
+//!     .build()?;
+//! assert_eq!(tables.clean("<table><tr><td colspan=2 onclick=x()>1</td></tr></table>")?,
+//!     r#"<table><tbody><tr><td colspan="2">1</td></tr></tbody></table>"#);
+//!
+//! // DO NOT DO THIS: refused, with the reason.
+//! let err = HtmlCleaner::builder().add_tag_attributes("a", ["onclick"]).build().unwrap_err();
+//! assert_eq!(err.code(), "unsafe_configuration");
+//! assert!(HtmlCleaner::builder().add_url_schemes(["javascript"]).build().is_err());
+//! assert!(HtmlCleaner::builder().add_tags(["iframe"]).build().is_err());
+//! # Ok::<(), portcullis::sanitize::SanitizeError>(())
+//! ```
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use super::SanitizeError;
+
+/// The default input limit: 1 MiB.
+pub const DEFAULT_MAX_INPUT_BYTES: usize = 1024 * 1024;
+
+/// The largest input limit a cleaner can be configured with: 16 MiB.
+pub const MAX_INPUT_BYTES_LIMIT: usize = 16 * 1024 * 1024;
+
+/// What every link is marked with: no `window.opener`, no `Referer`, no ranking.
+const LINK_REL: &str = "noopener noreferrer nofollow";
+
+const DEFAULT_TAGS: &[&str] = &[
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "u",
+    "ul",
+    "var",
+];
+
+const DEFAULT_TAG_ATTRIBUTES: &[(&str, &[&str])] =
+    &[("a", &["href", "title"]), ("abbr", &["title"]), ("ol", &["start"])];
+
+const DEFAULT_SCHEMES: &[&str] = &["http", "https", "mailto"];
+
+/// Elements dropped together with everything inside them: raw-text and foreign
+/// content, where "keep the text" would keep code or mutation-XSS material.
+const REMOVED_WITH_CONTENT: &[&str] = &[
+    "script",
+    "style",
+    "template",
+    "noscript",
+    "iframe",
+    "noembed",
+    "noframes",
+    "xmp",
+    "plaintext",
+    "object",
+    "svg",
+    "math",
+];
+
+/// Tags the builder refuses to allow: they run script, load active content, submit
+/// forms or parse their content in ways that let markup change meaning on
+/// re-parsing (mutation XSS).
+const FORBIDDEN_TAGS: &[&str] = &[
+    "script",
+    "style",
+    "template",
+    "noscript",
+    "iframe",
+    "frame",
+    "frameset",
+    "noembed",
+    "noframes",
+    "xmp",
+    "plaintext",
+    "object",
+    "embed",
+    "applet",
+    "svg",
+    "math",
+    "form",
+    "input",
+    "button",
+    "select",
+    "textarea",
+    "option",
+    "link",
+    "meta",
+    "base",
+    "title",
+    "head",
+    "body",
+    "html",
+    "portal",
+    "listing",
+    "param",
+];
+
+/// Attributes the builder refuses: styles, form and navigation targets, and
+/// anything the cleaner sets itself (`rel`).
+const FORBIDDEN_ATTRIBUTES: &[&str] = &[
+    "style",
+    "rel",
+    "srcdoc",
+    "formaction",
+    "action",
+    "ping",
+    "xmlns",
+    "xlink:href",
+    "is",
+    "autofocus",
+    "target",
+    "http-equiv",
+    "background",
+    "dynsrc",
+    "lowsrc",
+    "nonce",
+];
+
+/// Schemes the builder refuses: they run script or carry a document of their own.
+const FORBIDDEN_SCHEMES: &[&str] = &["javascript", "vbscript", "data", "blob", "filesystem", "about", "file"];
+
+/// A configured HTML cleaner: cheap to clone and share between threads.
+///
+/// ```
+/// use portcullis::sanitize::html::HtmlCleaner;
+///
+/// let cleaner = HtmlCleaner::new();
+/// let clean = cleaner.clean(r#"<a href="javascript:alert(1)">x</a><img src=x onerror=alert(1)>"#)?;
+/// assert_eq!(clean, r#"<a rel="noopener noreferrer nofollow">x</a>"#);
+/// # Ok::<(), portcullis::sanitize::SanitizeError>(())
+/// ```
+#[derive(Clone)]
+pub struct HtmlCleaner {
+    inner: Arc<ammonia::Builder<'static>>,
+    max_input_bytes: usize,
+}
+
+impl std::fmt::Debug for HtmlCleaner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HtmlCleaner")
+            .field("tags", &sorted(self.inner.clone_tags()))
+            .field("url_schemes", &sorted(self.inner.clone_url_schemes()))
+            .field("max_input_bytes", &self.max_input_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+fn sorted(set: HashSet<&str>) -> Vec<&str> {
+    let mut names: Vec<_> = set.into_iter().collect();
+    names.sort_unstable();
+    names
+}
+
+impl Default for HtmlCleaner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl HtmlCleaner {
+    /// The strict default allowlist (see the module docs).
+    ///
+    /// ```
+    /// use portcullis::sanitize::html::HtmlCleaner;
+    ///
+    /// assert_eq!(HtmlCleaner::new().clean("<em>hi</em><style>*{}</style>")?, "<em>hi</em>");
+    /// # Ok::<(), portcullis::sanitize::SanitizeError>(())
+    /// ```
+    pub fn new() -> Self {
+        Self::from_builder(HtmlCleanerBuilder::default())
+    }
+
+    /// Strips all markup and keeps the text, HTML-escaped so that it stays text.
+    /// Content of `script`, `style` and the other [removed-with-content](self)
+    /// elements is dropped, not kept as text.
+    ///
+    /// ```
+    /// use portcullis::sanitize::html::HtmlCleaner;
+    ///
+    /// let text = HtmlCleaner::text_only().clean("<p>Hello <b>world</b><script>x()</script></p>")?;
+    /// assert_eq!(text, "Hello world");
+    /// # Ok::<(), portcullis::sanitize::SanitizeError>(())
+    /// ```
+    pub fn text_only() -> Self {
+        Self::from_builder(HtmlCleanerBuilder {
+            tags: HashSet::new(),
+            tag_attributes: HashMap::new(),
+            ..HtmlCleanerBuilder::default()
+        })
+    }
+
+    /// Starts from the default allowlist, to widen it.
+    ///
+    /// ```
+    /// use portcullis::sanitize::html::HtmlCleaner;
+    ///
+    /// let cleaner = HtmlCleaner::builder().add_tags(["figure", "figcaption"]).build()?;
+    /// assert_eq!(cleaner.clean("<figure>x</figure>")?, "<figure>x</figure>");
+    /// # Ok::<(), portcullis::sanitize::SanitizeError>(())
+    /// ```
+    pub fn builder() -> HtmlCleanerBuilder {
+        HtmlCleanerBuilder::default()
+    }
+
+    /// Cleans `html`, a fragment as it would appear inside `<body>`.
+    ///
+    /// # Errors
+    ///
+    /// [`SanitizeError::TooLarge`] when `html` is longer than the cleaner's limit
+    /// ([`DEFAULT_MAX_INPUT_BYTES`] by default). Every other input is cleaned.
+    ///
+    /// ```
+    /// use portcullis::sanitize::html::HtmlCleaner;
+    ///
+    /// let cleaner = HtmlCleaner::new();
+    /// assert_eq!(cleaner.clean("<b>unclosed <i>tags")?, "<b>unclosed <i>tags</i></b>");
+    /// assert_eq!(cleaner.clean(&"x".repeat(2 << 20)).unwrap_err().code(), "too_large");
+    /// # Ok::<(), portcullis::sanitize::SanitizeError>(())
+    /// ```
+    pub fn clean(&self, html: &str) -> Result<String, SanitizeError> {
+        if html.len() > self.max_input_bytes {
+            return Err(SanitizeError::TooLarge {
+                limit: self.max_input_bytes,
+            });
+        }
+        Ok(self.inner.clean(html).to_string())
+    }
+
+    /// The input limit, in bytes.
+    ///
+    /// ```
+    /// use portcullis::sanitize::html::{DEFAULT_MAX_INPUT_BYTES, HtmlCleaner};
+    ///
+    /// assert_eq!(HtmlCleaner::new().max_input_bytes(), DEFAULT_MAX_INPUT_BYTES);
+    /// ```
+    pub fn max_input_bytes(&self) -> usize {
+        self.max_input_bytes
+    }
+
+    fn from_builder(config: HtmlCleanerBuilder) -> Self {
+        let mut builder = ammonia::Builder::empty();
+        builder
+            .tags(config.tags)
+            .clean_content_tags(REMOVED_WITH_CONTENT.iter().copied().collect())
+            .tag_attributes(config.tag_attributes)
+            .url_schemes(config.url_schemes)
+            .link_rel(Some(LINK_REL))
+            .strip_comments(true)
+            .url_relative(if config.relative_urls {
+                ammonia::UrlRelative::PassThrough
+            } else {
+                ammonia::UrlRelative::Deny
+            });
+        HtmlCleaner {
+            inner: Arc::new(builder),
+            max_input_bytes: config.max_input_bytes,
+        }
+    }
+}
+
+/// Widens the default allowlist; [`build`](Self::build) refuses what would make
+/// the cleaner unsafe.
+///
+/// ```
+/// use portcullis::sanitize::html::HtmlCleaner;
+///
+/// let cleaner = HtmlCleaner::builder()
+///     .add_tags(["img"])
+///     .add_tag_attributes("img", ["src", "alt"])
+///     .allow_relative_urls(true)
+///     .max_input_bytes(64 * 1024)
+///     .build()?;
+/// assert_eq!(cleaner.clean(r#"<img src="/a.png" alt="a" onerror="x()">"#)?, r#"<img src="/a.png" alt="a">"#);
+/// # Ok::<(), portcullis::sanitize::SanitizeError>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct HtmlCleanerBuilder {
+    tags: HashSet<&'static str>,
+    tag_attributes: HashMap<&'static str, HashSet<&'static str>>,
+    url_schemes: HashSet<&'static str>,
+    relative_urls: bool,
+    max_input_bytes: usize,
+}
+
+impl Default for HtmlCleanerBuilder {
+    fn default() -> Self {
+        HtmlCleanerBuilder {
+            tags: DEFAULT_TAGS.iter().copied().collect(),
+            tag_attributes: DEFAULT_TAG_ATTRIBUTES
+                .iter()
+                .map(|(tag, attributes)| (*tag, attributes.iter().copied().collect()))
+                .collect(),
+            url_schemes: DEFAULT_SCHEMES.iter().copied().collect(),
+            relative_urls: false,
+            max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
+        }
+    }
+}
+
+impl HtmlCleanerBuilder {
+    /// Allows these tags (lowercase names) in addition to the current ones.
+    pub fn add_tags(mut self, tags: impl IntoIterator<Item = &'static str>) -> Self {
+        self.tags.extend(tags);
+        self
+    }
+
+    /// Removes these tags from the allowlist; their text is kept.
+    pub fn remove_tags(mut self, tags: impl IntoIterator<Item = &'static str>) -> Self {
+        for tag in tags {
+            self.tags.remove(tag);
+        }
+        self
+    }
+
+    /// Allows these attributes on `tag`. Attributes that hold URLs (`href`, `src`,
+    /// `cite`, …) are checked against the scheme allowlist.
+    pub fn add_tag_attributes(mut self, tag: &'static str, attributes: impl IntoIterator<Item = &'static str>) -> Self {
+        self.tag_attributes.entry(tag).or_default().extend(attributes);
+        self
+    }
+
+    /// Allows these URL schemes (lowercase, without `:`) in links and sources.
+    pub fn add_url_schemes(mut self, schemes: impl IntoIterator<Item = &'static str>) -> Self {
+        self.url_schemes.extend(schemes);
+        self
+    }
+
+    /// Keeps relative URLs (`/orders/7`, `#top`) instead of dropping them. They
+    /// cannot name a scheme, so they cannot run script; they can point anywhere on
+    /// your own site.
+    pub fn allow_relative_urls(mut self, allow: bool) -> Self {
+        self.relative_urls = allow;
+        self
+    }
+
+    /// The input limit in bytes, 1 to [`MAX_INPUT_BYTES_LIMIT`].
+    pub fn max_input_bytes(mut self, limit: usize) -> Self {
+        self.max_input_bytes = limit;
+        self
+    }
+
+    /// Checks the configuration and builds the cleaner.
+    ///
+    /// # Errors
+    ///
+    /// [`SanitizeError::UnsafeConfiguration`] naming the first offending item when a
+    /// tag, attribute or scheme would defeat the cleaner (`script`, `iframe`, `svg`,
+    /// `form`, `style`, any `on*` attribute, `javascript:`, `data:`, …), when a name
+    /// is not lowercase ASCII, or when the input limit is out of range.
+    pub fn build(self) -> Result<HtmlCleaner, SanitizeError> {
+        let unsafe_config = |what: String| Err(SanitizeError::UnsafeConfiguration(what));
+        for tag in self.tags.iter().chain(self.tag_attributes.keys()) {
+            if !is_lowercase_name(tag) || FORBIDDEN_TAGS.contains(tag) {
+                return unsafe_config(format!("tag `{tag}` cannot be allowed"));
+            }
+        }
+        for attribute in self.tag_attributes.values().flatten() {
+            if !is_lowercase_name(attribute) || attribute.starts_with("on") || FORBIDDEN_ATTRIBUTES.contains(attribute)
+            {
+                return unsafe_config(format!("attribute `{attribute}` cannot be allowed"));
+            }
+        }
+        for scheme in &self.url_schemes {
+            if !is_lowercase_name(scheme) || FORBIDDEN_SCHEMES.contains(scheme) {
+                return unsafe_config(format!("URL scheme `{scheme}` cannot be allowed"));
+            }
+        }
+        if !(1..=MAX_INPUT_BYTES_LIMIT).contains(&self.max_input_bytes) {
+            return unsafe_config(format!("max_input_bytes must be 1 to {MAX_INPUT_BYTES_LIMIT}"));
+        }
+        Ok(HtmlCleaner::from_builder(self))
+    }
+}
+
+/// Lowercase ASCII letters and digits, with inner `-`: what HTML tag, attribute
+/// and URL scheme names of an allowlist look like (HTML parses names to lowercase,
+/// so an uppercase entry would silently never match).
+fn is_lowercase_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'+' || b == b'.')
+        && name.as_bytes()[0].is_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_build_through_the_same_checks() {
+        assert!(HtmlCleaner::builder().build().is_ok());
+    }
+
+    #[test]
+    fn builder_refuses_names_html_would_never_match() {
+        let err = HtmlCleaner::builder().add_tags(["TABLE"]).build().unwrap_err();
+        assert_eq!(err.code(), "unsafe_configuration");
+    }
+
+    #[test]
+    fn builder_refuses_the_rel_attribute_it_sets_itself() {
+        // ammonia would panic at clean time on this combination; we refuse it at build.
+        assert!(HtmlCleaner::builder().add_tag_attributes("a", ["rel"]).build().is_err());
+    }
+
+    #[test]
+    fn builder_refuses_an_out_of_range_limit() {
+        assert!(HtmlCleaner::builder().max_input_bytes(0).build().is_err());
+        assert!(
+            HtmlCleaner::builder()
+                .max_input_bytes(MAX_INPUT_BYTES_LIMIT + 1)
+                .build()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn debug_lists_the_allowlist() {
+        let debug = format!("{:?}", HtmlCleaner::new());
+        assert!(debug.contains("\"a\"") && debug.contains("mailto"), "{debug}");
+    }
+}

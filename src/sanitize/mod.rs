@@ -1,0 +1,41 @@
+//! Untrusted input at a service boundary, per OWASP: validate it against an allowlist
+//! where it enters, clean HTML with a real HTML parser where HTML must be accepted,
+//! and encode output for the exact context it is written into.
+//!
+//! | module | for |
+//! |---|---|
+//! | [`encode`] | output encoding for HTML text, HTML attributes, JavaScript strings, URL components, CSS strings |
+//! | `html` (feature `html`) | cleaning untrusted HTML under a strict allowlist (ammonia) |
+//! | `url` (feature `url`) | URL scheme allowlists and open-redirect checks |
+//! | [`sql`] | LIKE escaping, identifier quoting, sort order: what cannot be a bind parameter |
+//! | [`path`] | joining untrusted relative paths under a base directory |
+//! | [`header`] | HTTP header names and values without CR, LF or NUL |
+//! | [`text`] | control and bidi characters, identifier normalization, length in characters |
+//!
+//! ```
+//! use portcullis::sanitize::{encode, path, sql, text};
+//!
+//! let comment = "<script>alert('hi')</script>";
+//! assert_eq!(encode::html_text(comment), "&lt;script&gt;alert(&#x27;hi&#x27;)&lt;/script&gt;");
+//! assert!(path::safe_join("/srv/files", "../../etc/shadow").is_err());
+//! assert_eq!(sql::escape_like("100%"), r"100\%");
+//! assert_eq!(text::IdentifierRules::default().normalize("Ｂob")?, "bob");
+//! # Ok::<(), portcullis::sanitize::SanitizeError>(())
+//! ```
+//!
+//! Every function that refuses input returns [`SanitizeError`], whose
+//! [`code`](SanitizeError::code) is stable and whose message never repeats the input.
+//! Every function that takes unbounded input states its size limit.
+
+pub mod encode;
+mod error;
+pub mod header;
+#[cfg(feature = "html")]
+pub mod html;
+pub mod path;
+pub mod sql;
+pub mod text;
+#[cfg(feature = "url")]
+pub mod url;
+
+pub use error::SanitizeError;
