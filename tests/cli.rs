@@ -543,3 +543,98 @@ fn policy_lint_prints_a_summary_or_the_error() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn sanitize_html_cleans_stdin_to_stdout() {
+    let out = portcullis(
+        &["sanitize", "html"],
+        "<p onclick=\"x()\">Hi <a href=\"javascript:x()\">there</a><script>x()</script></p>\n",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stdout(&out),
+        "<p>Hi <a rel=\"noopener noreferrer nofollow\">there</a></p>\n"
+    );
+
+    let out = portcullis(&["sanitize", "html", "--text-only"], "<p>5 &lt; 6 <b>bold</b></p>");
+    assert_eq!(stdout(&out), "5 &lt; 6 bold\n");
+}
+
+#[test]
+fn sanitize_html_batch_answers_each_line_in_order() {
+    let input = concat!(
+        r#"{"html":"<b>ok</b><img src=x onerror=alert(1)>"}"#,
+        "\n",
+        "not json\n",
+        r#"{"html":"<i>x</i>","extra":true}"#,
+        "\n",
+        r#"{"html":"<svg><script>alert(1)</script></svg>tail"}"#,
+        "\n",
+    );
+    let out = portcullis(&["sanitize", "html", "--batch"], input);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stdout(&out),
+        concat!(
+            r#"{"html":"<b>ok</b>"}"#,
+            "\n",
+            r#"{"error":"malformed_input"}"#,
+            "\n",
+            r#"{"error":"malformed_input"}"#,
+            "\n",
+            r#"{"html":"tail"}"#,
+            "\n",
+        )
+    );
+}
+
+#[test]
+fn encode_each_context_from_stdin() {
+    let input = "<a href='x'>&\"</a> é\n";
+    for (context, expected) in [
+        ("html", "&lt;a href=&#x27;x&#x27;&gt;&amp;&quot;&lt;/a&gt; é"),
+        ("attr", "&lt;a href=&#x27;x&#x27;&gt;&amp;&quot;&lt;/a&gt; é"),
+        ("js", r"\x3ca href\x3d\x27x\x27\x3e\x26\x22\x3c\x2fa\x3e é"),
+        ("url", "%3Ca%20href%3D%27x%27%3E%26%22%3C%2Fa%3E%20%C3%A9"),
+        ("css", r"\3c a href\3d \27 x\27 \3e \26 \22 \3c \2f a\3e  é"),
+    ] {
+        let out = portcullis(&["encode", "--context", context], input);
+        assert_eq!(out.status.code(), Some(0), "{context}");
+        assert_eq!(stdout(&out), format!("{expected}\n"), "{context}");
+    }
+}
+
+#[test]
+fn encode_batch_and_usage_errors() {
+    let out = portcullis(
+        &["encode", "--context", "url", "--batch"],
+        "{\"text\":\"a b\"}\n{\"html\":\"a\"}\n{\"text\":\"\"}\n",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stdout(&out),
+        "{\"text\":\"a%20b\"}\n{\"error\":\"malformed_input\"}\n{\"text\":\"\"}\n"
+    );
+
+    let out = portcullis(&["encode", "--context", "sql"], "x");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected html, attr, js, url or css"));
+
+    // Not UTF-8 on standard input: a usage error, not a guess.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(["encode", "--context", "html"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn portcullis");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"\xff\xfe<")
+        .expect("write");
+    let out = child.wait_with_output().expect("portcullis runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}

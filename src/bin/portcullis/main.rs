@@ -1,4 +1,4 @@
-//! `portcullis`: keys, tokens, password hashes and policies from the command line.
+//! `portcullis`: keys, tokens, password hashes, policies and sanitizers from the command line.
 //!
 //! Exit codes: 0 success/valid, 1 invalid, 2 usage or configuration error (message on
 //! stderr). See DESIGN.md's command-line contract.
@@ -7,13 +7,14 @@ mod io;
 mod keygen;
 mod password;
 mod policy;
+mod sanitize;
 mod token;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// Security tooling for portcullis services: keys, JWTs, password hashes and policies.
+/// Security tooling for portcullis services: keys, JWTs, password hashes, policies, HTML cleaning and output encoding.
 #[derive(Parser)]
 #[command(name = "portcullis", version, about)]
 struct Cli {
@@ -34,6 +35,11 @@ enum Command {
     /// Check and lint RBAC policies.
     #[command(subcommand)]
     Policy(policy::Command),
+    /// Clean untrusted HTML.
+    #[command(subcommand)]
+    Sanitize(sanitize::Command),
+    /// Encode the text on standard input for one output context.
+    Encode(sanitize::EncodeArgs),
 }
 
 /// A configuration or usage error: reported on stderr, exit code 2.
@@ -53,6 +59,8 @@ fn main() -> ExitCode {
         Command::Token(command) => token::run(command),
         Command::Password(command) => password::run(command),
         Command::Policy(command) => policy::run(command),
+        Command::Sanitize(command) => sanitize::run_sanitize(command),
+        Command::Encode(args) => sanitize::run_encode(args),
     };
     match result {
         Ok(code) => code,
