@@ -218,7 +218,22 @@ pub fn html_attribute(input: &str) -> Cow<'_, str> {
 /// // document.write safe: encoding protects the literal, not what the code does with it.
 /// ```
 pub fn js_string(input: &str) -> Cow<'_, str> {
-    encode_with(input, &JS_STRING, push_js_escape)
+    // The table marks every 0xE2 lead byte; only U+2028 and U+2029 among them need
+    // escaping, so text whose only hits are other characters (€, →) stays borrowed.
+    let bytes = input.as_bytes();
+    let mut from = 0;
+    while let Some(at) = find(bytes, from, &JS_STRING) {
+        if bytes[at] != 0xE2 || is_line_separator(bytes, at) {
+            return encode_with(input, &JS_STRING, push_js_escape);
+        }
+        from = at + 1;
+    }
+    Cow::Borrowed(input)
+}
+
+/// U+2028 or U+2029 (E2 80 A8, E2 80 A9) at `at`.
+fn is_line_separator(bytes: &[u8], at: usize) -> bool {
+    matches!(bytes.get(at..at + 3), Some([0xE2, 0x80, 0xA8 | 0xA9]))
 }
 
 /// Percent-encodes text as one URL component (RFC 3986 §2.1): everything except
@@ -246,7 +261,27 @@ pub fn js_string(input: &str) -> Cow<'_, str> {
 /// # assert_eq!(href, "https%3A%2F%2Fexample.com%2Fa%20b");
 /// ```
 pub fn url_component(input: &str) -> Cow<'_, str> {
-    encode_with(input, &URL_COMPONENT, push_percent_encoded)
+    let bytes = input.as_bytes();
+    let Some(first) = find(bytes, 0, &URL_COMPONENT) else {
+        return Cow::Borrowed(input);
+    };
+    // Escapes are dense here (every space, every non-ASCII byte) and fall where a
+    // branch cannot predict them, so the rest is written branch-free: every byte
+    // writes three and advances by one (unreserved) or three (`%HH`).
+    let rest = &bytes[first..];
+    let mut out = vec![0u8; first + rest.len() * 3];
+    out[..first].copy_from_slice(&bytes[..first]);
+    let mut written = first;
+    for &byte in rest {
+        let (escape, len) = &URL_OUT[usize::from(byte)];
+        if let Some(slot) = out.get_mut(written..written + 3) {
+            slot.copy_from_slice(escape);
+        }
+        written += usize::from(*len);
+    }
+    out.truncate(written);
+    // Only ASCII was written after the prefix, which ends on a character boundary.
+    Cow::Owned(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// Encodes text for a quoted CSS string (`"…"` or `'…'`), in a `<style>` element or
@@ -332,14 +367,16 @@ const fn ascii_table(mark_line_separators: bool) -> Table {
     table
 }
 
+/// RFC 3986 §2.3 unreserved characters.
+const fn is_unreserved(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~')
+}
+
 const fn url_table() -> Table {
     let mut table = [false; 256];
     let mut byte = 0;
     while byte < 256 {
-        let b = byte as u8;
-        let unreserved = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
-        // Lead bytes (0xC0..) are marked and their whole character is encoded at once.
-        table[byte] = (b < 0x80 && !unreserved) || b >= 0xC0;
+        table[byte] = !is_unreserved(byte as u8);
         byte += 1;
     }
     table
@@ -348,10 +385,16 @@ const fn url_table() -> Table {
 /// Index of the first marked byte at or after `from`.
 #[inline(always)]
 fn find(bytes: &[u8], from: usize, table: &Table) -> Option<usize> {
+    // Escapes cluster (a space every few bytes in a URL component): the next few
+    // bytes are looked at one by one before the block search is set up.
+    let near = bytes.len().min(from + 8);
+    if let Some(i) = bytes[from..near].iter().position(|&b| table[usize::from(b)]) {
+        return Some(from + i);
+    }
     // Sixteen lookups OR-ed together per step keep the clean path branch-light; the
     // exact position is searched only in the block that has a hit.
-    let mut at = from;
-    let mut blocks = bytes[from..].chunks_exact(16);
+    let mut at = near;
+    let mut blocks = bytes[near..].chunks_exact(16);
     for block in &mut blocks {
         if block.iter().fold(false, |hit, &b| hit | table[usize::from(b)]) {
             return block.iter().position(|&b| table[usize::from(b)]).map(|i| at + i);
@@ -365,46 +408,83 @@ fn find(bytes: &[u8], from: usize, table: &Table) -> Option<usize> {
         .map(|i| at + i)
 }
 
-/// Copies `input`, rewriting each marked position with `escape`, which writes the
+/// Copies `input`, rewriting each marked position with `escape`, which appends the
 /// replacement and returns how many bytes (whole characters) it consumed.
 #[inline(always)]
-fn encode_with<'a>(input: &'a str, table: &Table, escape: fn(&mut String, &str, usize) -> usize) -> Cow<'a, str> {
+fn encode_with<'a>(input: &'a str, table: &Table, escape: fn(&mut Vec<u8>, &[u8], usize) -> usize) -> Cow<'a, str> {
     let bytes = input.as_bytes();
     let Some(mut at) = find(bytes, 0, table) else {
         return Cow::Borrowed(input);
     };
-    let mut out = String::with_capacity(input.len() + input.len() / 4 + 8);
+    // Bytes, not a String: escapes are appended as byte arrays with no per-escape
+    // UTF-8 bookkeeping, and the one check at the end runs at memory speed.
+    let mut out = Vec::with_capacity(input.len() + input.len() / 4 + 8);
     let mut copied = 0;
     loop {
-        out.push_str(&input[copied..at]);
-        copied = at + escape(&mut out, input, at);
+        out.extend_from_slice(&bytes[copied..at]);
+        copied = at + escape(&mut out, bytes, at);
         match find(bytes, copied, table) {
             Some(next) => at = next,
             None => break,
         }
     }
-    out.push_str(&input[copied..]);
-    Cow::Owned(out)
+    out.extend_from_slice(&bytes[copied..]);
+    // Whole characters were copied or replaced by ASCII, so this is valid UTF-8;
+    // the lossy arm exists only so that no input can make this panic.
+    Cow::Owned(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
-fn push_html_reference(out: &mut String, input: &str, at: usize) -> usize {
-    let byte = input.as_bytes()[at];
+fn push_html_reference(out: &mut Vec<u8>, input: &[u8], at: usize) -> usize {
+    let byte = input[at];
     // Either table marks only bytes with a reference; the `None` arm keeps the
     // byte rather than drop it should that ever change.
     match html_reference(byte, true) {
-        Some(reference) => out.push_str(reference),
-        None => out.push(char::from(byte)),
+        Some(reference) => out.extend_from_slice(reference.as_bytes()),
+        None => out.push(byte),
     }
     1
 }
 
-const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
-const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
-
-fn push_hex(out: &mut String, byte: u8, digits: &[u8; 16]) {
-    out.push(char::from(digits[usize::from(byte >> 4)]));
-    out.push(char::from(digits[usize::from(byte & 0xF)]));
+/// `N` escapes of `W` ASCII bytes each, one per byte value: `prefix`, two hex digits,
+/// `suffix`. Built at compile time so that an escape is one small copy.
+const fn escapes<const N: usize, const W: usize>(prefix: &[u8], suffix: &[u8], digits: &[u8; 16]) -> [[u8; W]; N] {
+    let mut table = [[0u8; W]; N];
+    let mut byte = 0;
+    while byte < N {
+        let mut at = 0;
+        while at < prefix.len() {
+            table[byte][at] = prefix[at];
+            at += 1;
+        }
+        table[byte][at] = digits[byte >> 4];
+        table[byte][at + 1] = digits[byte & 0xF];
+        if !suffix.is_empty() {
+            table[byte][at + 2] = suffix[0];
+        }
+        byte += 1;
+    }
+    table
 }
+
+const PERCENT: [[u8; 3]; 256] = escapes(b"%", b"", b"0123456789ABCDEF");
+
+/// For each byte, what a URL component holds for it and how many of those bytes
+/// count: itself (1) when unreserved, else `%HH` (3).
+const URL_OUT: [([u8; 3], u8); 256] = {
+    let mut table = [([0u8; 3], 0u8); 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = if is_unreserved(byte as u8) {
+            ([byte as u8, 0, 0], 1)
+        } else {
+            (PERCENT[byte], 3)
+        };
+        byte += 1;
+    }
+    table
+};
+const JS_HEX: [[u8; 4]; 128] = escapes(b"\\x", b"", b"0123456789abcdef");
+const CSS_HEX: [[u8; 4]; 128] = escapes(b"\\", b" ", b"0123456789abcdef");
 
 /// Length in bytes of the UTF-8 character whose first byte is `lead`.
 fn char_len(lead: u8) -> usize {
@@ -416,40 +496,37 @@ fn char_len(lead: u8) -> usize {
     }
 }
 
-fn push_js_escape(out: &mut String, input: &str, at: usize) -> usize {
-    let bytes = input.as_bytes();
-    let byte = bytes[at];
-    if byte < 0x80 {
-        out.push_str("\\x");
-        push_hex(out, byte, HEX_LOWER);
+/// Copies the whole character starting at `at` (a byte no table should mark).
+fn copy_char(out: &mut Vec<u8>, input: &[u8], at: usize) -> usize {
+    let end = (at + char_len(input[at])).min(input.len());
+    out.extend_from_slice(&input[at..end]);
+    end - at
+}
+
+fn push_js_escape(out: &mut Vec<u8>, input: &[u8], at: usize) -> usize {
+    if let Some(escape) = JS_HEX.get(usize::from(input[at])) {
+        out.extend_from_slice(escape);
         return 1;
     }
     // A lead byte 0xE2: only U+2028 and U+2029 are rewritten (they end a line in
     // pre-ES2019 string literals); any other character is copied whole.
-    let len = char_len(byte);
-    match bytes.get(at + 1..at + 3) {
-        Some([0x80, 0xA8]) => out.push_str("\\u2028"),
-        Some([0x80, 0xA9]) => out.push_str("\\u2029"),
-        _ => out.push_str(&input[at..at + len]),
+    match input.get(at..at + 3) {
+        Some([0xE2, 0x80, 0xA8]) => out.extend_from_slice(b"\\u2028"),
+        Some([0xE2, 0x80, 0xA9]) => out.extend_from_slice(b"\\u2029"),
+        _ => return copy_char(out, input, at),
     }
-    len
+    3
 }
 
-fn push_css_escape(out: &mut String, input: &str, at: usize) -> usize {
-    out.push('\\');
-    push_hex(out, input.as_bytes()[at], HEX_LOWER);
-    out.push(' ');
-    1
-}
-
-fn push_percent_encoded(out: &mut String, input: &str, at: usize) -> usize {
-    let bytes = input.as_bytes();
-    let len = char_len(bytes[at]);
-    for &byte in &bytes[at..at + len] {
-        out.push('%');
-        push_hex(out, byte, HEX_UPPER);
+fn push_css_escape(out: &mut Vec<u8>, input: &[u8], at: usize) -> usize {
+    match CSS_HEX.get(usize::from(input[at])) {
+        Some(escape) => {
+            out.extend_from_slice(escape);
+            1
+        }
+        // The CSS table marks only ASCII.
+        None => copy_char(out, input, at),
     }
-    len
 }
 
 #[cfg(test)]

@@ -326,7 +326,7 @@ impl HtmlCleaner {
             .link_rel(Some(LINK_REL))
             .strip_comments(true)
             .url_relative(if config.relative_urls {
-                ammonia::UrlRelative::PassThrough
+                ammonia::UrlRelative::Custom(Box::new(same_site_relative))
             } else {
                 ammonia::UrlRelative::Deny
             });
@@ -407,7 +407,9 @@ impl HtmlCleanerBuilder {
 
     /// Keeps relative URLs (`/orders/7`, `#top`) instead of dropping them. They
     /// cannot name a scheme, so they cannot run script; they can point anywhere on
-    /// your own site.
+    /// your own site. Scheme-relative URLs (`//evil.example`) and those a browser
+    /// would turn into one (a backslash, a tab or newline, outer spaces) are still
+    /// dropped.
     pub fn allow_relative_urls(mut self, allow: bool) -> Self {
         self.relative_urls = allow;
         self
@@ -450,6 +452,18 @@ impl HtmlCleanerBuilder {
         }
         Ok(HtmlCleaner::from_builder(self))
     }
+}
+
+/// Keeps a relative URL only if a browser resolves it on the page's own origin:
+/// not scheme-relative (`//host`), and with no backslash (read as `/`: `/\\host`),
+/// control character (tabs and newlines are dropped: `/\t/host`) or outer space
+/// (stripped: ` //host`) that could make it so.
+fn same_site_relative(url: &str) -> Option<std::borrow::Cow<'_, str>> {
+    let risky = url.starts_with("//")
+        || url.starts_with(' ')
+        || url.ends_with(' ')
+        || url.bytes().any(|b| b == b'\\' || b.is_ascii_control());
+    (!risky).then_some(std::borrow::Cow::Borrowed(url))
 }
 
 /// Lowercase ASCII letters and digits, with inner `-`: what HTML tag, attribute

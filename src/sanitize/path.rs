@@ -53,7 +53,7 @@ const DECODE_ROUNDS: usize = 3;
 /// - absolute paths, drive letters (`C:`) and UNC prefixes (`\\server`, `//server`)
 ///   ([`SanitizeError::AbsolutePath`]);
 /// - empty paths or paths of only `.` and `/`, NUL and every other control
-///   character, backslashes, colons (drive-relative paths and NTFS streams), and
+///   character (C0, DEL and C1), backslashes, colons (drive-relative paths and NTFS streams), and
 ///   percent-encodings that do not decode to UTF-8 ([`SanitizeError::InvalidPath`]);
 /// - the percent-encoded forms of all of the above, up to three times encoded
 ///   (`%2e%2e%2f`, `%252e%252e`), in case a later layer decodes them;
@@ -176,7 +176,7 @@ fn check_form(path: &str) -> Result<(), SanitizeError> {
     if bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' {
         return Err(SanitizeError::AbsolutePath);
     }
-    if bytes.is_empty() || bytes.iter().any(|&b| b.is_ascii_control() || b == b'\\' || b == b':') {
+    if bytes.is_empty() || path.chars().any(|c| c.is_control() || c == '\\' || c == ':') {
         return Err(SanitizeError::InvalidPath);
     }
     if path

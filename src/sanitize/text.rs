@@ -94,9 +94,12 @@ pub fn check_length(input: &str, min: usize, max: usize) -> Result<(), SanitizeE
 ///    their ordinary ones (the width-mapping rule, and normalization);
 /// 2. applies Unicode Default Case Folding (the case-mapping rule, RFC 8264
 ///    §5.2.3), then NFKC again so the result is stable;
-/// 3. refuses whitespace, control characters, invisible format characters
-///    (bidi controls, zero-width characters), private-use and noncharacter code
-///    points, all of which PRECIS's IdentifierClass disallows;
+/// 3. refuses whitespace, control characters, format and default-ignorable
+///    characters (bidi controls, zero-width characters, soft hyphen, variation
+///    selectors, Hangul fillers, tag characters), private-use and noncharacter code
+///    points, all of which PRECIS's IdentifierClass disallows (RFC 8264 §9);
+///    letters, marks, digits, punctuation and symbols pass (IdentifierClass would
+///    also refuse non-ASCII punctuation and symbols);
 /// 4. counts characters of the result against the bounds.
 ///
 /// Compare and store the normalized form; two inputs are the same identifier
@@ -169,10 +172,28 @@ impl IdentifierRules {
     }
 }
 
+/// Default_Ignorable_Code_Point (Unicode DerivedCoreProperties) and the rest of
+/// general category Cf (format): characters that render as nothing, or change how
+/// their neighbours render, so two identifiers differing only by them look alike.
+/// RFC 8264 §9.13 disallows both in identifiers.
+fn is_ignorable_or_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}'..='\u{1160}' | '\u{17B4}'..='\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{FFF0}'..='\u{FFFB}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E0FFF}'
+        // Format characters that are not default-ignorable.
+        | '\u{0600}'..='\u{0605}' | '\u{06DD}' | '\u{070F}' | '\u{0890}'..='\u{0891}' | '\u{08E2}'
+        | '\u{110BD}' | '\u{110CD}' | '\u{13430}'..='\u{1343F}'
+    )
+}
+
 fn is_disallowed_in_identifier(c: char) -> bool {
     c.is_whitespace()
         || c.is_control()
         || is_invisible_format(c)
+        || is_ignorable_or_format(c)
         || matches!(c, '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{10FFFF}' | '\u{FDD0}'..='\u{FDEF}')
         || (u32::from(c) & 0xFFFE) == 0xFFFE
 }

@@ -190,7 +190,14 @@ impl RedirectPolicy {
             return Err(SanitizeError::UnsafeRedirect);
         }
         if target.starts_with('/') {
-            return relative_path(target);
+            let path = relative_path(target)?;
+            // Dot segments are removed by parsing, which can uncover an encoded form
+            // the input did not start with ("/./%2F%2Fevil.example" becomes
+            // "/%2F%2Fevil.example"): what is returned must pass the same checks.
+            if !encoded_forms_are_plain(&path) {
+                return Err(SanitizeError::UnsafeRedirect);
+            }
+            return Ok(path);
         }
         let url = Url::parse(target).map_err(|_| SanitizeError::UnsafeRedirect)?;
         let scheme_ok = url.scheme() == "https" || (self.allow_http && url.scheme() == "http");
