@@ -13,7 +13,7 @@ use portcullis::sanitize::encode::{self, Context};
 use portcullis::sanitize::header::{
     MAX_HEADER_NAME_BYTES, MAX_HEADER_VALUE_BYTES, check_header_name, check_header_value,
 };
-use portcullis::sanitize::html::{DEFAULT_MAX_INPUT_BYTES, HtmlCleaner, MAX_INPUT_BYTES_LIMIT};
+use portcullis::sanitize::html::{DEFAULT_MAX_INPUT_BYTES, DEFAULT_MAX_TAGS, HtmlCleaner, MAX_INPUT_BYTES_LIMIT};
 use portcullis::sanitize::path::{MAX_PATH_BYTES, safe_join, safe_join_resolved};
 use portcullis::sanitize::sql::{
     Dialect, Identifier, LIKE_ESCAPE, MAX_IDENTIFIER_BYTES, SortOrder, escape_like, like_contains, like_prefix,
@@ -505,6 +505,48 @@ fn cleaner_accepts_input_exactly_at_the_default_limit_and_refuses_one_byte_more(
         Err(SanitizeError::TooLarge {
             limit: DEFAULT_MAX_INPUT_BYTES
         })
+    );
+}
+
+#[test]
+fn cleaner_refuses_more_tags_than_its_limit_before_parsing() {
+    // 150,000 nested <div>s took html5ever 150 s to build into a tree; refused
+    // without parsing, this returns at once.
+    let deep = "<div>".repeat(150_000);
+    let err = HtmlCleaner::builder()
+        .max_input_bytes(1 << 20)
+        .build()
+        .unwrap()
+        .clean(&deep)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        SanitizeError::TooManyTags {
+            limit: DEFAULT_MAX_TAGS
+        }
+    );
+    assert_eq!(err.to_string(), "HTML has more than 4096 tags");
+
+    let cleaner = HtmlCleaner::new();
+    assert_eq!(
+        cleaner.clean(&"<b>x</b>".repeat(2048)).map(|out| out.len()),
+        Ok(8 * 2048)
+    );
+    assert_eq!(
+        cleaner
+            .clean(&format!("{}<b>", "<b>x</b>".repeat(2048)))
+            .unwrap_err()
+            .code(),
+        "too_many_tags"
+    );
+    // Comments, end tags and processing instructions count; lone `<` does not.
+    assert_eq!(
+        cleaner.clean(&"<!---->".repeat(4097)).unwrap_err().code(),
+        "too_many_tags"
+    );
+    assert_eq!(
+        cleaner.clean(&"1 < 2 ".repeat(10_000)).map(|out| out.len()),
+        Ok(9 * 10_000)
     );
 }
 
@@ -1817,6 +1859,7 @@ fn identifier_rules_validate_their_bounds() {
 fn every_error_has_its_documented_code() {
     for (err, code) in [
         (SanitizeError::TooLarge { limit: 1 }, "too_large"),
+        (SanitizeError::TooManyTags { limit: 1 }, "too_many_tags"),
         (SanitizeError::UnsafeConfiguration("x".into()), "unsafe_configuration"),
         (SanitizeError::InvalidUrl, "invalid_url"),
         (SanitizeError::DisallowedScheme, "disallowed_scheme"),

@@ -15,6 +15,13 @@ pub enum SanitizeError {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// HTML with more tags than the cleaner's limit: parsing it could cost time
+    /// quadratic in its nesting depth (see `HtmlCleaner`'s limits).
+    #[error("HTML has more than {limit} tags")]
+    TooManyTags {
+        /// The limit, in tags.
+        limit: usize,
+    },
     /// A sanitizer was configured to allow something that defeats it (a `script`
     /// tag, an event-handler attribute, the `javascript` scheme, …).
     #[error("unsafe sanitizer configuration: {0}")]
@@ -92,6 +99,7 @@ impl SanitizeError {
     pub fn code(&self) -> &'static str {
         match self {
             SanitizeError::TooLarge { .. } => "too_large",
+            SanitizeError::TooManyTags { .. } => "too_many_tags",
             SanitizeError::UnsafeConfiguration(_) => "unsafe_configuration",
             SanitizeError::InvalidUrl => "invalid_url",
             SanitizeError::DisallowedScheme => "disallowed_scheme",
