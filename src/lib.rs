@@ -29,6 +29,6 @@ pub mod token;
 pub use principal::{ClaimPath, Principal, PrincipalMapping};
 
 /// The README's Rust examples, compiled and run as doctests.
-#[cfg(all(doctest, feature = "tokio"))]
+#[cfg(all(doctest, feature = "tokio", feature = "html", feature = "url"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeExamples;
