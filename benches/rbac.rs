@@ -22,10 +22,13 @@
 //!   permission) pair the policy allows, for scale: a plain hash-set lookup is what
 //!   casbin's benchmarks (16 ns) compare against.
 
+mod common;
+
 use std::collections::HashSet;
 use std::hint::black_box;
 use std::time::Duration;
 
+use common::Rng;
 use criterion::{Criterion, criterion_group, criterion_main};
 use portcullis::rbac::{PermissionId, Policy, PolicyDocument, Role};
 
@@ -41,24 +44,6 @@ const EXTRA_GRANTS: usize = 500;
 const WILDCARD_GRANTS: usize = 20;
 const SUBJECTS: usize = 10_000;
 const SEED: u64 = 0x2545_f491_4f6c_dd1d;
-
-/// SplitMix64: small, fixed-seed, good enough to spread grants and bindings.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n`.
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 fn role_name(i: usize) -> String {
     format!("role-{i:02}")

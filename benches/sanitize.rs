@@ -4,8 +4,8 @@
 //!
 //! - `clean/portcullis` cleans a 20 KB mixed document (paragraphs, formatting, links,
 //!   lists, a table, scripts, event handlers, styles, iframes, comments, entities)
-//!   with `HtmlCleaner::new()`; `clean/ammonia_direct` runs ammonia itself with the
-//!   same allowlist, built here independently. Target: portcullis ≤ 1.1× ammonia.
+//!   with `HtmlCleaner::new()`; `clean/ammonia_direct` runs ammonia itself, configured
+//!   here from the published default allowlist (`html::DEFAULT_TAGS`, …). Target: portcullis ≤ 1.1× ammonia.
 //! - `encode_prose/*` encodes 1 MB of English-like text in which about 2 % of the
 //!   characters must be escaped (`< > & " '` and punctuation), per context;
 //!   `html_escape_*` are the html-escape crate on the same text, for comparison.
@@ -13,29 +13,15 @@
 //!   context (letters, digits, spaces, `,.-_`; letters and digits only for URL
 //!   components). Target: ≥ 1 GB/s.
 
+mod common;
+
 use std::hint::black_box;
 use std::time::Duration;
 
+use common::Rng;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use portcullis::sanitize::encode;
-use portcullis::sanitize::html::HtmlCleaner;
-
-/// SplitMix64 with a fixed seed: the same document every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-}
+use portcullis::sanitize::html::{self, HtmlCleaner};
 
 const WORDS: &[&str] = &[
     "order",
@@ -141,7 +127,7 @@ fn mixed_document() -> String {
         },
     ];
     while doc.len() < 20 * 1024 {
-        let block = blocks[(rng.next() % blocks.len() as u64) as usize];
+        let block = blocks[rng.below(blocks.len())];
         doc.push_str(&block(&mut rng));
         doc.push('\n');
     }
@@ -152,78 +138,16 @@ fn mixed_document() -> String {
 fn ammonia_same_allowlist() -> ammonia::Builder<'static> {
     let mut builder = ammonia::Builder::empty();
     builder
-        .tags(
-            [
-                "a",
-                "abbr",
-                "b",
-                "blockquote",
-                "br",
-                "code",
-                "dd",
-                "del",
-                "dl",
-                "dt",
-                "em",
-                "h1",
-                "h2",
-                "h3",
-                "h4",
-                "h5",
-                "h6",
-                "hr",
-                "i",
-                "ins",
-                "kbd",
-                "li",
-                "mark",
-                "ol",
-                "p",
-                "pre",
-                "q",
-                "s",
-                "samp",
-                "small",
-                "span",
-                "strong",
-                "sub",
-                "sup",
-                "u",
-                "ul",
-                "var",
-            ]
-            .into_iter()
-            .collect(),
-        )
-        .clean_content_tags(
-            [
-                "script",
-                "style",
-                "template",
-                "noscript",
-                "iframe",
-                "noembed",
-                "noframes",
-                "xmp",
-                "plaintext",
-                "object",
-                "svg",
-                "math",
-            ]
-            .into_iter()
-            .collect(),
-        )
+        .tags(html::DEFAULT_TAGS.iter().copied().collect())
+        .clean_content_tags(html::REMOVED_WITH_CONTENT.iter().copied().collect())
         .tag_attributes(
-            [
-                ("a", ["href", "title"].into_iter().collect()),
-                ("abbr", ["title"].into_iter().collect()),
-                ("ol", ["start"].into_iter().collect()),
-            ]
-            .into_iter()
-            .collect(),
+            html::DEFAULT_TAG_ATTRIBUTES
+                .iter()
+                .map(|(tag, attributes)| (*tag, attributes.iter().copied().collect()))
+                .collect(),
         )
-        .url_schemes(["http", "https", "mailto"].into_iter().collect())
-        .link_rel(Some("noopener noreferrer nofollow"))
+        .url_schemes(html::DEFAULT_URL_SCHEMES.iter().copied().collect())
+        .link_rel(Some(html::LINK_REL))
         .strip_comments(true)
         .url_relative(ammonia::UrlRelative::Deny);
     builder
@@ -249,7 +173,7 @@ fn prose() -> String {
 fn clean_text(alphabet: &[u8]) -> String {
     let mut rng = Rng(0x000c_1ea2);
     (0..1 << 20)
-        .map(|_| char::from(alphabet[(rng.next() % alphabet.len() as u64) as usize]))
+        .map(|_| char::from(alphabet[rng.below(alphabet.len())]))
         .collect()
 }
 
@@ -262,12 +186,12 @@ fn config() -> Criterion {
 
 fn clean(c: &mut Criterion) {
     let doc = mixed_document();
-    let tags = doc
-        .as_bytes()
-        .windows(2)
-        .filter(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'!')))
-        .count();
-    eprintln!("mixed document: {} bytes, {tags} tags", doc.len());
+    eprintln!(
+        "mixed document: {} bytes, {} tags, {} attributes",
+        doc.len(),
+        smallest_limit(&doc, |limit| HtmlCleaner::builder().max_tags(limit)),
+        smallest_limit(&doc, |limit| HtmlCleaner::builder().max_attributes(limit)),
+    );
     let cleaner = HtmlCleaner::new();
     let direct = ammonia_same_allowlist();
     assert_eq!(
@@ -282,6 +206,20 @@ fn clean(c: &mut Criterion) {
         b.iter(|| direct.clean(black_box(&doc)).to_string())
     });
     group.finish();
+}
+
+/// The smallest limit under which `doc` is still cleaned: its count as the cleaner
+/// sees it, found by bisection through the public builder.
+fn smallest_limit(doc: &str, builder: impl Fn(usize) -> html::HtmlCleanerBuilder) -> usize {
+    let (mut low, mut high) = (1, html::MAX_TAGS_LIMIT.min(html::MAX_ATTRIBUTES_LIMIT));
+    while low < high {
+        let mid = (low + high) / 2;
+        match builder(mid).build().expect("limit in range").clean(doc) {
+            Ok(_) => high = mid,
+            Err(_) => low = mid + 1,
+        }
+    }
+    low
 }
 
 type Encoder = fn(&str) -> std::borrow::Cow<'_, str>;

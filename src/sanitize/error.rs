@@ -22,6 +22,13 @@ pub enum SanitizeError {
         /// The limit, in tags.
         limit: usize,
     },
+    /// HTML with more attributes than the cleaner's limit (see `HtmlCleaner`'s
+    /// limits).
+    #[error("HTML has more than {limit} attributes")]
+    TooManyAttributes {
+        /// The limit, in attributes.
+        limit: usize,
+    },
     /// A sanitizer was configured to allow something that defeats it (a `script`
     /// tag, an event-handler attribute, the `javascript` scheme, …).
     #[error("unsafe sanitizer configuration: {0}")]
@@ -100,6 +107,7 @@ impl SanitizeError {
         match self {
             SanitizeError::TooLarge { .. } => "too_large",
             SanitizeError::TooManyTags { .. } => "too_many_tags",
+            SanitizeError::TooManyAttributes { .. } => "too_many_attributes",
             SanitizeError::UnsafeConfiguration(_) => "unsafe_configuration",
             SanitizeError::InvalidUrl => "invalid_url",
             SanitizeError::DisallowedScheme => "disallowed_scheme",

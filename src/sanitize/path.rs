@@ -53,8 +53,11 @@ const DECODE_ROUNDS: usize = 3;
 /// - absolute paths, drive letters (`C:`) and UNC prefixes (`\\server`, `//server`)
 ///   ([`SanitizeError::AbsolutePath`]);
 /// - empty paths or paths of only `.` and `/`, NUL and every other control
-///   character (C0, DEL and C1), backslashes, colons (drive-relative paths and NTFS streams), and
-///   percent-encodings that do not decode to UTF-8 ([`SanitizeError::InvalidPath`]);
+///   character (C0, DEL and C1), backslashes, colons (drive-relative paths and NTFS
+///   streams), percent-encodings that do not decode to UTF-8, and segments Windows
+///   would not take as plain names: device names (`CON`, `NUL.txt`, `COM1`, `LPT¹`,
+///   any case) and names ending in a space or a dot, which Windows strips
+///   ([`SanitizeError::InvalidPath`]);
 /// - the percent-encoded forms of all of the above, up to three times encoded
 ///   (`%2e%2e%2f`, `%252e%252e`), in case a later layer decodes them;
 /// - paths longer than [`MAX_PATH_BYTES`] ([`SanitizeError::TooLarge`]).
@@ -90,6 +93,9 @@ pub fn safe_join(base: impl AsRef<Path>, untrusted: &str) -> Result<PathBuf, San
 /// The result starts with `base` canonicalized (`std::fs::canonicalize`), with every
 /// existing link along it resolved; the part that does not exist yet is appended
 /// as written, so the result also serves for creating a file.
+///
+/// It reads the file system (one `lstat` per existing segment and a `canonicalize`
+/// per link): in an async handler, call it inside `tokio::task::spawn_blocking`.
 ///
 /// # Errors
 ///
@@ -161,7 +167,7 @@ fn checked_segments(untrusted: &str) -> Result<Vec<&str>, SanitizeError> {
             (Some(Component::Normal(_)), None)
         )
     });
-    if segments.is_empty() || !all_normal {
+    if segments.is_empty() || !all_normal || segments.iter().any(|segment| is_windows_hazard(segment)) {
         return Err(SanitizeError::InvalidPath);
     }
     Ok(segments)
@@ -186,6 +192,33 @@ fn check_form(path: &str) -> Result<(), SanitizeError> {
         return Err(SanitizeError::PathTraversal);
     }
     Ok(())
+}
+
+/// A segment Windows would not take as a plain file name: a reserved device name
+/// (`CON`, `NUL.txt`, `COM1`; any case, any extension), or one ending in a space or
+/// a dot, which Win32 strips (`a.php.` opens `a.php`). The segment `.` is left to
+/// the caller.
+fn is_windows_hazard(segment: &str) -> bool {
+    if segment.is_empty() || segment == "." {
+        return false;
+    }
+    if segment.ends_with(' ') || segment.ends_with('.') {
+        return true;
+    }
+    let stem = segment.split('.').next().unwrap_or(segment).trim_end_matches(' ');
+    let upper = stem.to_ascii_uppercase();
+    if matches!(upper.as_str(), "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$") {
+        return true;
+    }
+    match (upper.get(..3), upper.get(3..)) {
+        (Some("COM" | "LPT"), Some(digit)) => {
+            matches!(
+                digit,
+                "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "\u{b9}" | "\u{b2}" | "\u{b3}"
+            )
+        }
+        _ => false,
+    }
 }
 
 /// Decodes `%HH` escapes; `None` when there are none. A decoding that is not UTF-8

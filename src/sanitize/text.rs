@@ -26,23 +26,31 @@ use super::SanitizeError;
 /// The largest `max_chars` an [`IdentifierRules`] may have: 1,024.
 pub const MAX_IDENTIFIER_CHARS: usize = 1024;
 
-/// Format characters that change how surrounding text is displayed or joined
+/// Format characters that change how surrounding text is displayed, or hide text,
 /// without being visible: bidi embeddings, overrides and isolates (Unicode UAX #9),
-/// directional marks, zero-width characters and the byte order mark.
+/// directional marks, the zero-width space, word joiner and invisible operators,
+/// deprecated format controls, the byte order mark, and tag characters (which can
+/// smuggle invisible ASCII). The zero-width non-joiner and joiner (U+200C, U+200D)
+/// are kept: Persian, Indic scripts and emoji sequences need them.
 fn is_invisible_format(c: char) -> bool {
     matches!(c,
         '\u{061C}'                      // ARABIC LETTER MARK
-        | '\u{200B}'..='\u{200F}'       // zero-width space/non-joiner/joiner, LRM, RLM
+        | '\u{200B}'                    // ZERO WIDTH SPACE
+        | '\u{200E}'..='\u{200F}'       // LRM, RLM
         | '\u{202A}'..='\u{202E}'       // LRE, RLE, PDF, LRO, RLO
         | '\u{2060}'..='\u{2064}'       // word joiner, invisible operators
         | '\u{2066}'..='\u{2069}'       // LRI, RLI, FSI, PDI
+        | '\u{206A}'..='\u{206F}'       // deprecated format controls
         | '\u{FEFF}'                    // zero-width no-break space (BOM)
+        | '\u{E0000}'..='\u{E007F}'     // tag characters
     )
 }
 
 /// Removes control characters (C0 except tab and line feed, DEL, C1) and invisible
-/// format characters (bidi embeddings, overrides, isolates and marks; zero-width
-/// characters; the BOM). Borrowed when there is nothing to remove.
+/// format characters (bidi embeddings, overrides, isolates and marks; the zero-width
+/// space and word joiner; deprecated format controls; the BOM; tag characters).
+/// Zero-width joiners and non-joiners stay: scripts and emoji need them. Borrowed
+/// when there is nothing to remove.
 ///
 /// Carriage returns are removed too: a lone CR rewrites a terminal line, and text
 /// that used CRLF keeps its LF.
@@ -87,16 +95,19 @@ pub fn check_length(input: &str, min: usize, max: usize) -> Result<(), SanitizeE
 }
 
 /// How identifiers (usernames, the local part of an email address, handles) are
-/// normalized and bounded, after RFC 8265 §3.4 (the `UsernameCaseMapped` profile).
+/// normalized and bounded, after RFC 8265's `UsernameCaseMapped` profile, with NFKC
+/// where the profile has width mapping and NFC, so that compatibility forms
+/// (ligatures, superscripts, circled letters) also compare equal.
 ///
 /// [`normalize`](Self::normalize):
 /// 1. applies NFKC, which maps fullwidth and compatibility forms (`Ａ`, `ﬁ`) to
 ///    their ordinary ones (the width-mapping rule, and normalization);
-/// 2. applies Unicode Default Case Folding (the case-mapping rule, RFC 8264
-///    §5.2.3), then NFKC again so the result is stable;
+/// 2. applies Unicode Default Case Folding (full folding: `ß` becomes `ss`), then
+///    NFKC again so the result is stable;
 /// 3. refuses whitespace, control characters, format and default-ignorable
 ///    characters (bidi controls, zero-width characters, soft hyphen, variation
-///    selectors, Hangul fillers, tag characters), private-use and noncharacter code
+///    selectors, Hangul fillers, the Braille blank, tag characters), private-use and
+///    noncharacter code
 ///    points, all of which PRECIS's IdentifierClass disallows (RFC 8264 §9);
 ///    letters, marks, digits, punctuation and symbols pass (IdentifierClass would
 ///    also refuse non-ASCII punctuation and symbols);
@@ -104,7 +115,8 @@ pub fn check_length(input: &str, min: usize, max: usize) -> Result<(), SanitizeE
 ///
 /// Compare and store the normalized form; two inputs are the same identifier
 /// exactly when their normalized forms are equal. This does not catch confusables
-/// across scripts (Latin `a` and Cyrillic `а` stay different).
+/// (Unicode UTS #39): Latin `a` and Cyrillic `а` stay different, and so do `i` and
+/// `i̇` (what `İ` folds to).
 ///
 /// ```
 /// use portcullis::sanitize::text::IdentifierRules;
@@ -183,6 +195,8 @@ fn is_ignorable_or_format(c: char) -> bool {
         | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
         | '\u{FFF0}'..='\u{FFFB}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
         | '\u{E0000}'..='\u{E0FFF}'
+        // The Braille blank: a symbol that renders as a space.
+        | '\u{2800}'
         // Format characters that are not default-ignorable.
         | '\u{0600}'..='\u{0605}' | '\u{06DD}' | '\u{070F}' | '\u{0890}'..='\u{0891}' | '\u{08E2}'
         | '\u{110BD}' | '\u{110CD}' | '\u{13430}'..='\u{1343F}'

@@ -234,6 +234,12 @@ fn encoded_forms_are_plain(target: &str) -> bool {
         if round > 0 && (current.starts_with(b"//") || has_scheme(&current) != has_scheme(target.as_bytes())) {
             return false;
         }
+        // A decoded path must also stay on the site once its dot segments are
+        // resolved: "/x/%2e%2e%2f%2fevil.example" decodes to "/x/..//evil.example",
+        // which resolves to "//evil.example".
+        if round > 0 && current.starts_with(b"/") && relative_path(&String::from_utf8_lossy(&current)).is_err() {
+            return false;
+        }
         if !current.contains(&b'%') {
             return true;
         }

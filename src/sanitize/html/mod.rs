@@ -21,6 +21,9 @@
 //!
 //! # The default allowlist
 //!
+//! Published as [`DEFAULT_TAGS`], [`DEFAULT_TAG_ATTRIBUTES`], [`DEFAULT_URL_SCHEMES`],
+//! [`REMOVED_WITH_CONTENT`] and [`LINK_REL`]:
+//!
 //! - Tags: `a abbr b blockquote br code dd del dl dt em h1–h6 hr i ins kbd li mark ol p
 //!   pre q s samp small span strong sub sup u ul var`.
 //! - Attributes: `href` and `title` on `a`, `title` on `abbr`, `start` on `ol`; no
@@ -35,16 +38,26 @@
 //!
 //! # Limits
 //!
-//! - Input: [`DEFAULT_MAX_INPUT_BYTES`] (1 MiB) by default, at most
+//! HTML tree construction (html5ever's, like a browser's) costs time quadratic in
+//! some shapes of input, so input is measured before it is parsed:
+//!
+//! - Size: [`DEFAULT_MAX_INPUT_BYTES`] (1 MiB) by default, at most
 //!   [`MAX_INPUT_BYTES_LIMIT`] (16 MiB).
 //! - Tags: [`DEFAULT_MAX_TAGS`] (4,096) by default, at most [`MAX_TAGS_LIMIT`]
-//!   (65,536). Every `<` followed by a letter, `/`, `!` or `?` counts, in the input
-//!   as given. HTML tree construction (html5ever's, like a browser's) costs time
-//!   quadratic in nesting depth: 150,000 nested `<div>`s, 730 KB, took 150 s to
-//!   clean on a 2-core machine, while 4,096 nested tags take about 25 ms and the
-//!   worst shape we found at 4,096 tags (formatting elements reopened after every
-//!   paragraph) 66 ms. The 20 KB mixed document of `benches/sanitize.rs` has 944.
-//!   Counting is one pass at memory speed, before any parsing.
+//!   (16,384). Every `<` followed by a letter, `/`, `!` or `?` counts. Nesting is
+//!   what costs: 150,000 nested `<div>`s (730 KB) took 150 s to clean on a 2-core
+//!   machine; 4,096 nested tags take 25 ms.
+//! - Attributes: [`DEFAULT_MAX_ATTRIBUTES`] (1,024) by default, at most
+//!   [`MAX_ATTRIBUTES_LIMIT`] (16,384). Formatting elements that differ by their
+//!   attributes are what costs: 4,096 `<b x=N>` took 0.3 s, and 4,096 of them with 16
+//!   attributes each (260 KB) 23 s; at 1,024 attributes the worst shape takes 20 ms.
+//!   The count follows the tokenizer's own rules and never comes out lower than
+//!   what the parser will see, however the input plays with quotes or raw text.
+//!
+//! Counting is one pass, skipping text at memory speed. The 20 KB mixed document of
+//! `benches/sanitize.rs` has 944 tags and 200 attributes. Cleaning blocks the thread:
+//! in an async handler, run it with `tokio::task::spawn_blocking` for inputs near the
+//! limits.
 //!
 //! The output is HTML to write into an element's body; never into an attribute, a
 //! `<script>` or a `<style>`.
@@ -72,6 +85,8 @@
 //! # Ok::<(), portcullis::sanitize::SanitizeError>(())
 //! ```
 
+mod markup;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -86,14 +101,22 @@ pub const MAX_INPUT_BYTES_LIMIT: usize = 16 * 1024 * 1024;
 /// The default limit on tags in one input: 4,096.
 pub const DEFAULT_MAX_TAGS: usize = 4096;
 
-/// The largest tag limit a cleaner can be configured with: 65,536 (a hostile input
-/// at that limit may take tens of seconds to parse; see the module docs).
-pub const MAX_TAGS_LIMIT: usize = 65_536;
+/// The largest tag limit a cleaner can be configured with: 16,384 (a hostile input
+/// at that limit may take about half a second to parse; see the module docs).
+pub const MAX_TAGS_LIMIT: usize = 16_384;
 
-/// What every link is marked with: no `window.opener`, no `Referer`, no ranking.
-const LINK_REL: &str = "noopener noreferrer nofollow";
+/// The default limit on attributes in one input: 1,024.
+pub const DEFAULT_MAX_ATTRIBUTES: usize = 1024;
 
-const DEFAULT_TAGS: &[&str] = &[
+/// The largest attribute limit a cleaner can be configured with: 16,384 (a hostile
+/// input at that limit may take seconds to parse; see the module docs).
+pub const MAX_ATTRIBUTES_LIMIT: usize = 16_384;
+
+/// The `rel` every link gets: no `window.opener`, no `Referer`, no search ranking.
+pub const LINK_REL: &str = "noopener noreferrer nofollow";
+
+/// The tags [`HtmlCleaner::new`] allows.
+pub const DEFAULT_TAGS: &[&str] = &[
     "a",
     "abbr",
     "b",
@@ -133,14 +156,17 @@ const DEFAULT_TAGS: &[&str] = &[
     "var",
 ];
 
-const DEFAULT_TAG_ATTRIBUTES: &[(&str, &[&str])] =
+/// The attributes [`HtmlCleaner::new`] allows, per tag (none on any other tag).
+pub const DEFAULT_TAG_ATTRIBUTES: &[(&str, &[&str])] =
     &[("a", &["href", "title"]), ("abbr", &["title"]), ("ol", &["start"])];
 
-const DEFAULT_SCHEMES: &[&str] = &["http", "https", "mailto"];
+/// The URL schemes [`HtmlCleaner::new`] allows in links.
+pub const DEFAULT_URL_SCHEMES: &[&str] = &["http", "https", "mailto"];
 
-/// Elements dropped together with everything inside them: raw-text and foreign
-/// content, where "keep the text" would keep code or mutation-XSS material.
-const REMOVED_WITH_CONTENT: &[&str] = &[
+/// Elements every cleaner drops together with everything inside them: raw-text and
+/// foreign content, where "keep the text" would keep code or mutation-XSS material.
+/// Other disallowed elements are dropped and their text kept.
+pub const REMOVED_WITH_CONTENT: &[&str] = &[
     "script",
     "style",
     "template",
@@ -193,8 +219,9 @@ const FORBIDDEN_TAGS: &[&str] = &[
     "param",
 ];
 
-/// Attributes the builder refuses: styles, form and navigation targets, and
-/// anything the cleaner sets itself (`rel`).
+/// Attributes the builder refuses: styles, form and navigation targets, URL
+/// attributes ammonia does not check, names that clobber the DOM, and what the
+/// cleaner sets itself (`rel`).
 const FORBIDDEN_ATTRIBUTES: &[&str] = &[
     "style",
     "rel",
@@ -212,6 +239,20 @@ const FORBIDDEN_ATTRIBUTES: &[&str] = &[
     "dynsrc",
     "lowsrc",
     "nonce",
+    // URLs that ammonia does not check against the scheme allowlist.
+    "srcset",
+    "imagesrcset",
+    "cite",
+    "longdesc",
+    "usemap",
+    "data",
+    "codebase",
+    "archive",
+    "manifest",
+    // DOM clobbering: named elements shadow `document` and `window` properties.
+    "id",
+    "name",
+    "form",
 ];
 
 /// Schemes the builder refuses: they run script or carry a document of their own.
@@ -232,6 +273,7 @@ pub struct HtmlCleaner {
     inner: Arc<ammonia::Builder<'static>>,
     max_input_bytes: usize,
     max_tags: usize,
+    max_attributes: usize,
 }
 
 impl std::fmt::Debug for HtmlCleaner {
@@ -241,6 +283,7 @@ impl std::fmt::Debug for HtmlCleaner {
             .field("url_schemes", &sorted(self.inner.clone_url_schemes()))
             .field("max_input_bytes", &self.max_input_bytes)
             .field("max_tags", &self.max_tags)
+            .field("max_attributes", &self.max_attributes)
             .finish_non_exhaustive()
     }
 }
@@ -307,9 +350,10 @@ impl HtmlCleaner {
     /// # Errors
     ///
     /// [`SanitizeError::TooLarge`] when `html` is longer than the cleaner's limit
-    /// ([`DEFAULT_MAX_INPUT_BYTES`] by default), [`SanitizeError::TooManyTags`] when
-    /// it holds more tags than its limit ([`DEFAULT_MAX_TAGS`] by default). Every
-    /// other input is cleaned.
+    /// ([`DEFAULT_MAX_INPUT_BYTES`] by default), [`SanitizeError::TooManyTags`] or
+    /// [`SanitizeError::TooManyAttributes`] when it holds more tags or attributes
+    /// than the limits ([`DEFAULT_MAX_TAGS`], [`DEFAULT_MAX_ATTRIBUTES`]). Every other
+    /// input is cleaned.
     ///
     /// ```
     /// use portcullis::sanitize::html::HtmlCleaner;
@@ -318,6 +362,7 @@ impl HtmlCleaner {
     /// assert_eq!(cleaner.clean("<b>unclosed <i>tags")?, "<b>unclosed <i>tags</i></b>");
     /// assert_eq!(cleaner.clean(&"x".repeat(2 << 20)).unwrap_err().code(), "too_large");
     /// assert_eq!(cleaner.clean(&"<div>".repeat(5000)).unwrap_err().code(), "too_many_tags");
+    /// assert_eq!(cleaner.clean(&"<b a b>".repeat(600)).unwrap_err().code(), "too_many_attributes");
     /// # Ok::<(), portcullis::sanitize::SanitizeError>(())
     /// ```
     pub fn clean(&self, html: &str) -> Result<String, SanitizeError> {
@@ -326,8 +371,14 @@ impl HtmlCleaner {
                 limit: self.max_input_bytes,
             });
         }
-        if count_tags(html.as_bytes(), self.max_tags) > self.max_tags {
+        let counts = markup::count(html.as_bytes(), self.max_tags, self.max_attributes);
+        if counts.tags > self.max_tags {
             return Err(SanitizeError::TooManyTags { limit: self.max_tags });
+        }
+        if counts.attributes > self.max_attributes {
+            return Err(SanitizeError::TooManyAttributes {
+                limit: self.max_attributes,
+            });
         }
         Ok(self.inner.clean(html).to_string())
     }
@@ -354,6 +405,17 @@ impl HtmlCleaner {
         self.max_tags
     }
 
+    /// The limit on attributes in one input.
+    ///
+    /// ```
+    /// use portcullis::sanitize::html::{DEFAULT_MAX_ATTRIBUTES, HtmlCleaner};
+    ///
+    /// assert_eq!(HtmlCleaner::new().max_attributes(), DEFAULT_MAX_ATTRIBUTES);
+    /// ```
+    pub fn max_attributes(&self) -> usize {
+        self.max_attributes
+    }
+
     fn from_builder(config: HtmlCleanerBuilder) -> Self {
         let mut builder = ammonia::Builder::empty();
         builder
@@ -372,6 +434,7 @@ impl HtmlCleaner {
             inner: Arc::new(builder),
             max_input_bytes: config.max_input_bytes,
             max_tags: config.max_tags,
+            max_attributes: config.max_attributes,
         }
     }
 }
@@ -400,6 +463,7 @@ pub struct HtmlCleanerBuilder {
     relative_urls: bool,
     max_input_bytes: usize,
     max_tags: usize,
+    max_attributes: usize,
 }
 
 impl Default for HtmlCleanerBuilder {
@@ -410,10 +474,11 @@ impl Default for HtmlCleanerBuilder {
                 .iter()
                 .map(|(tag, attributes)| (*tag, attributes.iter().copied().collect()))
                 .collect(),
-            url_schemes: DEFAULT_SCHEMES.iter().copied().collect(),
+            url_schemes: DEFAULT_URL_SCHEMES.iter().copied().collect(),
             relative_urls: false,
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
             max_tags: DEFAULT_MAX_TAGS,
+            max_attributes: DEFAULT_MAX_ATTRIBUTES,
         }
     }
 }
@@ -433,8 +498,10 @@ impl HtmlCleanerBuilder {
         self
     }
 
-    /// Allows these attributes on `tag`. Attributes that hold URLs (`href`, `src`,
-    /// `cite`, …) are checked against the scheme allowlist.
+    /// Allows these attributes on `tag`. `href` and `src` are checked against the
+    /// scheme allowlist; URL attributes that are not (`srcset`, `cite`,
+    /// `longdesc`, …) are refused by [`build`](Self::build), and so are `id`, `name`
+    /// and `form`, which let markup shadow DOM properties (DOM clobbering).
     pub fn add_tag_attributes(mut self, tag: &'static str, attributes: impl IntoIterator<Item = &'static str>) -> Self {
         self.tag_attributes.entry(tag).or_default().extend(attributes);
         self
@@ -469,13 +536,21 @@ impl HtmlCleanerBuilder {
         self
     }
 
+    /// The limit on attributes in one input, 1 to [`MAX_ATTRIBUTES_LIMIT`] (see the
+    /// module docs for what a hostile input at the limit costs).
+    pub fn max_attributes(mut self, limit: usize) -> Self {
+        self.max_attributes = limit;
+        self
+    }
+
     /// Checks the configuration and builds the cleaner.
     ///
     /// # Errors
     ///
     /// [`SanitizeError::UnsafeConfiguration`] naming the first offending item when a
     /// tag, attribute or scheme would defeat the cleaner (`script`, `iframe`, `svg`,
-    /// `form`, `style`, any `on*` attribute, `javascript:`, `data:`, …), when a name
+    /// `form`, `style`, any `on*` attribute, `srcset`, `id`, `javascript:`, `data:`,
+    /// …), when a name
     /// is not lowercase ASCII, or when the input limit is out of range.
     pub fn build(self) -> Result<HtmlCleaner, SanitizeError> {
         let unsafe_config = |what: String| Err(SanitizeError::UnsafeConfiguration(what));
@@ -501,23 +576,11 @@ impl HtmlCleanerBuilder {
         if !(1..=MAX_TAGS_LIMIT).contains(&self.max_tags) {
             return unsafe_config(format!("max_tags must be 1 to {MAX_TAGS_LIMIT}"));
         }
+        if !(1..=MAX_ATTRIBUTES_LIMIT).contains(&self.max_attributes) {
+            return unsafe_config(format!("max_attributes must be 1 to {MAX_ATTRIBUTES_LIMIT}"));
+        }
         Ok(HtmlCleaner::from_builder(self))
     }
-}
-
-/// Counts what the HTML tokenizer may take as markup (`<` then a letter, `/`, `!`
-/// or `?`), stopping once past `limit`.
-fn count_tags(html: &[u8], limit: usize) -> usize {
-    let mut count = 0;
-    for pair in html.windows(2) {
-        if pair[0] == b'<' && (pair[1].is_ascii_alphabetic() || matches!(pair[1], b'/' | b'!' | b'?')) {
-            count += 1;
-            if count > limit {
-                break;
-            }
-        }
-    }
-    count
 }
 
 /// Keeps a relative URL only if a browser resolves it on the page's own origin:
@@ -573,13 +636,6 @@ mod tests {
                 .build()
                 .is_err()
         );
-    }
-
-    #[test]
-    fn tags_are_counted_as_the_tokenizer_would_see_them() {
-        assert_eq!(count_tags(b"<b>x</b><!-- c --><?pi><br/>", 100), 5);
-        assert_eq!(count_tags(b"a < b, 1<2, <3 <", 100), 0);
-        assert_eq!(count_tags(b"<a><a><a>", 1), 2);
     }
 
     #[test]
