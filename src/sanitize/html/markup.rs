@@ -96,17 +96,16 @@ pub(super) fn count(html: &[u8], max_tags: usize, max_attributes: usize) -> Coun
     let mut name_at: Option<usize> = None;
     let mut at = 0;
     while at < html.len() {
-        let opens_here = name_at == Some(at);
-        if let Some(name) = name_at.filter(|name| *name > at) {
-            // Between `</` and the end tag's name: nothing to read.
-            at = name;
-        } else if states == OUTSIDE && !opens_here {
+        // A tag name opened by the last `<` may start here or at the next byte
+        // (after `</`); every byte up to it is read in every state.
+        let name_pending = name_at.is_some_and(|name| name >= at);
+        if states == OUTSIDE && !name_pending {
             // Only "outside a tag" is possible: nothing matters before the next `<`.
             match memchr::memchr(b'<', &html[at..]) {
                 Some(offset) => at += offset,
                 None => break,
             }
-        } else if (states == DOUBLE_QUOTED || states == SINGLE_QUOTED) && !opens_here {
+        } else if (states == DOUBLE_QUOTED || states == SINGLE_QUOTED) && !name_pending {
             // Inside one quoted value: only its quote, or a `<` read as opening a
             // tag (raw text), can change anything.
             let quote = if states == DOUBLE_QUOTED { b'"' } else { b'\'' };
@@ -173,6 +172,8 @@ mod tests {
         assert_eq!(counted("a < b, 1<2, <3 <"), (0, 0));
         // End tags carry attributes too, as far as the tokenizer is concerned.
         assert_eq!(counted("<b>x</b a1 a2>"), (2, 2));
+        // Inside a tag, `</b` is `/` then an attribute `<` and, after `/`, `b`.
+        assert!(counted("<b </b>").1 >= 2);
     }
 
     #[test]
