@@ -20,6 +20,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod audit;
+pub mod auth;
+pub mod http;
 pub mod password;
 mod principal;
 pub mod rbac;

@@ -1,0 +1,97 @@
+//! The one error type of the request pipeline.
+
+use crate::password::PasswordError;
+use crate::rbac::RbacError;
+use crate::token::TokenError;
+
+/// Why a request was not let through: what both adapters turn into a
+/// [`Rejection`](crate::http::Rejection) (DESIGN.md's HTTP error contract).
+///
+/// [`code`](AuthError::code) is the stable code a client sees; `Display` adds the
+/// detail meant for the audit log. Neither ever holds a token, a password or a
+/// secret.
+///
+/// ```
+/// use portcullis::auth::AuthError;
+/// use portcullis::token::TokenError;
+///
+/// assert_eq!(AuthError::MissingCredentials.code(), "missing_credentials");
+/// assert_eq!(AuthError::from(TokenError::Expired).code(), "expired");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// A protected route was called without credentials (HTTP 401, no error code in
+    /// the challenge, RFC 6750 §3.1).
+    #[error("no credentials")]
+    MissingCredentials,
+    /// The credentials could not be read: a malformed `Authorization` header, two of
+    /// them, a token in both the header and a cookie, a value that is not visible
+    /// ASCII (HTTP 400, `invalid_request`).
+    #[error("malformed request: {0}")]
+    InvalidRequest(&'static str),
+    /// The token was read and refused (HTTP 401, `invalid_token`); the code is the
+    /// token error's.
+    #[error("token rejected: {0}")]
+    InvalidToken(TokenError),
+    /// The caller is authenticated but lacks what the route requires (HTTP 403,
+    /// `insufficient_scope`). `required` names it: a permission, role or scope
+    /// from the route's configuration, never from the request.
+    #[error("forbidden: requires {required}")]
+    Forbidden {
+        /// What the route requires, for the `scope` challenge parameter.
+        required: String,
+    },
+    /// Password work is at capacity (HTTP 503 with `Retry-After`).
+    #[error("password work is at capacity")]
+    Busy,
+    /// Something on the server failed (HTTP 500).
+    #[error("internal failure: {0}")]
+    Internal(&'static str),
+}
+
+impl AuthError {
+    /// The stable, snake_case code for this error: for a rejected token, the token
+    /// error's own code (`expired`, `invalid_signature`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuthError::MissingCredentials => "missing_credentials",
+            AuthError::InvalidRequest(_) => "invalid_request",
+            AuthError::InvalidToken(err) => err.code(),
+            AuthError::Forbidden { .. } => "forbidden",
+            AuthError::Busy => "busy",
+            AuthError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<TokenError> for AuthError {
+    fn from(err: TokenError) -> Self {
+        AuthError::InvalidToken(err)
+    }
+}
+
+impl From<PasswordError> for AuthError {
+    /// `Busy` becomes [`AuthError::Busy`] (503); every other password error is a
+    /// server-side failure here. A wrong password is not an error (`Verified::ok`).
+    fn from(err: PasswordError) -> Self {
+        match err {
+            PasswordError::Busy => AuthError::Busy,
+            _ => AuthError::Internal("password operation failed"),
+        }
+    }
+}
+
+impl From<RbacError> for AuthError {
+    /// `Forbidden` and `InsufficientScope` become [`AuthError::Forbidden`]; policy
+    /// compilation errors are server-side failures.
+    fn from(err: RbacError) -> Self {
+        match err {
+            RbacError::InsufficientScope(scope) => AuthError::Forbidden { required: scope },
+            RbacError::Forbidden => AuthError::Forbidden {
+                required: String::new(),
+            },
+            _ => AuthError::Internal("authorization policy failed"),
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! The request pipeline both HTTP adapters share, framework-free: read the
+//! request's [`Credentials`], turn them into a [`Principal`] with an
+//! [`Authenticator`], and describe every failure as an [`AuthError`], which
+//! [`http::Rejection`](crate::http::Rejection) renders per DESIGN.md's HTTP error
+//! contract.
+//!
+//! ```
+//! use portcullis::auth::{Authenticator, CredentialSources, Credentials};
+//! use portcullis::token::{Algorithm, Issuer, KeySet, SigningKey, Verifier};
+//!
+//! # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+//! let key = SigningKey::generate(Algorithm::ES256)?;
+//! let verifier = Verifier::builder(KeySet::single(key.verifying_key())).audience("orders").build()?;
+//! let token = Issuer::builder(key).audience("orders").build()?.issue("alice", &())?;
+//!
+//! let header = format!("Bearer {token}");
+//! let headers: &[(&str, &[u8])] = &[("authorization", header.as_bytes())];
+//! let credentials = CredentialSources::authorization_header().extract(headers)?.expect("a token");
+//! let alice = verifier.authenticate(&credentials).await?;
+//! assert_eq!(alice.subject(), "alice");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # })?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod credentials;
+mod error;
+
+use std::future::Future;
+
+pub use credentials::{CredentialSources, Credentials, Headers, SliceValues};
+pub use error::AuthError;
+
+use crate::Principal;
+use crate::token::Verifier;
+
+/// How credentials become a caller's identity. [`Verifier`] is one (bearer JWTs);
+/// API keys or client certificates implement it the same way, possibly looking
+/// something up, hence the future.
+///
+/// ```
+/// use portcullis::Principal;
+/// use portcullis::auth::{AuthError, Authenticator, Credentials};
+///
+/// /// Service-to-service calls with a static token (for a test double, say).
+/// struct Static(&'static str);
+///
+/// impl Authenticator for Static {
+///     async fn authenticate(&self, credentials: &Credentials<'_>) -> Result<Principal, AuthError> {
+///         match credentials {
+///             Credentials::Bearer(token) if *token == self.0 => Ok(Principal::new("svc-billing")),
+///             _ => Err(AuthError::InvalidToken(portcullis::token::TokenError::InvalidSignature)),
+///         }
+///     }
+/// }
+/// ```
+pub trait Authenticator: Send + Sync + 'static {
+    /// Authenticates `credentials`, or says why not.
+    fn authenticate(&self, credentials: &Credentials<'_>) -> impl Future<Output = Result<Principal, AuthError>> + Send;
+}
+
+impl Authenticator for Verifier {
+    /// Verifies a bearer JWT ([`Verifier::verify_principal`]); no I/O, so the future
+    /// is ready at once.
+    fn authenticate(&self, credentials: &Credentials<'_>) -> impl Future<Output = Result<Principal, AuthError>> + Send {
+        let result = match credentials {
+            Credentials::Bearer(token) => self.verify_principal(token).map_err(AuthError::from),
+        };
+        std::future::ready(result)
+    }
+}

@@ -1,0 +1,258 @@
+//! [`AuthError`] to an HTTP response, framework-free: status, `WWW-Authenticate`
+//! (RFC 6750 §3), `Retry-After`, and an RFC 9457 problem+json body whose `code` is
+//! the stable error code. Both adapters render exactly this, so a failure looks the
+//! same from either and from a middleware or an extractor.
+//!
+//! | situation | status | `WWW-Authenticate` |
+//! |---|---|---|
+//! | no credentials | 401 | `Bearer realm="…"` |
+//! | malformed `Authorization` | 400 | `Bearer realm="…", error="invalid_request"` |
+//! | token rejected | 401 | `Bearer realm="…", error="invalid_token", error_description="<code>"` |
+//! | not permitted | 403 | `Bearer realm="…", error="insufficient_scope", scope="<required>"` |
+//! | password work at capacity | 503 | none; `Retry-After` |
+//!
+//! ```
+//! use portcullis::auth::AuthError;
+//! use portcullis::http::{Realm, Rejection};
+//! use portcullis::token::TokenError;
+//!
+//! let realm = Realm::new("orders")?;
+//! let rejection = Rejection::new(&AuthError::from(TokenError::Expired), &realm);
+//! assert_eq!(rejection.status(), 401);
+//! assert_eq!(
+//!     rejection.www_authenticate(),
+//!     Some(r#"Bearer realm="orders", error="invalid_token", error_description="expired""#)
+//! );
+//! assert_eq!(rejection.content_type(), "application/problem+json");
+//! assert_eq!(rejection.body(), r#"{"type":"about:blank","title":"Unauthorized","status":401,"code":"expired"}"#);
+//! # Ok::<(), portcullis::auth::AuthError>(())
+//! ```
+//!
+//! Nothing else about a failure reaches the client: the reason goes to the audit
+//! log ([`crate::audit`]).
+
+use crate::auth::AuthError;
+
+/// How long a client is asked to wait when password work is at capacity: 1 second.
+pub const RETRY_AFTER_SECONDS: u32 = 1;
+
+/// The protection space named in challenges (RFC 9110 §11.5): a `quoted-string`
+/// checked once, at start-up.
+///
+/// ```
+/// use portcullis::http::Realm;
+///
+/// assert_eq!(Realm::new("orders api")?.as_str(), "orders api");
+/// assert!(Realm::new("a\"b").is_err());
+/// # Ok::<(), portcullis::auth::AuthError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Realm(String);
+
+impl Realm {
+    /// A realm of 1 to 128 visible ASCII characters or spaces, without `"` or `\`.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::Internal`] otherwise: it would break the challenge header.
+    pub fn new(name: &str) -> Result<Self, AuthError> {
+        let valid = (1..=128).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| (b.is_ascii_graphic() || b == b' ') && b != b'"' && b != b'\\');
+        if valid {
+            Ok(Realm(name.to_owned()))
+        } else {
+            Err(AuthError::Internal(
+                "realm must be 1 to 128 visible ASCII characters without quotes",
+            ))
+        }
+    }
+
+    /// The realm's name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for Realm {
+    /// `api`.
+    fn default() -> Self {
+        Realm("api".to_owned())
+    }
+}
+
+/// An HTTP response describing an [`AuthError`], for an adapter to send as is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    status: u16,
+    www_authenticate: Option<String>,
+    retry_after: Option<u32>,
+    code: &'static str,
+    body: String,
+}
+
+impl Rejection {
+    /// The response for `error` under `realm`.
+    pub fn new(error: &AuthError, realm: &Realm) -> Self {
+        let realm = realm.as_str();
+        let (status, www_authenticate, retry_after) = match error {
+            AuthError::MissingCredentials => (401, Some(format!(r#"Bearer realm="{realm}""#)), None),
+            AuthError::InvalidRequest(_) => (
+                400,
+                Some(format!(r#"Bearer realm="{realm}", error="invalid_request""#)),
+                None,
+            ),
+            AuthError::InvalidToken(_) => (
+                401,
+                Some(format!(
+                    r#"Bearer realm="{realm}", error="invalid_token", error_description="{}""#,
+                    error.code()
+                )),
+                None,
+            ),
+            AuthError::Forbidden { required } => (
+                403,
+                Some(format!(
+                    r#"Bearer realm="{realm}", error="insufficient_scope", scope="{}""#,
+                    quoted_string_safe(required)
+                )),
+                None,
+            ),
+            AuthError::Busy => (503, None, Some(RETRY_AFTER_SECONDS)),
+            AuthError::Internal(_) => (500, None, None),
+        };
+        let code = error.code();
+        let body = format!(
+            r#"{{"type":"about:blank","title":"{}","status":{status},"code":"{code}"}}"#,
+            title(status)
+        );
+        Rejection {
+            status,
+            www_authenticate,
+            retry_after,
+            code,
+            body,
+        }
+    }
+
+    /// The HTTP status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The `WWW-Authenticate` header value, if the status calls for one.
+    pub fn www_authenticate(&self) -> Option<&str> {
+        self.www_authenticate.as_deref()
+    }
+
+    /// The `Retry-After` header value in seconds, for 503.
+    pub fn retry_after(&self) -> Option<u32> {
+        self.retry_after
+    }
+
+    /// The stable error code, as in the body.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The body's media type: `application/problem+json` (RFC 9457).
+    pub fn content_type(&self) -> &'static str {
+        "application/problem+json"
+    }
+
+    /// The problem+json body: `type`, `title`, `status` and `code`, nothing else.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+}
+
+fn title(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        503 => "Service Unavailable",
+        _ => "Internal Server Error",
+    }
+}
+
+/// `value` with anything that could end or escape a quoted-string dropped. Route
+/// requirements come from configuration (permission and role names are already
+/// restricted), so this only guards against a future caller's mistake.
+fn quoted_string_safe(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\' || *c == ' ')
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::TokenError;
+
+    fn realm() -> Realm {
+        Realm::new("orders").unwrap()
+    }
+
+    #[test]
+    fn every_error_class_has_its_status_and_challenge() {
+        let cases: [(AuthError, u16, Option<&str>); 6] = [
+            (AuthError::MissingCredentials, 401, Some(r#"Bearer realm="orders""#)),
+            (
+                AuthError::InvalidRequest("x"),
+                400,
+                Some(r#"Bearer realm="orders", error="invalid_request""#),
+            ),
+            (
+                AuthError::InvalidToken(TokenError::InvalidSignature),
+                401,
+                Some(r#"Bearer realm="orders", error="invalid_token", error_description="invalid_signature""#),
+            ),
+            (
+                AuthError::Forbidden {
+                    required: "orders:write".into(),
+                },
+                403,
+                Some(r#"Bearer realm="orders", error="insufficient_scope", scope="orders:write""#),
+            ),
+            (AuthError::Busy, 503, None),
+            (AuthError::Internal("x"), 500, None),
+        ];
+        for (error, status, challenge) in cases {
+            let rejection = Rejection::new(&error, &realm());
+            assert_eq!(rejection.status(), status, "{error:?}");
+            assert_eq!(rejection.www_authenticate(), challenge, "{error:?}");
+            assert_eq!(rejection.retry_after(), (status == 503).then_some(1), "{error:?}");
+            let body: serde_json::Value = serde_json::from_str(rejection.body()).unwrap();
+            assert_eq!(body["status"], status);
+            assert_eq!(body["code"], error.code());
+            assert_eq!(body["type"], "about:blank");
+            assert_eq!(body.as_object().unwrap().len(), 4);
+        }
+    }
+
+    #[test]
+    fn the_detail_of_a_failure_stays_out_of_the_response() {
+        let rejection = Rejection::new(
+            &AuthError::InvalidRequest("more than one Authorization header"),
+            &realm(),
+        );
+        assert!(!rejection.body().contains("Authorization"));
+    }
+
+    #[test]
+    fn a_requirement_cannot_break_the_challenge() {
+        let rejection = Rejection::new(
+            &AuthError::Forbidden {
+                required: "a\"b\\c\r\nd".into(),
+            },
+            &realm(),
+        );
+        assert_eq!(
+            rejection.www_authenticate(),
+            Some(r#"Bearer realm="orders", error="insufficient_scope", scope="abcd""#)
+        );
+    }
+}
