@@ -22,6 +22,8 @@
 
 pub mod audit;
 pub mod auth;
+#[cfg(feature = "axum")]
+pub mod axum;
 pub mod http;
 pub mod password;
 mod principal;

@@ -2,6 +2,7 @@
 //! works with, built from verified token claims.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -30,7 +31,8 @@ pub struct Principal {
     issuer: Option<String>,
     token_id: Option<String>,
     expires_at: Option<i64>,
-    claims: Map<String, Value>,
+    // Shared: cloning a principal (an extractor per handler argument) copies no claims.
+    claims: Arc<Map<String, Value>>,
 }
 
 /// A path to a claim: one member name per level, e.g. `realm_access` then `roles`
@@ -133,7 +135,7 @@ impl Principal {
             issuer: None,
             token_id: None,
             expires_at: None,
-            claims: Map::new(),
+            claims: Arc::default(),
         }
     }
 
@@ -171,7 +173,7 @@ impl Principal {
             issuer: registered.iss,
             token_id: registered.jti,
             expires_at: registered.exp,
-            claims,
+            claims: Arc::new(claims),
         })
     }
 

@@ -25,11 +25,13 @@
 
 mod credentials;
 mod error;
+mod requirement;
 
 use std::future::Future;
 
 pub use credentials::{CredentialSources, Credentials, Headers, SliceValues};
 pub use error::AuthError;
+pub use requirement::Requirement;
 
 use crate::Principal;
 use crate::token::Verifier;

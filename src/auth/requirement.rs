@@ -1,0 +1,167 @@
+//! What a route requires of an authenticated caller, resolved when the router is
+//! built and checked per request without string work for permissions.
+
+use std::sync::Arc;
+
+use super::AuthError;
+use crate::Principal;
+use crate::rbac::{PermissionId, PolicyHandle, RbacError};
+
+/// A route's requirement: a permission (through the RBAC policy), a role or an
+/// OAuth scope (from the token), or any-of / all-of combinations.
+///
+/// ```
+/// use portcullis::Principal;
+/// use portcullis::auth::Requirement;
+/// use portcullis::rbac::PolicyHandle;
+///
+/// let policy = PolicyHandle::from_toml("[roles.clerk]\npermissions = [\"orders:write\"]")?;
+/// let write = Requirement::permission(&policy, "orders:write")?;
+/// let admin_or_write = Requirement::any_of([Requirement::role("admin"), write.clone()]);
+///
+/// let clerk = Principal::new("bob").with_roles(["clerk"]);
+/// assert!(admin_or_write.check(&clerk).is_ok());
+/// let err = Requirement::all_of([write, Requirement::scope("orders.write")]).check(&clerk).unwrap_err();
+/// assert_eq!(err.code(), "forbidden");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Requirement(Arc<Inner>);
+
+enum Inner {
+    Permission {
+        policy: PolicyHandle,
+        id: PermissionId,
+        name: String,
+    },
+    Role(String),
+    Scope(String),
+    AnyOf(Vec<Requirement>),
+    AllOf(Vec<Requirement>),
+}
+
+impl std::fmt::Debug for Requirement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+impl Requirement {
+    /// The permission `name` (`resource:action`) under `policy`, resolved now: the
+    /// check per request is a bit test on the caller's permission set, and stays
+    /// right across hot reloads of the policy.
+    ///
+    /// # Errors
+    ///
+    /// The policy's error for a malformed permission name.
+    pub fn permission(policy: &PolicyHandle, name: &str) -> Result<Self, RbacError> {
+        let id = policy.permission(name)?;
+        Ok(Requirement(Arc::new(Inner::Permission {
+            policy: policy.clone(),
+            id,
+            name: name.to_owned(),
+        })))
+    }
+
+    /// The role `name` among the roles of the caller's token.
+    pub fn role(name: impl Into<String>) -> Self {
+        Requirement(Arc::new(Inner::Role(name.into())))
+    }
+
+    /// The OAuth scope `name` among the token's `scope` / `scp` (RFC 8693 §4.2).
+    pub fn scope(name: impl Into<String>) -> Self {
+        Requirement(Arc::new(Inner::Scope(name.into())))
+    }
+
+    /// Met when any of `requirements` is (none: never met).
+    pub fn any_of(requirements: impl IntoIterator<Item = Requirement>) -> Self {
+        Requirement(Arc::new(Inner::AnyOf(requirements.into_iter().collect())))
+    }
+
+    /// Met when all of `requirements` are (none: always met).
+    pub fn all_of(requirements: impl IntoIterator<Item = Requirement>) -> Self {
+        Requirement(Arc::new(Inner::AllOf(requirements.into_iter().collect())))
+    }
+
+    /// Checks `principal`.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::Forbidden`] naming what is missing (HTTP 403, with the names in
+    /// the challenge's `scope` parameter).
+    pub fn check(&self, principal: &Principal) -> Result<(), AuthError> {
+        if self.met(principal) {
+            Ok(())
+        } else {
+            Err(AuthError::Forbidden {
+                required: self.describe(),
+            })
+        }
+    }
+
+    fn met(&self, principal: &Principal) -> bool {
+        match &*self.0 {
+            Inner::Permission { policy, id, .. } => {
+                let current = policy.current();
+                current.check(&current.principal_permissions(principal), *id)
+            }
+            Inner::Role(role) => principal.has_role(role),
+            Inner::Scope(scope) => principal.has_scope(scope),
+            Inner::AnyOf(all) => all.iter().any(|r| r.met(principal)),
+            Inner::AllOf(all) => all.iter().all(|r| r.met(principal)),
+        }
+    }
+
+    /// What is required, space-separated (the form of RFC 6750's `scope`
+    /// parameter): permission and scope names as they are, roles as `role:NAME`.
+    pub fn describe(&self) -> String {
+        match &*self.0 {
+            Inner::Permission { name, .. } | Inner::Scope(name) => name.clone(),
+            Inner::Role(role) => format!("role:{role}"),
+            Inner::AnyOf(all) | Inner::AllOf(all) => {
+                all.iter().map(Requirement::describe).collect::<Vec<_>>().join(" ")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> PolicyHandle {
+        PolicyHandle::from_toml("[roles.viewer]\npermissions = [\"orders:read\"]\n[roles.admin]\npermissions = [\"orders:*\"]\n[subjects]\ncarol = [\"admin\"]").unwrap()
+    }
+
+    #[test]
+    fn permissions_come_from_token_roles_and_policy_bindings() {
+        let read = Requirement::permission(&policy(), "orders:read").unwrap();
+        assert!(read.check(&Principal::new("x").with_roles(["viewer"])).is_ok());
+        assert!(read.check(&Principal::new("carol")).is_ok());
+        assert!(read.check(&Principal::new("dave")).is_err());
+    }
+
+    #[test]
+    fn combinators_follow_boolean_logic_and_describe_their_parts() {
+        let p = Principal::new("x").with_roles(["a"]).with_scopes(["s"]);
+        assert!(
+            Requirement::all_of([Requirement::role("a"), Requirement::scope("s")])
+                .check(&p)
+                .is_ok()
+        );
+        assert!(
+            Requirement::any_of([Requirement::role("b"), Requirement::scope("s")])
+                .check(&p)
+                .is_ok()
+        );
+        let none = Requirement::any_of([Requirement::role("b"), Requirement::scope("t")]);
+        assert_eq!(
+            none.check(&p),
+            Err(AuthError::Forbidden {
+                required: "role:b t".into()
+            })
+        );
+        assert!(Requirement::any_of([]).check(&p).is_err());
+        assert!(Requirement::all_of([]).check(&p).is_ok());
+    }
+}

@@ -1,0 +1,590 @@
+//! The axum 0.8 adapter (feature `axum`): one layer that authenticates every
+//! request, extractors that read what it left behind, and route guards.
+//!
+//! ```
+//! use axum::{Router, routing::{get, post}};
+//! use portcullis::Principal;
+//! use portcullis::axum::{AuthLayer, Authorized, require_permission};
+//! use portcullis::rbac::PolicyHandle;
+//! use portcullis::token::{Algorithm, KeySet, SigningKey, Verifier};
+//!
+//! portcullis::permission!(
+//!     /// May read orders.
+//!     ReadOrders = "orders:read"
+//! );
+//!
+//! async fn me(caller: Principal) -> String {
+//!     caller.subject().to_owned()
+//! }
+//!
+//! async fn list(_: Authorized<ReadOrders>) -> &'static str {
+//!     "[]"
+//! }
+//!
+//! async fn create(caller: Principal) -> String {
+//!     format!("created by {}", caller.subject())
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let key = SigningKey::generate(Algorithm::ES256)?;
+//! let verifier = Verifier::builder(KeySet::single(key.verifying_key())).audience("orders").build()?;
+//! let policy = PolicyHandle::from_toml(r#"
+//!     [roles.viewer]
+//!     permissions = ["orders:read"]
+//!     [roles.clerk]
+//!     inherits = ["viewer"]
+//!     permissions = ["orders:write"]
+//! "#)?;
+//!
+//! let app: Router = Router::new()
+//!     .route("/me", get(me))
+//!     .route("/orders", get(list))
+//!     .route("/orders", post(create).layer(require_permission(&policy, "orders:write")?))
+//!     .layer(AuthLayer::required(verifier).policy(policy));
+//! # let _ = app;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Every failure, from the layer, a guard, an extractor or a handler returning
+//! [`AuthError`], is rendered by [`Rejection`] exactly as DESIGN.md's HTTP error
+//! contract says, and every decision is recorded by [`audit::record`].
+//!
+//! A handler that panics is not caught here: axum closes the connection without a
+//! response, so nothing of the request leaks. Add tower-http's `CatchPanicLayer` for
+//! a 500 instead.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, OptionalFromRequestParts, Request};
+use axum::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+
+use crate::Principal;
+use crate::audit::{self, Decision, Outcome};
+use crate::auth::{AuthError, Authenticator, CredentialSources, Headers, Requirement};
+use crate::http::{Realm, Rejection};
+use crate::rbac::{PolicyHandle, RbacError};
+
+impl Headers for HeaderMap {
+    type Values<'a> = std::iter::Map<axum::http::header::ValueIter<'a, HeaderValue>, fn(&HeaderValue) -> &[u8]>;
+
+    fn values(&self, name: &'static str) -> Self::Values<'_> {
+        self.get_all(name).iter().map(HeaderValue::as_bytes)
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        let mut response = (
+            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            self.body().to_owned(),
+        )
+            .into_response();
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let Some(challenge) = self.www_authenticate().and_then(|v| HeaderValue::from_str(v).ok()) {
+            headers.insert(WWW_AUTHENTICATE, challenge);
+        }
+        if let Some(seconds) = self.retry_after() {
+            headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+/// A handler may return `Err(AuthError)` (password work at capacity, a check of its
+/// own): the response is rendered under the default realm, then re-rendered under
+/// the layer's realm and recorded by [`AuthLayer`] on its way out.
+impl IntoResponse for AuthError {
+    fn into_response(self) -> Response {
+        let mut response = Rejection::new(&self, &Realm::default()).into_response();
+        response.extensions_mut().insert(HandlerError(self));
+        response
+    }
+}
+
+/// Marks a response rendered from a handler's [`AuthError`].
+#[derive(Clone)]
+struct HandlerError(AuthError);
+
+/// What the layer shares with the extractors and guards of each request.
+struct Shared {
+    realm: Realm,
+    policy: Option<PolicyHandle>,
+}
+
+/// Authenticates every request and puts the caller's [`Principal`] into the
+/// request's extensions.
+///
+/// - [`required`](Self::required): a request without credentials gets 401.
+/// - [`optional`](Self::optional): it goes through without a principal; bad
+///   credentials are still refused (a wrong token is never anonymous).
+///
+/// Credentials come from the `Authorization` header, and from a cookie when set with
+/// [`sources`](Self::sources); never from the query string (RFC 6750 §2.3).
+#[derive(Clone)]
+pub struct AuthLayer<A> {
+    authenticator: Arc<A>,
+    sources: CredentialSources,
+    shared: Arc<Shared>,
+    required: bool,
+}
+
+impl<A: Authenticator> AuthLayer<A> {
+    /// Requests must authenticate.
+    pub fn required(authenticator: A) -> Self {
+        Self::new(authenticator, true)
+    }
+
+    /// Requests may authenticate; anonymous ones pass without a principal.
+    pub fn optional(authenticator: A) -> Self {
+        Self::new(authenticator, false)
+    }
+
+    fn new(authenticator: A, required: bool) -> Self {
+        AuthLayer {
+            authenticator: Arc::new(authenticator),
+            sources: CredentialSources::authorization_header(),
+            shared: Arc::new(Shared {
+                realm: Realm::default(),
+                policy: None,
+            }),
+            required,
+        }
+    }
+
+    /// The realm named in challenges (default `api`).
+    pub fn realm(mut self, realm: Realm) -> Self {
+        self.shared = Arc::new(Shared {
+            realm,
+            policy: self.shared.policy.clone(),
+        });
+        self
+    }
+
+    /// Where credentials are read from (default: the `Authorization` header only).
+    pub fn sources(mut self, sources: CredentialSources) -> Self {
+        self.sources = sources;
+        self
+    }
+
+    /// The RBAC policy that [`Authorized`] extractors check against.
+    pub fn policy(mut self, policy: PolicyHandle) -> Self {
+        self.shared = Arc::new(Shared {
+            realm: self.shared.realm.clone(),
+            policy: Some(policy),
+        });
+        self
+    }
+}
+
+impl<S, A> tower_layer::Layer<S> for AuthLayer<A> {
+    type Service = AuthService<S, A>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService {
+            inner,
+            authenticator: self.authenticator.clone(),
+            sources: self.sources.clone(),
+            shared: self.shared.clone(),
+            required: self.required,
+        }
+    }
+}
+
+/// The service [`AuthLayer`] wraps around a router or route.
+#[derive(Clone)]
+pub struct AuthService<S, A> {
+    inner: S,
+    authenticator: Arc<A>,
+    sources: CredentialSources,
+    shared: Arc<Shared>,
+    required: bool,
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+impl<S, A> tower_service::Service<Request> for AuthService<S, A>
+where
+    S: tower_service::Service<Request, Response = Response> + Clone + Send + 'static,
+    S::Future: Send,
+    A: Authenticator,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = BoxFuture<Result<Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        // The clone that was polled ready serves this request (tower's usual dance).
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let authenticator = self.authenticator.clone();
+        let sources = self.sources.clone();
+        let shared = self.shared.clone();
+        let required = self.required;
+        Box::pin(async move {
+            let outcome = match sources.extract(request.headers()) {
+                Err(err) => Err(err),
+                Ok(None) if required => Err(AuthError::MissingCredentials),
+                Ok(None) => Ok(None),
+                Ok(Some(credentials)) => authenticator.authenticate(&credentials).await.map(Some),
+            };
+            let (parts, body) = request.into_parts();
+            match outcome {
+                Err(err) => {
+                    record(&parts, Outcome::Denied, Some(err.code()), None, None);
+                    return Ok(Rejection::new(&err, &shared.realm).into_response());
+                }
+                Ok(principal) => {
+                    let outcome = if principal.is_some() {
+                        Outcome::Allowed
+                    } else {
+                        Outcome::Anonymous
+                    };
+                    record(&parts, outcome, None, principal.as_ref(), None);
+                    request = Request::from_parts(parts, body);
+                    if let Some(principal) = principal {
+                        request.extensions_mut().insert(principal);
+                    }
+                }
+            }
+            let route = RequestInfo::of(request.extensions(), request.method().as_str(), request.uri().path());
+            request.extensions_mut().insert(shared.clone());
+            let response = inner.call(request).await?;
+            Ok(rerender_handler_error(response, &shared.realm, &route))
+        })
+    }
+}
+
+/// What the audit log needs of a request once it has moved on.
+struct RequestInfo {
+    method: String,
+    route: String,
+    client: Option<SocketAddr>,
+    subject: Option<String>,
+    token_id: Option<String>,
+}
+
+impl RequestInfo {
+    fn of(extensions: &axum::http::Extensions, method: &str, path: &str) -> Self {
+        let principal = extensions.get::<Principal>();
+        RequestInfo {
+            method: method.to_owned(),
+            route: extensions
+                .get::<MatchedPath>()
+                .map_or_else(|| path.to_owned(), |m| m.as_str().to_owned()),
+            client: extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
+            subject: principal.map(|p| p.subject().to_owned()),
+            token_id: principal.and_then(|p| p.token_id().map(str::to_owned)),
+        }
+    }
+}
+
+fn rerender_handler_error(response: Response, realm: &Realm, request: &RequestInfo) -> Response {
+    let Some(HandlerError(err)) = response.extensions().get::<HandlerError>().cloned() else {
+        return response;
+    };
+    audit::record(&Decision {
+        outcome: Outcome::Denied,
+        code: Some(err.code()),
+        subject: request.subject.as_deref(),
+        token_id: request.token_id.as_deref(),
+        client: request.client,
+        method: &request.method,
+        route: &request.route,
+        requirement: None,
+    });
+    Rejection::new(&err, realm).into_response()
+}
+
+fn record(
+    parts: &Parts,
+    outcome: Outcome,
+    code: Option<&'static str>,
+    principal: Option<&Principal>,
+    requirement: Option<&str>,
+) {
+    let route = parts
+        .extensions
+        .get::<MatchedPath>()
+        .map_or_else(|| parts.uri.path(), MatchedPath::as_str);
+    audit::record(&Decision {
+        outcome,
+        code,
+        subject: principal.map(Principal::subject),
+        token_id: principal.and_then(Principal::token_id),
+        client: parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
+        method: parts.method.as_str(),
+        route,
+        requirement,
+    });
+}
+
+/// Refuses a request from an extractor: recorded, and rendered under the layer's
+/// realm. Without the layer installed this is a server misconfiguration, and the
+/// extractor fails closed with 500.
+fn refuse(parts: &Parts, err: AuthError, requirement: Option<&str>) -> Rejection {
+    let principal = parts.extensions.get::<Principal>();
+    record(parts, Outcome::Denied, Some(err.code()), principal, requirement);
+    let realm = parts
+        .extensions
+        .get::<Arc<Shared>>()
+        .map(|s| s.realm.clone())
+        .unwrap_or_default();
+    Rejection::new(&err, &realm)
+}
+
+fn layer_missing(parts: &Parts) -> Option<Rejection> {
+    parts.extensions.get::<Arc<Shared>>().is_none().then(|| {
+        refuse(
+            parts,
+            AuthError::Internal("AuthLayer is not installed on this route"),
+            None,
+        )
+    })
+}
+
+/// The authenticated caller. Rejected with 401 when the request has none (a route
+/// under an optional [`AuthLayer`]); use `Option<Principal>` there.
+impl<S: Send + Sync> FromRequestParts<S> for Principal {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(rejection) = layer_missing(parts) {
+            return Err(rejection);
+        }
+        match parts.extensions.get::<Principal>() {
+            Some(principal) => Ok(principal.clone()),
+            None => Err(refuse(parts, AuthError::MissingCredentials, None)),
+        }
+    }
+}
+
+/// The caller if the request authenticated, `None` if it came anonymously.
+impl<S: Send + Sync> OptionalFromRequestParts<S> for Principal {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+        if let Some(rejection) = layer_missing(parts) {
+            return Err(rejection);
+        }
+        Ok(parts.extensions.get::<Principal>().cloned())
+    }
+}
+
+/// The verified token's claims as your own type.
+///
+/// ```
+/// use portcullis::axum::Claims;
+///
+/// #[derive(serde::Deserialize)]
+/// struct Billing {
+///     account: String,
+/// }
+///
+/// async fn invoices(Claims(billing): Claims<Billing>) -> String {
+///     billing.account
+/// }
+/// ```
+///
+/// Claims that do not fit the type are `invalid_claim` (401): the token was valid,
+/// but not for this route.
+#[derive(Debug, Clone)]
+pub struct Claims<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Claims<T> {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let principal = <Principal as FromRequestParts<S>>::from_request_parts(parts, state).await?;
+        let claims = serde_json::Value::Object(principal.claims().clone());
+        serde_json::from_value(claims).map(Claims).map_err(|_| {
+            refuse(
+                parts,
+                AuthError::InvalidToken(crate::token::TokenError::InvalidClaim {
+                    claim: std::borrow::Cow::Borrowed("custom"),
+                }),
+                None,
+            )
+        })
+    }
+}
+
+/// A permission named at the type level, for [`Authorized`]; declare one with
+/// [`permission!`](crate::permission).
+pub trait Permission: Send + Sync + 'static {
+    /// The permission, `resource:action`.
+    const NAME: &'static str;
+}
+
+/// Declares a unit struct implementing [`axum::Permission`](crate::axum::Permission).
+///
+/// ```
+/// portcullis::permission!(
+///     /// May refund orders.
+///     pub RefundOrders = "orders:refund"
+/// );
+/// use portcullis::axum::Permission;
+/// assert_eq!(RefundOrders::NAME, "orders:refund");
+/// ```
+#[macro_export]
+macro_rules! permission {
+    ($(#[$attr:meta])* $vis:vis $name:ident = $permission:literal) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        $vis struct $name;
+
+        impl $crate::axum::Permission for $name {
+            const NAME: &'static str = $permission;
+        }
+    };
+}
+
+/// The caller, proven to hold the permission `P` under the policy given to
+/// [`AuthLayer::policy`]. 403 `insufficient_scope` when not.
+pub struct Authorized<P> {
+    /// The caller.
+    pub principal: Principal,
+    _permission: PhantomData<P>,
+}
+
+impl<P> std::ops::Deref for Authorized<P> {
+    type Target = Principal;
+
+    fn deref(&self) -> &Principal {
+        &self.principal
+    }
+}
+
+impl<S: Send + Sync, P: Permission> FromRequestParts<S> for Authorized<P> {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let principal = <Principal as FromRequestParts<S>>::from_request_parts(parts, state).await?;
+        let Some(policy) = parts.extensions.get::<Arc<Shared>>().and_then(|s| s.policy.clone()) else {
+            return Err(refuse(
+                parts,
+                AuthError::Internal("AuthLayer has no policy for Authorized"),
+                Some(P::NAME),
+            ));
+        };
+        let current = policy.current();
+        if current.check_str(&current.principal_permissions(&principal), P::NAME) {
+            Ok(Authorized {
+                principal,
+                _permission: PhantomData,
+            })
+        } else {
+            let err = AuthError::Forbidden {
+                required: P::NAME.to_owned(),
+            };
+            Err(refuse(parts, err, Some(P::NAME)))
+        }
+    }
+}
+
+/// A route guard: refuses callers that do not meet `requirement` (403), and
+/// requests without a caller (401). Install it on routes under an [`AuthLayer`].
+pub fn require(requirement: Requirement) -> GuardLayer {
+    GuardLayer {
+        requirement: Arc::new(requirement),
+    }
+}
+
+/// Guard: the caller holds `permission` under `policy`, resolved now.
+///
+/// # Errors
+///
+/// The policy's error for a malformed permission name.
+pub fn require_permission(policy: &PolicyHandle, permission: &str) -> Result<GuardLayer, RbacError> {
+    Ok(require(Requirement::permission(policy, permission)?))
+}
+
+/// Guard: the caller's token carries `role`.
+pub fn require_role(role: &str) -> GuardLayer {
+    require(Requirement::role(role))
+}
+
+/// Guard: the caller's token carries the OAuth scope `scope`.
+pub fn require_scope(scope: &str) -> GuardLayer {
+    require(Requirement::scope(scope))
+}
+
+/// The layer made by [`require`] and its shorthands.
+#[derive(Clone)]
+pub struct GuardLayer {
+    requirement: Arc<Requirement>,
+}
+
+impl<S> tower_layer::Layer<S> for GuardLayer {
+    type Service = GuardService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        GuardService {
+            inner,
+            requirement: self.requirement.clone(),
+        }
+    }
+}
+
+/// The service [`GuardLayer`] wraps around a route.
+#[derive(Clone)]
+pub struct GuardService<S> {
+    inner: S,
+    requirement: Arc<Requirement>,
+}
+
+impl<S> tower_service::Service<Request> for GuardService<S>
+where
+    S: tower_service::Service<Request, Response = Response> + Clone + Send + 'static,
+    S::Future: Send,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = BoxFuture<Result<Response, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let requirement = self.requirement.clone();
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            let described = requirement.describe();
+            let verdict = match parts.extensions.get::<Principal>() {
+                _ if parts.extensions.get::<Arc<Shared>>().is_none() => {
+                    Err(AuthError::Internal("AuthLayer is not installed on this route"))
+                }
+                None => Err(AuthError::MissingCredentials),
+                Some(principal) => requirement.check(principal),
+            };
+            if let Err(err) = verdict {
+                return Ok(refuse(&parts, err, Some(&described)).into_response());
+            }
+            record(
+                &parts,
+                Outcome::Allowed,
+                None,
+                parts.extensions.get::<Principal>(),
+                Some(&described),
+            );
+            inner.call(Request::from_parts(parts, body)).await
+        })
+    }
+}
