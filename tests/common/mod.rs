@@ -3,6 +3,8 @@
 //! ring, and the published RFC vectors.
 #![allow(dead_code)]
 
+pub mod http;
+
 use portcullis::token::Jwk;
 
 const URL_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
