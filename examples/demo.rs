@@ -1,88 +1,344 @@
-//! A walk through portcullis's token core with an ephemeral key: no setup, no files.
+//! The orders service: portcullis end to end on axum, with no setup.
 //!
-//! `cargo run --example demo`
+//! `cargo run --example demo --features axum,html` (port from `PORT`, default 3000)
 //!
-//! It issues an access token for alice, verifies it into a `Principal`, then shows
-//! forged, expired, re-targeted, unknown-key, `alg: none` and algorithm-swapped tokens
-//! refused, each with its stable error code. (The HTTP demo service arrives with the
-//! axum adapter.)
+//! - An ephemeral ES256 key signs the tokens; nothing is read from disk.
+//! - An embedded RBAC policy: `viewer` reads orders, `clerk` also writes them,
+//!   `admin` also reads the audit log.
+//! - Two users, argon2id-hashed at start-up on the bounded password pool:
+//!   `alice` (admin) and `bob` (viewer).
+//! - `POST /login` takes `{"username","password"}` and returns a token; an unknown
+//!   user and a wrong password get the same 401, after the same argon2 work.
+//! - `GET /me`, `GET /orders` (orders:read, through the `Authorized` extractor),
+//!   `POST /orders` (orders:write, through a route guard; the note is cleaned with
+//!   the HTML sanitizer), `GET /admin/audit` (role admin: the last audit events).
+//!
+//! On start it prints curl commands to paste.
 
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use portcullis::token::{Algorithm, Issuer, Jwk, KeySet, SigningKey, Verifier};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use portcullis::Principal;
+use portcullis::audit::{self, Decision, Outcome};
+use portcullis::auth::AuthError;
+use portcullis::axum::{AuthLayer, Authorized, require_permission, require_role};
+use portcullis::http::{Realm, Rejection};
+use portcullis::password::{PasswordHasher, PasswordPool};
+use portcullis::rbac::PolicyHandle;
+use portcullis::sanitize::html::HtmlCleaner;
+use portcullis::sanitize::text::IdentifierRules;
+use portcullis::token::{Algorithm, Issuer, KeySet, SigningKey, Verifier};
+use serde::{Deserialize, Serialize};
 
 const ISSUER: &str = "https://auth.demo.example";
+const AUDIENCE: &str = "orders";
 
-fn issuer(jwk: &Jwk, audience: &str, clock: fn() -> i64) -> Result<Issuer, Box<dyn std::error::Error>> {
-    Ok(Issuer::builder(SigningKey::from_jwk(jwk)?)
-        .issuer(ISSUER)
-        .audience(audience)
-        .ttl(Duration::from_secs(600))
-        .clock(clock)
-        .build()?)
-}
+/// The demo's users and their passwords (printed at start-up; it is a demo).
+pub const USERS: [(&str, &str, &str); 2] = [
+    ("alice", "correct horse battery staple", "admin"),
+    ("bob", "plum verdict gallop", "viewer"),
+];
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
+const POLICY: &str = r#"
+[roles.viewer]
+permissions = ["orders:read"]
+[roles.clerk]
+inherits = ["viewer"]
+permissions = ["orders:write"]
+[roles.admin]
+inherits = ["clerk"]
+permissions = ["audit:read"]
+"#;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut jwk = SigningKey::generate_jwk(Algorithm::ES256)?;
-    jwk.kid = Some("demo-1".into());
-    let verifier = Verifier::builder(KeySet::single(SigningKey::from_jwk(&jwk)?.verifying_key()))
-        .issuer(ISSUER)
-        .audience("orders")
-        .build()?;
+portcullis::permission!(
+    /// May list orders.
+    ReadOrders = "orders:read"
+);
 
-    let claims = serde_json::json!({ "roles": ["clerk"], "scope": "orders.read orders.write", "tenant": "acme" });
-    let token = issuer(&jwk, "orders", now)?.issue("alice", &claims)?;
-    println!("issued an ES256 token for alice ({} bytes):\n{token}\n", token.len());
-    let alice = verifier.verify_principal(&token)?;
-    println!(
-        "accepted: subject={} roles={:?} scopes={:?} tenant={:?}\n",
-        alice.subject(),
-        alice.roles(),
-        alice.scopes(),
-        alice.tenant()
-    );
+/// The last audit events, for `GET /admin/audit`: a `tracing` writer keeping the
+/// most recent lines of target `portcullis::audit`.
+#[derive(Clone, Default)]
+pub struct AuditLog(Arc<Mutex<VecDeque<String>>>);
 
-    let (signed, signature) = token.rsplit_once('.').ok_or("three parts")?;
-    let flipped = if signature.starts_with('A') { 'B' } else { 'A' };
-    let mut other_key = SigningKey::generate_jwk(Algorithm::ES256)?;
-    other_key.kid = Some("demo-2".into());
-    let mut hmac_key = SigningKey::generate_jwk(Algorithm::HS256)?;
-    hmac_key.kid = Some("demo-1".into());
+impl AuditLog {
+    const KEEP: usize = 100;
 
-    let attempts = [
-        ("signature changed", format!("{signed}.{flipped}{}", &signature[1..])),
-        (
-            "issued an hour ago",
-            issuer(&jwk, "orders", || now() - 3600)?.issue("alice", &())?,
-        ),
-        (
-            "meant for another service",
-            issuer(&jwk, "billing", now)?.issue("alice", &())?,
-        ),
-        (
-            "signed by an unknown key",
-            issuer(&other_key, "orders", now)?.issue("alice", &())?,
-        ),
-        (
-            "HS256 naming the ES256 key",
-            issuer(&hmac_key, "orders", now)?.issue("alice", &())?,
-        ),
-        (
-            "alg none",
-            format!("eyJhbGciOiJub25lIn0.{}.", signed.split_once('.').ok_or("parts")?.1),
-        ),
-    ];
-    for (what, attempt) in attempts {
-        match verifier.verify_principal(&attempt) {
-            Err(err) => println!("refused  {what:<28} code={:<20} {err}", err.code()),
-            Ok(_) => println!("ACCEPTED {what}: this is a bug"),
-        }
+    fn lines(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .map(|lines| lines.iter().cloned().collect())
+            .unwrap_or_default()
     }
+}
+
+impl std::io::Write for AuditLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(bytes);
+        if let Ok(mut lines) = self.0.lock() {
+            for line in text.lines().filter(|l| l.contains("portcullis::audit")) {
+                if lines.len() == Self::KEEP {
+                    lines.pop_front();
+                }
+                lines.push_back(line.to_owned());
+            }
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for AuditLog {
+    type Writer = AuditLog;
+
+    fn make_writer(&'a self) -> AuditLog {
+        self.clone()
+    }
+}
+
+struct User {
+    hash: String,
+    role: &'static str,
+}
+
+#[derive(Clone, Serialize)]
+struct Order {
+    id: u64,
+    owner: String,
+    item: String,
+    quantity: u32,
+    /// Cleaned HTML: safe to put into a page as it is.
+    note: String,
+}
+
+#[derive(Clone)]
+struct AppState {
+    issuer: Arc<Issuer>,
+    pool: PasswordPool,
+    users: Arc<HashMap<String, User>>,
+    usernames: IdentifierRules,
+    orders: Arc<Mutex<Vec<Order>>>,
+    cleaner: HtmlCleaner,
+    audit: AuditLog,
+    realm: Realm,
+}
+
+/// The whole service, ready to serve: everything is made here, in memory.
+///
+/// # Errors
+///
+/// Only if the embedded configuration were invalid.
+pub async fn app(audit: AuditLog) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
+    let key = SigningKey::generate_jwk(Algorithm::ES256)?;
+    let verifier = Verifier::builder(KeySet::single(SigningKey::from_jwk(&key)?.verifying_key()))
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .build()?;
+    let issuer = Issuer::builder(SigningKey::from_jwk(&key)?)
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .ttl(Duration::from_secs(900))
+        .build()?;
+    let policy = PolicyHandle::from_toml(POLICY)?;
+    let pool = PasswordPool::new(PasswordHasher::new());
+    let mut users = HashMap::new();
+    for (name, password, role) in USERS {
+        let hash = pool.hash_async(password).await?;
+        users.insert(name.to_owned(), User { hash, role });
+    }
+    let state = AppState {
+        issuer: Arc::new(issuer),
+        pool,
+        users: Arc::new(users),
+        usernames: IdentifierRules::new(1, 64)?,
+        orders: Arc::new(Mutex::new(Vec::new())),
+        cleaner: HtmlCleaner::new(),
+        audit,
+        realm: Realm::new("orders")?,
+    };
+
+    let protected = Router::new()
+        .route("/me", get(me))
+        .route(
+            "/orders",
+            get(list_orders).merge(post(create_order).layer(require_permission(&policy, "orders:write")?)),
+        )
+        .route("/admin/audit", get(audit_log).layer(require_role("admin")))
+        .layer(AuthLayer::required(verifier).realm(state.realm.clone()).policy(policy));
+    Ok(Router::new()
+        .route("/login", post(login))
+        .merge(protected)
+        .with_state(state))
+}
+
+#[derive(Deserialize)]
+struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct LoginResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: u64,
+}
+
+/// Checks the password on the bounded pool (503 when it is full) and issues a
+/// token. Unknown users cost the same argon2 work as known ones, and both failures
+/// get the same 401.
+async fn login(
+    State(state): State<AppState>,
+    Json(request): Json<LoginRequest>,
+) -> Result<Json<LoginResponse>, Rejection> {
+    // /login is outside the AuthLayer, so its refusals are rendered here, under the
+    // same realm.
+    check_login(&state, &request)
+        .await
+        .map_err(|err| Rejection::new(&err, &state.realm))
+}
+
+async fn check_login(state: &AppState, request: &LoginRequest) -> Result<Json<LoginResponse>, AuthError> {
+    let username = state.usernames.normalize(&request.username).ok();
+    let user = username.as_deref().and_then(|name| state.users.get(name));
+    let verified = match user {
+        Some(user) => state.pool.verify_async(&request.password, &user.hash).await?,
+        None => state.pool.verify_unknown_user_async(&request.password).await?,
+    };
+    let (Some(user), Some(username), true) = (user, username.as_deref(), verified.ok) else {
+        audit::record(&Decision {
+            outcome: Outcome::Denied,
+            code: Some(AuthError::InvalidCredentials.code()),
+            subject: None,
+            token_id: None,
+            client: None,
+            method: "POST",
+            route: "/login",
+            requirement: None,
+        });
+        return Err(AuthError::InvalidCredentials);
+    };
+    let claims = serde_json::json!({ "roles": [user.role] });
+    let access_token = state
+        .issuer
+        .issue(username, &claims)
+        .map_err(|_| AuthError::Internal("token issuing failed"))?;
+    audit::record(&Decision {
+        outcome: Outcome::Allowed,
+        code: None,
+        subject: Some(username),
+        token_id: None,
+        client: None,
+        method: "POST",
+        route: "/login",
+        requirement: None,
+    });
+    Ok(Json(LoginResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: 900,
+    }))
+}
+
+#[derive(Serialize)]
+struct Me {
+    subject: String,
+    roles: Vec<String>,
+    token_id: Option<String>,
+    expires_at: Option<i64>,
+}
+
+async fn me(caller: Principal) -> Json<Me> {
+    Json(Me {
+        subject: caller.subject().to_owned(),
+        roles: caller.roles().to_vec(),
+        token_id: caller.token_id().map(str::to_owned),
+        expires_at: caller.expires_at(),
+    })
+}
+
+async fn list_orders(State(state): State<AppState>, _caller: Authorized<ReadOrders>) -> Json<Vec<Order>> {
+    Json(state.orders.lock().map(|orders| orders.clone()).unwrap_or_default())
+}
+
+#[derive(Deserialize)]
+struct NewOrder {
+    item: String,
+    quantity: u32,
+    #[serde(default)]
+    note: String,
+}
+
+async fn create_order(
+    State(state): State<AppState>,
+    caller: Principal,
+    Json(new): Json<NewOrder>,
+) -> Result<(StatusCode, Json<Order>), (StatusCode, &'static str)> {
+    let note = state
+        .cleaner
+        .clean(&new.note)
+        .map_err(|_| (StatusCode::PAYLOAD_TOO_LARGE, "note too large"))?;
+    let mut orders = state
+        .orders
+        .lock()
+        .map_err(|_| (StatusCode::INTERNAL_SERVER_ERROR, "orders unavailable"))?;
+    let order = Order {
+        id: orders.len() as u64 + 1,
+        owner: caller.subject().to_owned(),
+        item: new.item,
+        quantity: new.quantity,
+        note,
+    };
+    orders.push(order.clone());
+    Ok((StatusCode::CREATED, Json(order)))
+}
+
+async fn audit_log(State(state): State<AppState>) -> Json<Vec<String>> {
+    Json(state.audit.lines())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    use tracing_subscriber::fmt::writer::MakeWriterExt;
+
+    let audit = AuditLog::default();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stdout.and(audit.clone()))
+        .with_ansi(false)
+        .init();
+    let app = app(audit).await?;
+    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let [(alice, alice_password, _), (bob, bob_password, _)] = USERS;
+    println!(
+        r#"portcullis demo: the orders service on {base}
+
+Users: {alice} / "{alice_password}" (admin), {bob} / "{bob_password}" (viewer)
+
+  # Log in; the token is in the response.
+  TOKEN=$(curl -s -X POST {base}/login -H 'content-type: application/json' \
+    -d '{{"username":"{alice}","password":"{alice_password}"}}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+
+  curl -s {base}/me -H "Authorization: Bearer $TOKEN"
+  curl -s -X POST {base}/orders -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+    -d '{{"item":"tea","quantity":2,"note":"<b>urgent</b><script>alert(1)</script>"}}'
+  curl -s {base}/orders -H "Authorization: Bearer $TOKEN"
+  curl -s {base}/admin/audit -H "Authorization: Bearer $TOKEN"
+
+  # Refused, with the contract's status, WWW-Authenticate and problem+json body:
+  curl -si {base}/orders
+  curl -si {base}/orders -H "Authorization: Bearer not.a.token"
+"#
+    );
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await?;
     Ok(())
 }

@@ -5,7 +5,7 @@
 //!
 //! | situation | status | `WWW-Authenticate` |
 //! |---|---|---|
-//! | no credentials | 401 | `Bearer realm="…"` |
+//! | no credentials, or a failed login | 401 | `Bearer realm="…"` |
 //! | malformed `Authorization` | 400 | `Bearer realm="…", error="invalid_request"` |
 //! | token rejected | 401 | `Bearer realm="…", error="invalid_token", error_description="<code>"` |
 //! | not permitted | 403 | `Bearer realm="…", error="insufficient_scope", scope="<required>"` |
@@ -97,7 +97,9 @@ impl Rejection {
     pub fn new(error: &AuthError, realm: &Realm) -> Self {
         let realm = realm.as_str();
         let (status, www_authenticate, retry_after) = match error {
-            AuthError::MissingCredentials => (401, Some(format!(r#"Bearer realm="{realm}""#)), None),
+            AuthError::MissingCredentials | AuthError::InvalidCredentials => {
+                (401, Some(format!(r#"Bearer realm="{realm}""#)), None)
+            }
             AuthError::InvalidRequest(_) => (
                 400,
                 Some(format!(r#"Bearer realm="{realm}", error="invalid_request""#)),
@@ -198,8 +200,9 @@ mod tests {
 
     #[test]
     fn every_error_class_has_its_status_and_challenge() {
-        let cases: [(AuthError, u16, Option<&str>); 6] = [
+        let cases: [(AuthError, u16, Option<&str>); 7] = [
             (AuthError::MissingCredentials, 401, Some(r#"Bearer realm="orders""#)),
+            (AuthError::InvalidCredentials, 401, Some(r#"Bearer realm="orders""#)),
             (
                 AuthError::InvalidRequest("x"),
                 400,

@@ -5,8 +5,9 @@
 //! [`Principal`], argon2id password hashing that cannot starve a server
 //! ([`password`]), RBAC compiled so a check is a bit test ([`rbac`]), and input
 //! sanitizers and context output encoders against XSS, injection and traversal
-//! ([`sanitize`]). Secrets, audit and the axum and actix-web adapters arrive in later
-//! releases (see the CHANGELOG).
+//! ([`sanitize`]). The request pipeline ([`auth`], [`http`], [`audit`]) is
+//! framework-free; the axum adapter (feature `axum`) is its first user. Secrets and
+//! the actix-web adapter arrive in later releases (see the CHANGELOG).
 //!
 //! ```
 //! use portcullis::token::{Algorithm, KeySet, SigningKey, Verifier, Issuer};
@@ -34,6 +35,6 @@ pub mod token;
 pub use principal::{ClaimPath, Principal, PrincipalMapping};
 
 /// The README's Rust examples, compiled and run as doctests.
-#[cfg(all(doctest, feature = "tokio", feature = "html", feature = "url"))]
+#[cfg(all(doctest, feature = "tokio", feature = "html", feature = "url", feature = "axum"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeExamples;

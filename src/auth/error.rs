@@ -25,6 +25,10 @@ pub enum AuthError {
     /// the challenge, RFC 6750 §3.1).
     #[error("no credentials")]
     MissingCredentials,
+    /// A login failed: unknown user or wrong password, deliberately not told apart
+    /// (HTTP 401).
+    #[error("invalid username or password")]
+    InvalidCredentials,
     /// The credentials could not be read: a malformed `Authorization` header, two of
     /// them, a token in both the header and a cookie, a value that is not visible
     /// ASCII (HTTP 400, `invalid_request`).
@@ -56,6 +60,7 @@ impl AuthError {
     pub fn code(&self) -> &'static str {
         match self {
             AuthError::MissingCredentials => "missing_credentials",
+            AuthError::InvalidCredentials => "invalid_credentials",
             AuthError::InvalidRequest(_) => "invalid_request",
             AuthError::InvalidToken(err) => err.code(),
             AuthError::Forbidden { .. } => "forbidden",
