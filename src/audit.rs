@@ -78,6 +78,18 @@ pub struct Decision<'a> {
 /// Emits `decision` as one event on target `portcullis::audit` (`INFO` when let
 /// through, `WARN` when denied), with `event = "auth_decision"`.
 pub fn record(decision: &Decision<'_>) {
+    let level = match decision.outcome {
+        Outcome::Denied => tracing::Level::WARN,
+        Outcome::Allowed | Outcome::Anonymous => tracing::Level::INFO,
+    };
+    // Nothing listening: nothing to prepare (this runs on every request).
+    let enabled = match level {
+        tracing::Level::WARN => tracing::enabled!(target: "portcullis::audit", tracing::Level::WARN),
+        _ => tracing::enabled!(target: "portcullis::audit", tracing::Level::INFO),
+    };
+    if !enabled {
+        return;
+    }
     let subject = decision.subject.map(field);
     let token_id = decision.token_id.map(field);
     let route = field(decision.route);

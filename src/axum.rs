@@ -78,7 +78,13 @@ impl Headers for HeaderMap {
     type Values<'a> = std::iter::Map<axum::http::header::ValueIter<'a, HeaderValue>, fn(&HeaderValue) -> &[u8]>;
 
     fn values(&self, name: &'static str) -> Self::Values<'_> {
-        self.get_all(name).iter().map(HeaderValue::as_bytes)
+        // The well-known names as constants: no parsing of the name per request.
+        let values = match name {
+            "authorization" => self.get_all(axum::http::header::AUTHORIZATION),
+            "cookie" => self.get_all(axum::http::header::COOKIE),
+            other => self.get_all(other),
+        };
+        values.iter().map(HeaderValue::as_bytes)
     }
 }
 
@@ -134,7 +140,7 @@ struct Shared {
 #[derive(Clone)]
 pub struct AuthLayer<A> {
     authenticator: Arc<A>,
-    sources: CredentialSources,
+    sources: Arc<CredentialSources>,
     shared: Arc<Shared>,
     required: bool,
 }
@@ -153,7 +159,7 @@ impl<A: Authenticator> AuthLayer<A> {
     fn new(authenticator: A, required: bool) -> Self {
         AuthLayer {
             authenticator: Arc::new(authenticator),
-            sources: CredentialSources::authorization_header(),
+            sources: Arc::new(CredentialSources::authorization_header()),
             shared: Arc::new(Shared {
                 realm: Realm::default(),
                 policy: None,
@@ -173,7 +179,7 @@ impl<A: Authenticator> AuthLayer<A> {
 
     /// Where credentials are read from (default: the `Authorization` header only).
     pub fn sources(mut self, sources: CredentialSources) -> Self {
-        self.sources = sources;
+        self.sources = Arc::new(sources);
         self
     }
 
@@ -206,7 +212,7 @@ impl<S, A> tower_layer::Layer<S> for AuthLayer<A> {
 pub struct AuthService<S, A> {
     inner: S,
     authenticator: Arc<A>,
-    sources: CredentialSources,
+    sources: Arc<CredentialSources>,
     shared: Arc<Shared>,
     required: bool,
 }
@@ -257,38 +263,37 @@ where
                     record(&parts, outcome, None, principal.as_ref(), None);
                     request = Request::from_parts(parts, body);
                     if let Some(principal) = principal {
-                        request.extensions_mut().insert(principal);
+                        request.extensions_mut().insert(Arc::new(principal));
                     }
                 }
             }
-            let route = RequestInfo::of(request.extensions(), request.method().as_str(), request.uri().path());
+            let info = RequestInfo::of(&request);
             request.extensions_mut().insert(shared.clone());
             let response = inner.call(request).await?;
-            Ok(rerender_handler_error(response, &shared.realm, &route))
+            Ok(rerender_handler_error(response, &shared.realm, &info))
         })
     }
 }
 
-/// What the audit log needs of a request once it has moved on.
+/// What the audit log needs of a request once it has moved on: cheap clones
+/// (reference-counted), turned into text only if a handler's error is recorded.
 struct RequestInfo {
-    method: String,
-    route: String,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    matched: Option<MatchedPath>,
     client: Option<SocketAddr>,
-    subject: Option<String>,
-    token_id: Option<String>,
+    principal: Option<Arc<Principal>>,
 }
 
 impl RequestInfo {
-    fn of(extensions: &axum::http::Extensions, method: &str, path: &str) -> Self {
-        let principal = extensions.get::<Principal>();
+    fn of(request: &Request) -> Self {
+        let extensions = request.extensions();
         RequestInfo {
-            method: method.to_owned(),
-            route: extensions
-                .get::<MatchedPath>()
-                .map_or_else(|| path.to_owned(), |m| m.as_str().to_owned()),
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            matched: extensions.get::<MatchedPath>().cloned(),
             client: extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
-            subject: principal.map(|p| p.subject().to_owned()),
-            token_id: principal.and_then(|p| p.token_id().map(str::to_owned)),
+            principal: extensions.get::<Arc<Principal>>().cloned(),
         }
     }
 }
@@ -297,14 +302,18 @@ fn rerender_handler_error(response: Response, realm: &Realm, request: &RequestIn
     let Some(HandlerError(err)) = response.extensions().get::<HandlerError>().cloned() else {
         return response;
     };
+    let principal = request.principal.as_deref();
     audit::record(&Decision {
         outcome: Outcome::Denied,
         code: Some(err.code()),
-        subject: request.subject.as_deref(),
-        token_id: request.token_id.as_deref(),
+        subject: principal.map(Principal::subject),
+        token_id: principal.and_then(Principal::token_id),
         client: request.client,
-        method: &request.method,
-        route: &request.route,
+        method: request.method.as_str(),
+        route: request
+            .matched
+            .as_ref()
+            .map_or_else(|| request.uri.path(), MatchedPath::as_str),
         requirement: None,
     });
     Rejection::new(&err, realm).into_response()
@@ -337,7 +346,7 @@ fn record(
 /// realm. Without the layer installed this is a server misconfiguration, and the
 /// extractor fails closed with 500.
 fn refuse(parts: &Parts, err: AuthError, requirement: Option<&str>) -> Rejection {
-    let principal = parts.extensions.get::<Principal>();
+    let principal = parts.extensions.get::<Arc<Principal>>().map(|p| &**p);
     record(parts, Outcome::Denied, Some(err.code()), principal, requirement);
     let realm = parts
         .extensions
@@ -366,8 +375,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
         if let Some(rejection) = layer_missing(parts) {
             return Err(rejection);
         }
-        match parts.extensions.get::<Principal>() {
-            Some(principal) => Ok(principal.clone()),
+        match parts.extensions.get::<Arc<Principal>>() {
+            Some(principal) => Ok(Principal::clone(principal)),
             None => Err(refuse(parts, AuthError::MissingCredentials, None)),
         }
     }
@@ -381,7 +390,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Principal {
         if let Some(rejection) = layer_missing(parts) {
             return Err(rejection);
         }
-        Ok(parts.extensions.get::<Principal>().cloned())
+        Ok(parts.extensions.get::<Arc<Principal>>().map(|p| Principal::clone(p)))
     }
 }
 
@@ -567,7 +576,8 @@ where
         Box::pin(async move {
             let (parts, body) = request.into_parts();
             let described = requirement.describe();
-            let verdict = match parts.extensions.get::<Principal>() {
+            let principal = parts.extensions.get::<Arc<Principal>>().map(|p| &**p);
+            let verdict = match principal {
                 _ if parts.extensions.get::<Arc<Shared>>().is_none() => {
                     Err(AuthError::Internal("AuthLayer is not installed on this route"))
                 }
@@ -577,13 +587,7 @@ where
             if let Err(err) = verdict {
                 return Ok(refuse(&parts, err, Some(&described)).into_response());
             }
-            record(
-                &parts,
-                Outcome::Allowed,
-                None,
-                parts.extensions.get::<Principal>(),
-                Some(&described),
-            );
+            record(&parts, Outcome::Allowed, None, principal, Some(&described));
             inner.call(Request::from_parts(parts, body)).await
         })
     }

@@ -1,0 +1,193 @@
+//! Per-request latency through the axum layer, in-process (tower `oneshot` on a
+//! current-thread runtime), against the same router without it.
+//!
+//! Run: `cargo bench --bench http --features axum`.
+//!
+//! - `axum/bare`: `GET /me` on a router without portcullis (the handler returns a
+//!   constant), with the same `Authorization` header, so building the request costs
+//!   the same.
+//! - `axum/layer_{hs256,es256}`: the same router under `AuthLayer::required` with a
+//!   valid token of that algorithm (a realistic access token, as in benches/token.rs).
+//! - `axum/layer_optional_anonymous` against `axum/bare_no_header`: the layer's own
+//!   cost, with no token to verify.
+//! - `axum/layer_extract_{hs256,es256}`: the handler also takes the `Principal`.
+//! - `axum/guard_es256`: plus a permission guard on the route.
+//! - `verify/{hs256,es256}`: `Verifier::verify_principal` alone, for the target:
+//!   layer − bare ≤ verify + 1 µs.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::Request;
+use axum::routing::get;
+use criterion::{Criterion, criterion_group, criterion_main};
+use portcullis::Principal;
+use portcullis::axum::{AuthLayer, require_permission};
+use portcullis::rbac::PolicyHandle;
+use portcullis::token::{Algorithm, Issuer, KeySet, SigningKey, Verifier};
+use tower::ServiceExt;
+
+fn keys(alg: Algorithm) -> (Verifier, String) {
+    let key = if alg == Algorithm::HS256 {
+        SigningKey::from_secret(alg, b"benchmark-secret-of-32-bytes-ok!").expect("key")
+    } else {
+        SigningKey::generate(alg).expect("key")
+    };
+    let verifier = Verifier::builder(KeySet::single(key.verifying_key()))
+        .issuer("https://auth.example")
+        .audience("orders")
+        .build()
+        .expect("verifier");
+    let token = Issuer::builder(key)
+        .issuer("https://auth.example")
+        .audience("orders")
+        .build()
+        .expect("issuer")
+        .issue(
+            "alice",
+            &serde_json::json!({
+                "scope": "orders.read orders.write",
+                "roles": ["clerk", "viewer"],
+                "tenant": "acme",
+            }),
+        )
+        .expect("token");
+    (verifier, token)
+}
+
+fn request(token: Option<&str>) -> Request<Body> {
+    let mut builder = Request::builder().uri("/me");
+    if let Some(token) = token {
+        builder = builder.header("authorization", format!("Bearer {token}"));
+    }
+    builder.body(Body::empty()).expect("request")
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(30)
+}
+
+fn axum_layer(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let bare: Router = Router::new().route("/me", get(|| async { "ok" }));
+    let policy = PolicyHandle::from_toml("[roles.clerk]\npermissions = [\"orders:read\"]").expect("policy");
+    let mut group = c.benchmark_group("axum");
+    // The same request, token header included, so that building it costs the same.
+    let (_, hs256_token) = keys(Algorithm::HS256);
+    group.bench_function("bare", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(bare.clone().oneshot(black_box(request(Some(&hs256_token)))))
+                .expect("response")
+        })
+    });
+    let (anonymous_verifier, _) = keys(Algorithm::HS256);
+    let optional = bare.clone().layer(AuthLayer::optional(anonymous_verifier));
+    group.bench_function("layer_optional_anonymous", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(optional.clone().oneshot(black_box(request(None))))
+                .expect("response")
+        })
+    });
+    group.bench_function("bare_no_header", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(bare.clone().oneshot(black_box(request(None))))
+                .expect("response")
+        })
+    });
+    for (name, alg) in [("hs256", Algorithm::HS256), ("es256", Algorithm::ES256)] {
+        let (verifier, token) = keys(alg);
+        let layered = bare.clone().layer(AuthLayer::required(verifier.clone()));
+        let response = runtime
+            .block_on(layered.clone().oneshot(request(Some(&token))))
+            .expect("response");
+        assert_eq!(response.status(), 200);
+        group.bench_function(format!("layer_{name}"), |b| {
+            b.iter(|| {
+                runtime
+                    .block_on(layered.clone().oneshot(black_box(request(Some(&token)))))
+                    .expect("response")
+            })
+        });
+        let extracting: Router = Router::new()
+            .route(
+                "/me",
+                get(|caller: Principal| async move { black_box(caller.subject().len()).to_string() }),
+            )
+            .layer(AuthLayer::required(verifier.clone()));
+        group.bench_function(format!("layer_extract_{name}"), |b| {
+            b.iter(|| {
+                runtime
+                    .block_on(extracting.clone().oneshot(black_box(request(Some(&token)))))
+                    .expect("response")
+            })
+        });
+        if alg == Algorithm::ES256 {
+            let guarded: Router = Router::new()
+                .route(
+                    "/me",
+                    get(|| async { "ok" }).layer(require_permission(&policy, "orders:read").expect("guard")),
+                )
+                .layer(AuthLayer::required(verifier.clone()));
+            let response = runtime
+                .block_on(guarded.clone().oneshot(request(Some(&token))))
+                .expect("response");
+            assert_eq!(response.status(), 200);
+            group.bench_function("guard_es256", |b| {
+                b.iter(|| {
+                    runtime
+                        .block_on(guarded.clone().oneshot(black_box(request(Some(&token)))))
+                        .expect("response")
+                })
+            });
+        }
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("pipeline");
+    let header = format!("Bearer {hs256_token}");
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert("authorization", header.parse().expect("header"));
+    let sources = portcullis::auth::CredentialSources::authorization_header();
+    group.bench_function("extract", |b| {
+        b.iter(|| sources.extract(black_box(&headers)).expect("token").is_some())
+    });
+    group.bench_function("audit_record", |b| {
+        b.iter(|| {
+            portcullis::audit::record(black_box(&portcullis::audit::Decision {
+                outcome: portcullis::audit::Outcome::Allowed,
+                code: None,
+                subject: Some("alice"),
+                token_id: Some("57F0czYTIUqga0NaBIPqQA"),
+                client: None,
+                method: "GET",
+                route: "/me",
+                requirement: None,
+            }))
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("verify");
+    for (name, alg) in [("hs256", Algorithm::HS256), ("es256", Algorithm::ES256)] {
+        let (verifier, token) = keys(alg);
+        group.bench_function(name, |b| {
+            b.iter(|| verifier.verify_principal(black_box(&token)).expect("valid"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = axum_layer
+}
+criterion_main!(benches);
