@@ -10,34 +10,7 @@ mod demo;
 
 use std::net::SocketAddr;
 
-use common::http::{RawResponse, send};
-
-async fn request(
-    addr: SocketAddr,
-    method: &'static str,
-    path: &'static str,
-    token: Option<&str>,
-    body: &str,
-) -> RawResponse {
-    let authorization = token.map(|t| format!("Bearer {t}"));
-    let body = body.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let mut headers: Vec<(&str, &[u8])> = vec![("content-type", b"application/json")];
-        if let Some(value) = &authorization {
-            headers.push(("authorization", value.as_bytes()));
-        }
-        send(addr, method, path, &headers, body.as_bytes())
-    })
-    .await
-    .expect("client thread")
-    .expect("response")
-}
-
-async fn log_in(addr: SocketAddr, user: &str, password: &str) -> RawResponse {
-    let body = serde_json::json!({ "username": user, "password": password }).to_string();
-    let body: &'static str = Box::leak(body.into_boxed_str());
-    request(addr, "POST", "/login", None, body).await
-}
+use common::http::{call as request, log_in};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_user_gets_exactly_what_the_policy_allows() {

@@ -57,6 +57,35 @@ pub fn send(
     parse(&raw)
 }
 
+/// `send` from a blocking thread, for async tests: a JSON request with an optional
+/// bearer token.
+pub async fn call(
+    addr: SocketAddr,
+    method: &'static str,
+    path: &'static str,
+    token: Option<&str>,
+    body: &str,
+) -> RawResponse {
+    let authorization = token.map(|t| format!("Bearer {t}"));
+    let body = body.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut headers: Vec<(&str, &[u8])> = vec![("content-type", b"application/json")];
+        if let Some(value) = &authorization {
+            headers.push(("authorization", value.as_bytes()));
+        }
+        send(addr, method, path, &headers, body.as_bytes())
+    })
+    .await
+    .expect("client thread")
+    .expect("response")
+}
+
+/// `POST /login` with a username and password, as the demo service takes them.
+pub async fn log_in(addr: SocketAddr, user: &str, password: &str) -> RawResponse {
+    let body = serde_json::json!({ "username": user, "password": password }).to_string();
+    call(addr, "POST", "/login", None, &body).await
+}
+
 fn parse(raw: &[u8]) -> Result<RawResponse, String> {
     let end = raw
         .windows(4)
