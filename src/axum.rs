@@ -137,12 +137,23 @@ struct Shared {
 ///
 /// Credentials come from the `Authorization` header, and from a cookie when set with
 /// [`sources`](Self::sources); never from the query string (RFC 6750 §2.3).
-#[derive(Clone)]
 pub struct AuthLayer<A> {
     authenticator: Arc<A>,
     sources: Arc<CredentialSources>,
     shared: Arc<Shared>,
     required: bool,
+}
+
+// By hand: the authenticator is shared, so it need not be `Clone` itself.
+impl<A> Clone for AuthLayer<A> {
+    fn clone(&self) -> Self {
+        AuthLayer {
+            authenticator: self.authenticator.clone(),
+            sources: self.sources.clone(),
+            shared: self.shared.clone(),
+            required: self.required,
+        }
+    }
 }
 
 impl<A: Authenticator> AuthLayer<A> {
@@ -208,13 +219,24 @@ impl<S, A> tower_layer::Layer<S> for AuthLayer<A> {
 }
 
 /// The service [`AuthLayer`] wraps around a router or route.
-#[derive(Clone)]
 pub struct AuthService<S, A> {
     inner: S,
     authenticator: Arc<A>,
     sources: Arc<CredentialSources>,
     shared: Arc<Shared>,
     required: bool,
+}
+
+impl<S: Clone, A> Clone for AuthService<S, A> {
+    fn clone(&self) -> Self {
+        AuthService {
+            inner: self.inner.clone(),
+            authenticator: self.authenticator.clone(),
+            sources: self.sources.clone(),
+            shared: self.shared.clone(),
+            required: self.required,
+        }
+    }
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -233,54 +255,108 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request) -> Self::Future {
+    fn call(&mut self, request: Request) -> Self::Future {
         // The clone that was polled ready serves this request (tower's usual dance).
         let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        let authenticator = self.authenticator.clone();
-        let sources = self.sources.clone();
-        let shared = self.shared.clone();
-        let required = self.required;
-        Box::pin(async move {
-            let outcome = match sources.extract(request.headers()) {
-                Err(err) => Err(err),
-                Ok(None) if required => Err(AuthError::MissingCredentials),
-                Ok(None) => Ok(None),
-                Ok(Some(credentials)) => authenticator.authenticate(&credentials).await.map(Some),
-            };
-            let (parts, body) = request.into_parts();
-            match outcome {
-                Err(err) => {
-                    record(&parts, Outcome::Denied, Some(err.code()), None, None);
-                    return Ok(Rejection::new(&err, &shared.realm).into_response());
-                }
-                Ok(principal) => {
-                    let outcome = if principal.is_some() {
-                        Outcome::Allowed
-                    } else {
-                        Outcome::Anonymous
-                    };
-                    record(&parts, outcome, None, principal.as_ref(), None);
-                    request = Request::from_parts(parts, body);
-                    if let Some(principal) = principal {
-                        request.extensions_mut().insert(Arc::new(principal));
-                    }
+        let inner = std::mem::replace(&mut self.inner, clone);
+        // An authenticator that finishes without waiting (token verification does)
+        // is run right here: only the inner call is then boxed.
+        let ready = match self.sources.extract(request.headers()) {
+            Err(err) => Some(Err(err)),
+            Ok(None) if self.required => Some(Err(AuthError::MissingCredentials)),
+            Ok(None) => Some(Ok(None)),
+            Ok(Some(credentials)) => {
+                let mut authenticating = std::pin::pin!(self.authenticator.authenticate(&credentials));
+                match authenticating
+                    .as_mut()
+                    .poll(&mut Context::from_waker(std::task::Waker::noop()))
+                {
+                    Poll::Ready(result) => Some(result.map(Some)),
+                    // Dropped unfinished, and run again below where it can wait.
+                    Poll::Pending => None,
                 }
             }
-            let info = RequestInfo::of(&request);
-            request.extensions_mut().insert(shared.clone());
-            let response = inner.call(request).await?;
-            Ok(rerender_handler_error(response, &shared.realm, &info))
-        })
+        };
+        let shared = self.shared.clone();
+        match ready {
+            Some(outcome) => admit(inner, request, outcome, shared),
+            None => {
+                let (authenticator, sources, required) =
+                    (self.authenticator.clone(), self.sources.clone(), self.required);
+                Box::pin(async move {
+                    let outcome = match sources.extract(request.headers()) {
+                        Err(err) => Err(err),
+                        Ok(None) if required => Err(AuthError::MissingCredentials),
+                        Ok(None) => Ok(None),
+                        Ok(Some(credentials)) => authenticator.authenticate(&credentials).await.map(Some),
+                    };
+                    admit(inner, request, outcome, shared).await
+                })
+            }
+        }
     }
+}
+
+/// Records the layer's decision, then refuses the request or passes it on with the
+/// principal in its extensions.
+fn admit<S>(
+    mut inner: S,
+    mut request: Request,
+    outcome: Result<Option<Principal>, AuthError>,
+    shared: Arc<Shared>,
+) -> BoxFuture<Result<Response, S::Error>>
+where
+    S: tower_service::Service<Request, Response = Response> + Send + 'static,
+    S::Future: Send,
+{
+    let principal = match outcome {
+        Err(err) => {
+            record(
+                request.method(),
+                request.uri(),
+                request.extensions(),
+                Outcome::Denied,
+                Some(err.code()),
+                None,
+                None,
+            );
+            let response = Rejection::new(&err, &shared.realm).into_response();
+            return Box::pin(async move { Ok(response) });
+        }
+        Ok(principal) => principal,
+    };
+    let outcome = if principal.is_some() {
+        Outcome::Allowed
+    } else {
+        Outcome::Anonymous
+    };
+    record(
+        request.method(),
+        request.uri(),
+        request.extensions(),
+        outcome,
+        None,
+        principal.as_ref(),
+        None,
+    );
+    if let Some(principal) = principal {
+        request.extensions_mut().insert(Arc::new(principal));
+    }
+    let info = RequestInfo::of(&request);
+    request.extensions_mut().insert(shared.clone());
+    let response = inner.call(request);
+    Box::pin(async move {
+        let response = response.await?;
+        Ok(rerender_handler_error(response, &shared.realm, &info))
+    })
 }
 
 /// What the audit log needs of a request once it has moved on: cheap clones
 /// (reference-counted), turned into text only if a handler's error is recorded.
 struct RequestInfo {
     method: axum::http::Method,
-    uri: axum::http::Uri,
-    matched: Option<MatchedPath>,
+    /// The matched route, or the path when the router matched none.
+    route: Result<MatchedPath, String>,
     client: Option<SocketAddr>,
     principal: Option<Arc<Principal>>,
 }
@@ -290,8 +366,10 @@ impl RequestInfo {
         let extensions = request.extensions();
         RequestInfo {
             method: request.method().clone(),
-            uri: request.uri().clone(),
-            matched: extensions.get::<MatchedPath>().cloned(),
+            route: extensions
+                .get::<MatchedPath>()
+                .cloned()
+                .ok_or_else(|| request.uri().path().to_owned()),
             client: extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
             principal: extensions.get::<Arc<Principal>>().cloned(),
         }
@@ -310,33 +388,35 @@ fn rerender_handler_error(response: Response, realm: &Realm, request: &RequestIn
         token_id: principal.and_then(Principal::token_id),
         client: request.client,
         method: request.method.as_str(),
-        route: request
-            .matched
-            .as_ref()
-            .map_or_else(|| request.uri.path(), MatchedPath::as_str),
+        route: match &request.route {
+            Ok(matched) => matched.as_str(),
+            Err(path) => path,
+        },
         requirement: None,
     });
     Rejection::new(&err, realm).into_response()
 }
 
+#[allow(clippy::too_many_arguments)]
 fn record(
-    parts: &Parts,
+    method: &axum::http::Method,
+    uri: &axum::http::Uri,
+    extensions: &axum::http::Extensions,
     outcome: Outcome,
     code: Option<&'static str>,
     principal: Option<&Principal>,
     requirement: Option<&str>,
 ) {
-    let route = parts
-        .extensions
+    let route = extensions
         .get::<MatchedPath>()
-        .map_or_else(|| parts.uri.path(), MatchedPath::as_str);
+        .map_or_else(|| uri.path(), MatchedPath::as_str);
     audit::record(&Decision {
         outcome,
         code,
         subject: principal.map(Principal::subject),
         token_id: principal.and_then(Principal::token_id),
-        client: parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
-        method: parts.method.as_str(),
+        client: extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
+        method: method.as_str(),
         route,
         requirement,
     });
@@ -347,7 +427,15 @@ fn record(
 /// extractor fails closed with 500.
 fn refuse(parts: &Parts, err: AuthError, requirement: Option<&str>) -> Rejection {
     let principal = parts.extensions.get::<Arc<Principal>>().map(|p| &**p);
-    record(parts, Outcome::Denied, Some(err.code()), principal, requirement);
+    record(
+        &parts.method,
+        &parts.uri,
+        &parts.extensions,
+        Outcome::Denied,
+        Some(err.code()),
+        principal,
+        requirement,
+    );
     let realm = parts
         .extensions
         .get::<Arc<Shared>>()
@@ -587,8 +675,77 @@ where
             if let Err(err) = verdict {
                 return Ok(refuse(&parts, err, Some(&described)).into_response());
             }
-            record(&parts, Outcome::Allowed, None, principal, Some(&described));
+            record(
+                &parts.method,
+                &parts.uri,
+                &parts.extensions,
+                Outcome::Allowed,
+                None,
+                principal,
+                Some(&described),
+            );
             inner.call(Request::from_parts(parts, body)).await
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::Router;
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::auth::Credentials;
+
+    /// An authenticator that waits before answering, as an API-key lookup would.
+    struct Slow;
+
+    impl Authenticator for Slow {
+        async fn authenticate(&self, credentials: &Credentials<'_>) -> Result<Principal, AuthError> {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            match credentials {
+                Credentials::Bearer("let-me-in") => Ok(Principal::new("svc-billing")),
+                _ => Err(AuthError::InvalidToken(crate::token::TokenError::InvalidSignature)),
+            }
+        }
+    }
+
+    async fn call(app: &Router, token: &str) -> (u16, String) {
+        let request = Request::builder()
+            .uri("/me")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("request");
+        let response = app.clone().oneshot(request).await.expect("infallible");
+        let status = response.status().as_u16();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.expect("body");
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn an_authenticator_that_waits_is_awaited() {
+        let app: Router = Router::new()
+            .route(
+                "/me",
+                get(|caller: Principal| async move { caller.subject().to_owned() }),
+            )
+            .layer(AuthLayer::required(Slow));
+        assert_eq!(call(&app, "let-me-in").await, (200, "svc-billing".to_owned()));
+        assert_eq!(call(&app, "nope").await.0, 401);
+    }
+
+    #[tokio::test]
+    async fn extractors_without_the_layer_fail_closed() {
+        let app: Router = Router::new().route(
+            "/me",
+            get(|caller: Principal| async move { caller.subject().to_owned() }),
+        );
+        let (status, body) = call(&app, "anything").await;
+        assert_eq!(status, 500);
+        assert!(body.contains(r#""code":"internal""#), "{body}");
     }
 }
