@@ -7,14 +7,14 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use axum::routing::get;
-use common::http::{RawResponse, send};
+use common::capture::Capture;
+use common::http::{RawResponse, send, serve};
 use portcullis::Principal;
 use portcullis::auth::{AuthError, CredentialSources, Requirement};
 use portcullis::axum::{AuthLayer, Authorized, Claims, require, require_permission, require_role, require_scope};
@@ -600,17 +600,6 @@ fn from_raw(raw: &RawResponse) -> Seen {
     }
 }
 
-async fn serve(app: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .expect("serve");
-    });
-    addr
-}
-
 async fn over_socket(addr: SocketAddr, case: &Case) -> Result<RawResponse, String> {
     let (method, path) = (case.method, case.path);
     let headers: Vec<(&'static str, Vec<u8>)> = case.headers.clone();
@@ -622,38 +611,11 @@ async fn over_socket(addr: SocketAddr, case: &Case) -> Result<RawResponse, Strin
     .expect("client thread")
 }
 
-/// Captures everything written to the audit target (and any other) for the test.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("capture").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Capture {
-        self.clone()
-    }
-}
-
 // One current-thread runtime: the server's tasks run on the test's thread, so the
 // thread-local subscriber sees their events too.
 #[tokio::test]
 async fn every_case_matches_the_contract_in_process_and_over_a_socket_and_the_audit_log_leaks_nothing() {
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(capture.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::TRACE)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = Capture::install();
 
     let f = fixture();
     let table = cases(&f);
@@ -682,7 +644,7 @@ async fn every_case_matches_the_contract_in_process_and_over_a_socket_and_the_au
         assert!(!raw.text().contains(&f.alice) && raw.headers.iter().all(|(_, v)| !v.contains(&f.alice)));
     }
 
-    let log = String::from_utf8(capture.0.lock().expect("capture").clone()).expect("UTF-8 log");
+    let log = capture.text();
     for token in [
         &f.alice,
         &f.bob,

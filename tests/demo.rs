@@ -8,20 +8,12 @@ mod common;
 #[path = "../examples/demo.rs"]
 mod demo;
 
-use std::net::SocketAddr;
-
-use common::http::{call as request, log_in};
+use common::http::{call as request, log_in, serve};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_user_gets_exactly_what_the_policy_allows() {
     let app = demo::app(demo::AuditLog::default()).await.expect("demo app");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .expect("serve");
-    });
+    let addr = serve(app).await;
 
     let mut tokens = Vec::new();
     for (user, password, _) in demo::USERS {
@@ -80,9 +72,7 @@ async fn each_user_gets_exactly_what_the_policy_allows() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_logins_are_uniform() {
     let app = demo::app(demo::AuditLog::default()).await.expect("demo app");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") });
+    let addr = serve(app).await;
 
     let wrong_password = log_in(addr, "alice", "not her password").await;
     let unknown_user = log_in(addr, "mallory", "correct horse battery staple").await;

@@ -9,51 +9,17 @@ mod common;
 #[path = "../examples/demo.rs"]
 mod demo;
 
-use std::net::SocketAddr;
-
-use common::http::{call as request, log_in};
-
-/// Collects everything logged while it is the thread's subscriber.
-#[derive(Clone, Default)]
-struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("capture").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Capture {
-        self.clone()
-    }
-}
+use common::capture::Capture;
+use common::http::{call as request, log_in, serve};
 
 // Current-thread runtime: the server's tasks log on this thread, to this subscriber.
 #[tokio::test]
 async fn the_audit_log_of_a_whole_session_holds_no_password_or_token() {
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(capture.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::TRACE)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = Capture::install();
 
     let audit = demo::AuditLog::default();
     let app = demo::app(audit).await.expect("demo app");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .expect("serve");
-    });
+    let addr = serve(app).await;
 
     let mut secrets: Vec<String> = Vec::new();
     for (user, password, _) in demo::USERS {
@@ -70,7 +36,7 @@ async fn the_audit_log_of_a_whole_session_holds_no_password_or_token() {
         request(addr, "POST", "/orders", Some(&token), r#"{"item":"x","quantity":1}"#).await;
         secrets.extend(token.split('.').map(str::to_owned));
     }
-    let log = String::from_utf8(capture.0.lock().expect("capture").clone()).expect("UTF-8");
+    let log = capture.text();
     assert!(
         log.lines().filter(|l| l.contains(" portcullis::audit: ")).count() >= 16,
         "{log}"

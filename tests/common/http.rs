@@ -86,6 +86,19 @@ pub async fn log_in(addr: SocketAddr, user: &str, password: &str) -> RawResponse
     call(addr, "POST", "/login", None, &body).await
 }
 
+/// Serves `app` on 127.0.0.1 (an ephemeral port), with the client address known to
+/// handlers and the audit log.
+pub async fn serve(app: axum::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+            .expect("serve");
+    });
+    addr
+}
+
 fn parse(raw: &[u8]) -> Result<RawResponse, String> {
     let end = raw
         .windows(4)

@@ -3,6 +3,7 @@
 //! ring, and the published RFC vectors.
 #![allow(dead_code)]
 
+pub mod capture;
 pub mod http;
 
 use portcullis::token::Jwk;
