@@ -78,16 +78,8 @@ pub struct Decision<'a> {
 /// Emits `decision` as one event on target `portcullis::audit` (`INFO` when let
 /// through, `WARN` when denied), with `event = "auth_decision"`.
 pub fn record(decision: &Decision<'_>) {
-    let level = match decision.outcome {
-        Outcome::Denied => tracing::Level::WARN,
-        Outcome::Allowed | Outcome::Anonymous => tracing::Level::INFO,
-    };
     // Nothing listening: nothing to prepare (this runs on every request).
-    let enabled = match level {
-        tracing::Level::WARN => tracing::enabled!(target: "portcullis::audit", tracing::Level::WARN),
-        _ => tracing::enabled!(target: "portcullis::audit", tracing::Level::INFO),
-    };
-    if !enabled {
+    if !enabled(decision.outcome) {
         return;
     }
     let subject = decision.subject.map(field);
@@ -115,6 +107,15 @@ pub fn record(decision: &Decision<'_>) {
     match decision.outcome {
         Outcome::Denied => emit!(tracing::Level::WARN),
         Outcome::Allowed | Outcome::Anonymous => emit!(tracing::Level::INFO),
+    }
+}
+
+/// Whether anything listens for a decision with this outcome, so that adapters can
+/// skip gathering its fields.
+pub(crate) fn enabled(outcome: Outcome) -> bool {
+    match outcome {
+        Outcome::Denied => tracing::enabled!(target: "portcullis::audit", tracing::Level::WARN),
+        Outcome::Allowed | Outcome::Anonymous => tracing::enabled!(target: "portcullis::audit", tracing::Level::INFO),
     }
 }
 

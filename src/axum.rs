@@ -249,7 +249,7 @@ where
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = BoxFuture<Result<Response, S::Error>>;
+    type Future = AuthFuture<S::Future, S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -260,7 +260,7 @@ where
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
         // An authenticator that finishes without waiting (token verification does)
-        // is run right here: only the inner call is then boxed.
+        // is run right here, and nothing is boxed.
         let ready = match self.sources.extract(request.headers()) {
             Err(err) => Some(Err(err)),
             Ok(None) if self.required => Some(Err(AuthError::MissingCredentials)),
@@ -283,7 +283,7 @@ where
             None => {
                 let (authenticator, sources, required) =
                     (self.authenticator.clone(), self.sources.clone(), self.required);
-                Box::pin(async move {
+                let waiting = async move {
                     let outcome = match sources.extract(request.headers()) {
                         Err(err) => Err(err),
                         Ok(None) if required => Err(AuthError::MissingCredentials),
@@ -291,8 +291,58 @@ where
                         Ok(Some(credentials)) => authenticator.authenticate(&credentials).await.map(Some),
                     };
                     admit(inner, request, outcome, shared).await
-                })
+                };
+                AuthFuture {
+                    state: State::Waiting {
+                        future: Box::pin(waiting),
+                    },
+                }
             }
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`AuthService`].
+    pub struct AuthFuture<F, E> {
+        #[pin]
+        state: State<F, E>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = StateProjection]
+    enum State<F, E> {
+        // Refused by the layer; taken once.
+        Refused { response: Option<Response> },
+        // Passed on to the inner service.
+        Inner {
+            #[pin]
+            future: F,
+            info: RequestInfo,
+            shared: Arc<Shared>,
+        },
+        // An authenticator that waits: the whole request, boxed.
+        Waiting { future: BoxFuture<Result<Response, E>> },
+    }
+}
+
+impl<F, E> Future for AuthFuture<F, E>
+where
+    F: Future<Output = Result<Response, E>>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            // Polled again after it finished: an empty response, not a panic.
+            StateProjection::Refused { response } => Poll::Ready(Ok(response.take().unwrap_or_default())),
+            StateProjection::Inner { future, info, shared } => match future.poll(cx) {
+                Poll::Ready(Ok(response)) => Poll::Ready(Ok(rerender_handler_error(response, &shared.realm, info))),
+                Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
+                Poll::Pending => Poll::Pending,
+            },
+            StateProjection::Waiting { future } => future.as_mut().poll(cx),
         }
     }
 }
@@ -304,10 +354,9 @@ fn admit<S>(
     mut request: Request,
     outcome: Result<Option<Principal>, AuthError>,
     shared: Arc<Shared>,
-) -> BoxFuture<Result<Response, S::Error>>
+) -> AuthFuture<S::Future, S::Error>
 where
-    S: tower_service::Service<Request, Response = Response> + Send + 'static,
-    S::Future: Send,
+    S: tower_service::Service<Request, Response = Response>,
 {
     let principal = match outcome {
         Err(err) => {
@@ -321,7 +370,11 @@ where
                 None,
             );
             let response = Rejection::new(&err, &shared.realm).into_response();
-            return Box::pin(async move { Ok(response) });
+            return AuthFuture {
+                state: State::Refused {
+                    response: Some(response),
+                },
+            };
         }
         Ok(principal) => principal,
     };
@@ -339,16 +392,33 @@ where
         principal.as_ref(),
         None,
     );
-    if let Some(principal) = principal {
-        request.extensions_mut().insert(Arc::new(principal));
+    let context = Arc::new(Authenticated {
+        principal,
+        shared: shared.clone(),
+    });
+    request.extensions_mut().insert(context.clone());
+    let info = RequestInfo::of(&request, context);
+    AuthFuture {
+        state: State::Inner {
+            future: inner.call(request),
+            info,
+            shared,
+        },
     }
-    let info = RequestInfo::of(&request);
-    request.extensions_mut().insert(shared.clone());
-    let response = inner.call(request);
-    Box::pin(async move {
-        let response = response.await?;
-        Ok(rerender_handler_error(response, &shared.realm, &info))
-    })
+}
+
+/// What the layer leaves in a request's extensions for extractors and guards.
+struct Authenticated {
+    principal: Option<Principal>,
+    shared: Arc<Shared>,
+}
+
+fn authenticated(extensions: &axum::http::Extensions) -> Option<&Authenticated> {
+    extensions.get::<Arc<Authenticated>>().map(|context| &**context)
+}
+
+fn principal_of(extensions: &axum::http::Extensions) -> Option<&Principal> {
+    authenticated(extensions).and_then(|context| context.principal.as_ref())
 }
 
 /// What the audit log needs of a request once it has moved on: cheap clones
@@ -358,11 +428,11 @@ struct RequestInfo {
     /// The matched route, or the path when the router matched none.
     route: Result<MatchedPath, String>,
     client: Option<SocketAddr>,
-    principal: Option<Arc<Principal>>,
+    context: Arc<Authenticated>,
 }
 
 impl RequestInfo {
-    fn of(request: &Request) -> Self {
+    fn of(request: &Request, context: Arc<Authenticated>) -> Self {
         let extensions = request.extensions();
         RequestInfo {
             method: request.method().clone(),
@@ -371,7 +441,7 @@ impl RequestInfo {
                 .cloned()
                 .ok_or_else(|| request.uri().path().to_owned()),
             client: extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
-            principal: extensions.get::<Arc<Principal>>().cloned(),
+            context,
         }
     }
 }
@@ -380,7 +450,7 @@ fn rerender_handler_error(response: Response, realm: &Realm, request: &RequestIn
     let Some(HandlerError(err)) = response.extensions().get::<HandlerError>().cloned() else {
         return response;
     };
-    let principal = request.principal.as_deref();
+    let principal = request.context.principal.as_ref();
     audit::record(&Decision {
         outcome: Outcome::Denied,
         code: Some(err.code()),
@@ -407,6 +477,9 @@ fn record(
     principal: Option<&Principal>,
     requirement: Option<&str>,
 ) {
+    if !audit::enabled(outcome) {
+        return;
+    }
     let route = extensions
         .get::<MatchedPath>()
         .map_or_else(|| uri.path(), MatchedPath::as_str);
@@ -426,7 +499,7 @@ fn record(
 /// realm. Without the layer installed this is a server misconfiguration, and the
 /// extractor fails closed with 500.
 fn refuse(parts: &Parts, err: AuthError, requirement: Option<&str>) -> Rejection {
-    let principal = parts.extensions.get::<Arc<Principal>>().map(|p| &**p);
+    let principal = principal_of(&parts.extensions);
     record(
         &parts.method,
         &parts.uri,
@@ -436,16 +509,14 @@ fn refuse(parts: &Parts, err: AuthError, requirement: Option<&str>) -> Rejection
         principal,
         requirement,
     );
-    let realm = parts
-        .extensions
-        .get::<Arc<Shared>>()
-        .map(|s| s.realm.clone())
+    let realm = authenticated(&parts.extensions)
+        .map(|context| context.shared.realm.clone())
         .unwrap_or_default();
     Rejection::new(&err, &realm)
 }
 
 fn layer_missing(parts: &Parts) -> Option<Rejection> {
-    parts.extensions.get::<Arc<Shared>>().is_none().then(|| {
+    authenticated(&parts.extensions).is_none().then(|| {
         refuse(
             parts,
             AuthError::Internal("AuthLayer is not installed on this route"),
@@ -463,8 +534,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
         if let Some(rejection) = layer_missing(parts) {
             return Err(rejection);
         }
-        match parts.extensions.get::<Arc<Principal>>() {
-            Some(principal) => Ok(Principal::clone(principal)),
+        match principal_of(&parts.extensions) {
+            Some(principal) => Ok(principal.clone()),
             None => Err(refuse(parts, AuthError::MissingCredentials, None)),
         }
     }
@@ -478,7 +549,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Principal {
         if let Some(rejection) = layer_missing(parts) {
             return Err(rejection);
         }
-        Ok(parts.extensions.get::<Arc<Principal>>().map(|p| Principal::clone(p)))
+        Ok(principal_of(&parts.extensions).cloned())
     }
 }
 
@@ -571,7 +642,7 @@ impl<S: Send + Sync, P: Permission> FromRequestParts<S> for Authorized<P> {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let principal = <Principal as FromRequestParts<S>>::from_request_parts(parts, state).await?;
-        let Some(policy) = parts.extensions.get::<Arc<Shared>>().and_then(|s| s.policy.clone()) else {
+        let Some(policy) = authenticated(&parts.extensions).and_then(|context| context.shared.policy.clone()) else {
             return Err(refuse(
                 parts,
                 AuthError::Internal("AuthLayer has no policy for Authorized"),
@@ -664,9 +735,9 @@ where
         Box::pin(async move {
             let (parts, body) = request.into_parts();
             let described = requirement.describe();
-            let principal = parts.extensions.get::<Arc<Principal>>().map(|p| &**p);
+            let principal = principal_of(&parts.extensions);
             let verdict = match principal {
-                _ if parts.extensions.get::<Arc<Shared>>().is_none() => {
+                _ if authenticated(&parts.extensions).is_none() => {
                     Err(AuthError::Internal("AuthLayer is not installed on this route"))
                 }
                 None => Err(AuthError::MissingCredentials),
