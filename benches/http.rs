@@ -133,7 +133,7 @@ fn axum_layer(c: &mut Criterion) {
             let guarded: Router = Router::new()
                 .route(
                     "/me",
-                    get(|| async { "ok" }).layer(require_permission(&policy, "orders:read").expect("guard")),
+                    get(|| async { "ok" }).route_layer(require_permission(&policy, "orders:read").expect("guard")),
                 )
                 .layer(AuthLayer::required(verifier.clone()));
             let response = runtime
@@ -163,6 +163,7 @@ fn axum_layer(c: &mut Criterion) {
         b.iter(|| {
             portcullis::audit::record(black_box(&portcullis::audit::Decision {
                 outcome: portcullis::audit::Outcome::Allowed,
+                stage: portcullis::audit::Stage::Authentication,
                 code: None,
                 subject: Some("alice"),
                 token_id: Some("57F0czYTIUqga0NaBIPqQA"),

@@ -20,12 +20,12 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use portcullis::Principal;
-use portcullis::audit::{self, Decision, Outcome};
+use portcullis::audit::{self, Decision, Outcome, Stage};
 use portcullis::auth::AuthError;
 use portcullis::axum::{AuthLayer, Authorized, require_permission, require_role};
 use portcullis::http::{Realm, Rejection};
@@ -169,9 +169,10 @@ pub async fn app(audit: AuditLog) -> Result<Router, Box<dyn std::error::Error + 
         .route("/me", get(me))
         .route(
             "/orders",
-            get(list_orders).merge(post(create_order).layer(require_permission(&policy, "orders:write")?)),
+            // route_layer: the guard covers POST only; other methods still get 405.
+            get(list_orders).merge(post(create_order).route_layer(require_permission(&policy, "orders:write")?)),
         )
-        .route("/admin/audit", get(audit_log).layer(require_role("admin")))
+        .route("/admin/audit", get(audit_log).route_layer(require_role("admin")))
         .layer(AuthLayer::required(verifier).realm(state.realm.clone()).policy(policy));
     Ok(Router::new()
         .route("/login", post(login))
@@ -192,60 +193,58 @@ struct LoginResponse {
     expires_in: u64,
 }
 
-/// Checks the password on the bounded pool (503 when it is full) and issues a
-/// token. Unknown users cost the same argon2 work as known ones, and both failures
-/// get the same 401.
 async fn login(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     Json(request): Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>, Rejection> {
-    // /login is outside the AuthLayer, so its refusals are rendered here, under the
-    // same realm.
-    check_login(&state, &request)
-        .await
+    let result = check_login(&state, &request).await;
+    // /login is outside the AuthLayer: its decisions are recorded, and its
+    // refusals rendered under the same realm, here.
+    let (outcome, code, subject) = match &result {
+        Ok((username, _)) => (Outcome::Allowed, None, Some(username.as_str())),
+        Err(err) => (Outcome::Denied, Some(err.code()), None),
+    };
+    audit::record(&Decision {
+        outcome,
+        stage: Stage::Authentication,
+        code,
+        subject,
+        token_id: None,
+        client: Some(client),
+        method: "POST",
+        route: "/login",
+        requirement: None,
+    });
+    result
+        .map(|(_, response)| Json(response))
         .map_err(|err| Rejection::new(&err, &state.realm))
 }
 
-async fn check_login(state: &AppState, request: &LoginRequest) -> Result<Json<LoginResponse>, AuthError> {
+/// Checks the password on the bounded pool (503 when it is full) and issues a
+/// token. Unknown users cost the same argon2 work as known ones, and both failures
+/// get the same 401.
+async fn check_login(state: &AppState, request: &LoginRequest) -> Result<(String, LoginResponse), AuthError> {
     let username = state.usernames.normalize(&request.username).ok();
     let user = username.as_deref().and_then(|name| state.users.get(name));
     let verified = match user {
         Some(user) => state.pool.verify_async(&request.password, &user.hash).await?,
         None => state.pool.verify_unknown_user_async(&request.password).await?,
     };
-    let (Some(user), Some(username), true) = (user, username.as_deref(), verified.ok) else {
-        audit::record(&Decision {
-            outcome: Outcome::Denied,
-            code: Some(AuthError::InvalidCredentials.code()),
-            subject: None,
-            token_id: None,
-            client: None,
-            method: "POST",
-            route: "/login",
-            requirement: None,
-        });
+    let (Some(user), Some(username), true) = (user, username, verified.ok) else {
         return Err(AuthError::InvalidCredentials);
     };
     let claims = serde_json::json!({ "roles": [user.role] });
     let access_token = state
         .issuer
-        .issue(username, &claims)
+        .issue(&username, &claims)
         .map_err(|_| AuthError::Internal("token issuing failed"))?;
-    audit::record(&Decision {
-        outcome: Outcome::Allowed,
-        code: None,
-        subject: Some(username),
-        token_id: None,
-        client: None,
-        method: "POST",
-        route: "/login",
-        requirement: None,
-    });
-    Ok(Json(LoginResponse {
+    let response = LoginResponse {
         access_token,
         token_type: "Bearer",
         expires_in: 900,
-    }))
+    };
+    Ok((username, response))
 }
 
 #[derive(Serialize)]

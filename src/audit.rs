@@ -1,17 +1,18 @@
 //! Structured `tracing` events for every authentication and authorization decision,
 //! on target `portcullis::audit`, so they can be routed to their own sink.
 //!
-//! An event carries the outcome, the error code, the subject and token id (only
+//! An event carries the outcome, the stage that decided, the error code, the subject and token id (only
 //! from a verified principal), the client address, the method and the route. It
 //! never carries a token, a password, a secret, a claim set or the query string:
 //! fields that come from the request are stripped of control characters and cut to
 //! [`MAX_FIELD_CHARS`] characters, so a log line cannot be forged or flooded.
 //!
 //! ```
-//! use portcullis::audit::{self, Decision, Outcome};
+//! use portcullis::audit::{self, Decision, Outcome, Stage};
 //!
 //! audit::record(&Decision {
 //!     outcome: Outcome::Denied,
+//!     stage: Stage::Authentication,
 //!     code: Some("expired"),
 //!     subject: None,
 //!     token_id: None,
@@ -53,11 +54,38 @@ impl Outcome {
     }
 }
 
+/// Which step of a request made a decision. A request has one authentication
+/// decision and may have more (a guard, an extractor, a handler's own refusal):
+/// `allowed` at authentication and `denied` at authorization are not a
+/// contradiction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Reading and checking the credentials.
+    Authentication,
+    /// A route's requirement: permission, role or scope.
+    Authorization,
+    /// The handler refused on its own (for example, password work at capacity).
+    Handler,
+}
+
+impl Stage {
+    /// `authentication`, `authorization` or `handler`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Authentication => "authentication",
+            Stage::Authorization => "authorization",
+            Stage::Handler => "handler",
+        }
+    }
+}
+
 /// One decision, as an adapter saw it.
 #[derive(Debug, Clone, Copy)]
 pub struct Decision<'a> {
     /// Let through or not.
     pub outcome: Outcome,
+    /// Which step decided.
+    pub stage: Stage,
     /// The stable error code of a denial.
     pub code: Option<&'static str>,
     /// The verified principal's subject; never a value read from an unverified token.
@@ -94,6 +122,7 @@ pub fn record(decision: &Decision<'_>) {
                 $level,
                 event = "auth_decision",
                 outcome = decision.outcome.as_str(),
+                stage = decision.stage.as_str(),
                 code = decision.code,
                 subject = subject.as_deref(),
                 token_id = token_id.as_deref(),

@@ -39,7 +39,7 @@
 //! let app: Router = Router::new()
 //!     .route("/me", get(me))
 //!     .route("/orders", get(list))
-//!     .route("/orders", post(create).layer(require_permission(&policy, "orders:write")?))
+//!     .route("/orders", post(create).route_layer(require_permission(&policy, "orders:write")?))
 //!     .layer(AuthLayer::required(verifier).policy(policy));
 //! # let _ = app;
 //! # Ok(())
@@ -69,7 +69,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use crate::Principal;
-use crate::audit::{self, Decision, Outcome};
+use crate::audit::{self, Decision, Outcome, Stage};
 use crate::auth::{AuthError, Authenticator, CredentialSources, Headers, Requirement};
 use crate::http::{Realm, Rejection};
 use crate::rbac::{PolicyHandle, RbacError};
@@ -259,23 +259,17 @@ where
         // The clone that was polled ready serves this request (tower's usual dance).
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
-        // An authenticator that finishes without waiting (token verification does)
-        // is run right here, and nothing is boxed.
+        // An authenticator that can answer without waiting (token verification
+        // can) answers here, and nothing is boxed; any other is awaited below,
+        // started once.
         let ready = match self.sources.extract(request.headers()) {
             Err(err) => Some(Err(err)),
             Ok(None) if self.required => Some(Err(AuthError::MissingCredentials)),
             Ok(None) => Some(Ok(None)),
-            Ok(Some(credentials)) => {
-                let mut authenticating = std::pin::pin!(self.authenticator.authenticate(&credentials));
-                match authenticating
-                    .as_mut()
-                    .poll(&mut Context::from_waker(std::task::Waker::noop()))
-                {
-                    Poll::Ready(result) => Some(result.map(Some)),
-                    // Dropped unfinished, and run again below where it can wait.
-                    Poll::Pending => None,
-                }
-            }
+            Ok(Some(credentials)) => self
+                .authenticator
+                .authenticate_now(&credentials)
+                .map(|result| result.map(Some)),
         };
         let shared = self.shared.clone();
         match ready {
@@ -335,8 +329,15 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().state.project() {
-            // Polled again after it finished: an empty response, not a panic.
-            StateProjection::Refused { response } => Poll::Ready(Ok(response.take().unwrap_or_default())),
+            // Polled again after it finished (a caller's bug): a 500, never a 200,
+            // and no panic.
+            StateProjection::Refused { response } => Poll::Ready(Ok(response.take().unwrap_or_else(|| {
+                Rejection::new(
+                    &AuthError::Internal("response polled after completion"),
+                    &Realm::default(),
+                )
+                .into_response()
+            }))),
             StateProjection::Inner { future, info, shared } => match future.poll(cx) {
                 Poll::Ready(Ok(response)) => Poll::Ready(Ok(rerender_handler_error(response, &shared.realm, info))),
                 Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
@@ -364,7 +365,7 @@ where
                 request.method(),
                 request.uri(),
                 request.extensions(),
-                Outcome::Denied,
+                (Outcome::Denied, Stage::Authentication),
                 Some(err.code()),
                 None,
                 None,
@@ -387,7 +388,7 @@ where
         request.method(),
         request.uri(),
         request.extensions(),
-        outcome,
+        (outcome, Stage::Authentication),
         None,
         principal.as_ref(),
         None,
@@ -453,6 +454,7 @@ fn rerender_handler_error(response: Response, realm: &Realm, request: &RequestIn
     let principal = request.context.principal.as_ref();
     audit::record(&Decision {
         outcome: Outcome::Denied,
+        stage: Stage::Handler,
         code: Some(err.code()),
         subject: principal.map(Principal::subject),
         token_id: principal.and_then(Principal::token_id),
@@ -472,7 +474,7 @@ fn record(
     method: &axum::http::Method,
     uri: &axum::http::Uri,
     extensions: &axum::http::Extensions,
-    outcome: Outcome,
+    (outcome, stage): (Outcome, Stage),
     code: Option<&'static str>,
     principal: Option<&Principal>,
     requirement: Option<&str>,
@@ -485,6 +487,7 @@ fn record(
         .map_or_else(|| uri.path(), MatchedPath::as_str);
     audit::record(&Decision {
         outcome,
+        stage,
         code,
         subject: principal.map(Principal::subject),
         token_id: principal.and_then(Principal::token_id),
@@ -500,11 +503,18 @@ fn record(
 /// extractor fails closed with 500.
 fn refuse(parts: &Parts, err: AuthError, requirement: Option<&str>) -> Rejection {
     let principal = principal_of(&parts.extensions);
+    // A refusal that names a requirement is authorization's; any other (no
+    // principal, claims of the wrong shape, a missing layer) authentication's.
+    let stage = if requirement.is_some() {
+        Stage::Authorization
+    } else {
+        Stage::Authentication
+    };
     record(
         &parts.method,
         &parts.uri,
         &parts.extensions,
-        Outcome::Denied,
+        (Outcome::Denied, stage),
         Some(err.code()),
         principal,
         requirement,
@@ -651,13 +661,22 @@ impl<S: Send + Sync, P: Permission> FromRequestParts<S> for Authorized<P> {
         };
         let current = policy.current();
         if current.check_str(&current.principal_permissions(&principal), P::NAME) {
+            record(
+                &parts.method,
+                &parts.uri,
+                &parts.extensions,
+                (Outcome::Allowed, Stage::Authorization),
+                None,
+                Some(&principal),
+                Some(P::NAME),
+            );
             Ok(Authorized {
                 principal,
                 _permission: PhantomData,
             })
         } else {
             let err = AuthError::Forbidden {
-                required: P::NAME.to_owned(),
+                required: Some(P::NAME.to_owned()),
             };
             Err(refuse(parts, err, Some(P::NAME)))
         }
@@ -665,7 +684,10 @@ impl<S: Send + Sync, P: Permission> FromRequestParts<S> for Authorized<P> {
 }
 
 /// A route guard: refuses callers that do not meet `requirement` (403), and
-/// requests without a caller (401). Install it on routes under an [`AuthLayer`].
+/// requests without a caller (401). Install it on routes under an [`AuthLayer`],
+/// with `route_layer`: `post(create).route_layer(guard)`. (`layer` on a method
+/// router also wraps its fallback, so a method the route does not serve would get
+/// the guard's 401 or 403 instead of 405.)
 pub fn require(requirement: Requirement) -> GuardLayer {
     GuardLayer {
         requirement: Arc::new(requirement),
@@ -750,7 +772,7 @@ where
                 &parts.method,
                 &parts.uri,
                 &parts.extensions,
-                Outcome::Allowed,
+                (Outcome::Allowed, Stage::Authorization),
                 None,
                 principal,
                 Some(&described),

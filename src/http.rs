@@ -8,7 +8,7 @@
 //! | no credentials, or a failed login | 401 | `Bearer realm="…"` |
 //! | malformed `Authorization` | 400 | `Bearer realm="…", error="invalid_request"` |
 //! | token rejected | 401 | `Bearer realm="…", error="invalid_token", error_description="<code>"` |
-//! | not permitted | 403 | `Bearer realm="…", error="insufficient_scope", scope="<required>"` |
+//! | not permitted | 403 | `Bearer realm="…", error="insufficient_scope", scope="<required>"` (no `scope` for any-of requirements) |
 //! | password work at capacity | 503 | none; `Retry-After` |
 //!
 //! ```
@@ -113,14 +113,14 @@ impl Rejection {
                 )),
                 None,
             ),
-            AuthError::Forbidden { required } => (
-                403,
-                Some(format!(
-                    r#"Bearer realm="{realm}", error="insufficient_scope", scope="{}""#,
-                    quoted_string_safe(required)
-                )),
-                None,
-            ),
+            AuthError::Forbidden { required } => {
+                let scope = required.as_deref().map(quoted_string_safe).filter(|s| !s.is_empty());
+                let challenge = match scope {
+                    Some(scope) => format!(r#"Bearer realm="{realm}", error="insufficient_scope", scope="{scope}""#),
+                    None => format!(r#"Bearer realm="{realm}", error="insufficient_scope""#),
+                };
+                (403, Some(challenge), None)
+            }
             AuthError::Busy => (503, None, Some(RETRY_AFTER_SECONDS)),
             AuthError::Internal(_) => (500, None, None),
         };
@@ -215,7 +215,7 @@ mod tests {
             ),
             (
                 AuthError::Forbidden {
-                    required: "orders:write".into(),
+                    required: Some("orders:write".into()),
                 },
                 403,
                 Some(r#"Bearer realm="orders", error="insufficient_scope", scope="orders:write""#),
@@ -249,7 +249,7 @@ mod tests {
     fn a_requirement_cannot_break_the_challenge() {
         let rejection = Rejection::new(
             &AuthError::Forbidden {
-                required: "a\"b\\c\r\nd".into(),
+                required: Some("a\"b\\c\r\nd".into()),
             },
             &realm(),
         );

@@ -27,7 +27,7 @@ async fn each_user_gets_exactly_what_the_policy_allows() {
 
     // (method, path, token, body, status)
     let order = r#"{"item":"tea","quantity":2,"note":"<b>urgent</b><img src=x onerror=alert(1)>"}"#;
-    let table: [(&str, &str, Option<&str>, &str, u16); 11] = [
+    let table: [(&str, &str, Option<&str>, &str, u16); 12] = [
         ("GET", "/me", Some(alice), "", 200),
         ("GET", "/me", Some(bob), "", 200),
         ("GET", "/me", None, "", 401),
@@ -39,6 +39,7 @@ async fn each_user_gets_exactly_what_the_policy_allows() {
         ("GET", "/admin/audit", Some(alice), "", 200),
         ("GET", "/admin/audit", Some(bob), "", 403),
         ("GET", "/orders", Some("not.a.token"), "", 401),
+        ("PUT", "/orders", Some(bob), "", 405),
     ];
     for (method, path, token, body, status) in table {
         let response = request(addr, method, path, token, body).await;

@@ -195,6 +195,10 @@ fn bearer_token(value: &[u8]) -> Result<Option<&str>, AuthError> {
     let value = trim(value);
     let scheme_end = value.iter().position(|b| is_space(*b)).unwrap_or(value.len());
     if !value[..scheme_end].eq_ignore_ascii_case(b"bearer") {
+        // `Bearer,abc` or `Bearer` then a non-ASCII space: meant as bearer, malformed.
+        if value.len() > 6 && value[..6].eq_ignore_ascii_case(b"bearer") && !value[6].is_ascii_alphanumeric() {
+            return Err(AuthError::InvalidRequest("Bearer scheme not followed by a space"));
+        }
         return Ok(None);
     }
     let token = trim(&value[scheme_end..]);
@@ -219,12 +223,16 @@ fn cookie_token<'h>(values: impl Iterator<Item = &'h [u8]>, name: &str) -> Resul
             if &pair[..eq] != name.as_bytes() {
                 continue;
             }
-            if found.is_some() {
-                return Err(AuthError::InvalidRequest("token cookie set more than once"));
-            }
             let mut value = &pair[eq + 1..];
             if value.len() >= 2 && value[0] == b'"' && value[value.len() - 1] == b'"' {
                 value = &value[1..value.len() - 1];
+            }
+            // An emptied cookie (left behind by a logout) is no credential.
+            if value.is_empty() {
+                continue;
+            }
+            if found.is_some() {
+                return Err(AuthError::InvalidRequest("token cookie set more than once"));
             }
             found = Some(as_b64token(value).ok_or(AuthError::InvalidRequest("token cookie is not a b64token"))?);
         }
@@ -287,6 +295,25 @@ mod tests {
         assert_eq!(sources.extract(split).map_err(|e| e.code()), Err("invalid_request"));
         let both: &[(&str, &[u8])] = &[("authorization", b"Bearer a"), ("cookie", b"session=b")];
         assert_eq!(sources.extract(both).map_err(|e| e.code()), Err("invalid_request"));
+    }
+
+    #[test]
+    fn bearer_glued_to_something_else_is_malformed() {
+        assert_eq!(bearer(b"Bearer,abc").map_err(|e| e.code()), Err("invalid_request"));
+        assert_eq!(
+            bearer("Bearer\u{a0}abc".as_bytes()).map_err(|e| e.code()),
+            Err("invalid_request")
+        );
+        assert_eq!(bearer(b"Bearers abc"), Ok(None));
+    }
+
+    #[test]
+    fn an_emptied_cookie_is_no_credential() {
+        let sources = CredentialSources::default().with_cookie("session").unwrap();
+        for cookie in [&b"session="[..], b"session=\"\"", b"session=; theme=dark"] {
+            let headers: &[(&str, &[u8])] = &[("cookie", cookie)];
+            assert_eq!(sources.extract(headers), Ok(None), "{cookie:?}");
+        }
     }
 
     #[test]

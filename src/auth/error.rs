@@ -39,12 +39,15 @@ pub enum AuthError {
     #[error("token rejected: {0}")]
     InvalidToken(TokenError),
     /// The caller is authenticated but lacks what the route requires (HTTP 403,
-    /// `insufficient_scope`). `required` names it: a permission, role or scope
-    /// from the route's configuration, never from the request.
-    #[error("forbidden: requires {required}")]
+    /// `insufficient_scope`). `required` names it, from the route's configuration,
+    /// never from the request: space-separated names that are all needed
+    /// (permissions and scopes as they are, roles as `role:NAME`), which the
+    /// challenge carries as its `scope` parameter (RFC 6750 §3). `None` when no
+    /// such list is true, as for any-of requirements.
+    #[error("forbidden")]
     Forbidden {
-        /// What the route requires, for the `scope` challenge parameter.
-        required: String,
+        /// Everything the route requires, when that is one list of names.
+        required: Option<String>,
     },
     /// Password work is at capacity (HTTP 503 with `Retry-After`).
     #[error("password work is at capacity")]
@@ -92,10 +95,8 @@ impl From<RbacError> for AuthError {
     /// compilation errors are server-side failures.
     fn from(err: RbacError) -> Self {
         match err {
-            RbacError::InsufficientScope(scope) => AuthError::Forbidden { required: scope },
-            RbacError::Forbidden => AuthError::Forbidden {
-                required: String::new(),
-            },
+            RbacError::InsufficientScope(scope) => AuthError::Forbidden { required: Some(scope) },
+            RbacError::Forbidden => AuthError::Forbidden { required: None },
             _ => AuthError::Internal("authorization policy failed"),
         }
     }

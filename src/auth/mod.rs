@@ -59,15 +59,32 @@ use crate::token::Verifier;
 pub trait Authenticator: Send + Sync + 'static {
     /// Authenticates `credentials`, or says why not.
     fn authenticate(&self, credentials: &Credentials<'_>) -> impl Future<Output = Result<Principal, AuthError>> + Send;
+
+    /// Authenticates without waiting, for authenticators that never wait (token
+    /// verification): adapters then skip allocating a future. `None`, the default,
+    /// means "call [`authenticate`](Self::authenticate)". It must give the same
+    /// answer as `authenticate`; it is never called as well as `authenticate` for the
+    /// same request.
+    fn authenticate_now(&self, credentials: &Credentials<'_>) -> Option<Result<Principal, AuthError>> {
+        let _ = credentials;
+        None
+    }
 }
 
 impl Authenticator for Verifier {
     /// Verifies a bearer JWT ([`Verifier::verify_principal`]); no I/O, so the future
     /// is ready at once.
     fn authenticate(&self, credentials: &Credentials<'_>) -> impl Future<Output = Result<Principal, AuthError>> + Send {
-        let result = match credentials {
-            Credentials::Bearer(token) => self.verify_principal(token).map_err(AuthError::from),
-        };
-        std::future::ready(result)
+        std::future::ready(verify(self, credentials))
+    }
+
+    fn authenticate_now(&self, credentials: &Credentials<'_>) -> Option<Result<Principal, AuthError>> {
+        Some(verify(self, credentials))
+    }
+}
+
+fn verify(verifier: &Verifier, credentials: &Credentials<'_>) -> Result<Principal, AuthError> {
+    match credentials {
+        Credentials::Bearer(token) => verifier.verify_principal(token).map_err(AuthError::from),
     }
 }

@@ -94,7 +94,7 @@ impl Requirement {
             Ok(())
         } else {
             Err(AuthError::Forbidden {
-                required: self.describe(),
+                required: self.all_needed(),
             })
         }
     }
@@ -112,15 +112,29 @@ impl Requirement {
         }
     }
 
-    /// What is required, space-separated (the form of RFC 6750's `scope`
-    /// parameter): permission and scope names as they are, roles as `role:NAME`.
+    /// What is required, for logs: permission and scope names as they are, roles
+    /// as `role:NAME`, all-of as a space-separated list, any-of as `any-of(…)`.
     pub fn describe(&self) -> String {
+        let list = |all: &[Requirement]| all.iter().map(Requirement::describe).collect::<Vec<_>>().join(" ");
         match &*self.0 {
             Inner::Permission { name, .. } | Inner::Scope(name) => name.clone(),
             Inner::Role(role) => format!("role:{role}"),
-            Inner::AnyOf(all) | Inner::AllOf(all) => {
-                all.iter().map(Requirement::describe).collect::<Vec<_>>().join(" ")
+            Inner::AllOf(all) => list(all),
+            Inner::AnyOf(all) => format!("any-of({})", list(all)),
+        }
+    }
+
+    /// Everything required as one space-separated list, when the requirement is one
+    /// (no any-of inside): what a 403 challenge's `scope` parameter can truthfully
+    /// say, since RFC 6750 §3 reads that list as "all of these".
+    fn all_needed(&self) -> Option<String> {
+        match &*self.0 {
+            Inner::AnyOf(_) => None,
+            Inner::AllOf(all) => {
+                let parts: Option<Vec<String>> = all.iter().map(Requirement::all_needed).collect();
+                parts.map(|parts| parts.join(" "))
             }
+            _ => Some(self.describe()),
         }
     }
 }
@@ -155,10 +169,13 @@ mod tests {
                 .is_ok()
         );
         let none = Requirement::any_of([Requirement::role("b"), Requirement::scope("t")]);
+        assert_eq!(none.check(&p), Err(AuthError::Forbidden { required: None }));
+        assert_eq!(none.describe(), "any-of(role:b t)");
+        let both = Requirement::all_of([Requirement::role("b"), Requirement::scope("t")]);
         assert_eq!(
-            none.check(&p),
+            both.check(&p),
             Err(AuthError::Forbidden {
-                required: "role:b t".into()
+                required: Some("role:b t".into())
             })
         );
         assert!(Requirement::any_of([]).check(&p).is_err());
