@@ -70,6 +70,7 @@ use serde::de::DeserializeOwned;
 
 use crate::Principal;
 use crate::audit::{self, Decision, Outcome, Stage};
+pub use crate::auth::Permission;
 use crate::auth::{AuthError, Authenticator, CredentialSources, Headers, Requirement};
 use crate::http::{Realm, Rejection};
 use crate::rbac::{PolicyHandle, RbacError};
@@ -599,36 +600,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Claims<T> {
             )
         })
     }
-}
-
-/// A permission named at the type level, for [`Authorized`]; declare one with
-/// [`permission!`](crate::permission).
-pub trait Permission: Send + Sync + 'static {
-    /// The permission, `resource:action`.
-    const NAME: &'static str;
-}
-
-/// Declares a unit struct implementing [`axum::Permission`](crate::axum::Permission).
-///
-/// ```
-/// portcullis::permission!(
-///     /// May refund orders.
-///     pub RefundOrders = "orders:refund"
-/// );
-/// use portcullis::axum::Permission;
-/// assert_eq!(RefundOrders::NAME, "orders:refund");
-/// ```
-#[macro_export]
-macro_rules! permission {
-    ($(#[$attr:meta])* $vis:vis $name:ident = $permission:literal) => {
-        $(#[$attr])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        $vis struct $name;
-
-        impl $crate::axum::Permission for $name {
-            const NAME: &'static str = $permission;
-        }
-    };
 }
 
 /// The caller, proven to hold the permission `P` under the policy given to

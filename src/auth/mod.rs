@@ -36,6 +36,36 @@ pub use requirement::Requirement;
 use crate::Principal;
 use crate::token::Verifier;
 
+/// A permission named at the type level, for the adapters' `Authorized<P>`
+/// extractors; declare one with [`permission!`](crate::permission).
+pub trait Permission: Send + Sync + 'static {
+    /// The permission, `resource:action`.
+    const NAME: &'static str;
+}
+
+/// Declares a unit struct implementing [`auth::Permission`](crate::auth::Permission).
+///
+/// ```
+/// portcullis::permission!(
+///     /// May refund orders.
+///     pub RefundOrders = "orders:refund"
+/// );
+/// use portcullis::auth::Permission;
+/// assert_eq!(RefundOrders::NAME, "orders:refund");
+/// ```
+#[macro_export]
+macro_rules! permission {
+    ($(#[$attr:meta])* $vis:vis $name:ident = $permission:literal) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        $vis struct $name;
+
+        impl $crate::auth::Permission for $name {
+            const NAME: &'static str = $permission;
+        }
+    };
+}
+
 /// How credentials become a caller's identity. [`Verifier`] is one (bearer JWTs);
 /// API keys or client certificates implement it the same way, possibly looking
 /// something up, hence the future.
