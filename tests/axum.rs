@@ -6,76 +6,29 @@
 
 mod common;
 
-use std::net::SocketAddr;
-use std::time::Duration;
-
 use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use axum::routing::get;
 use common::capture::Capture;
-use common::http::{RawResponse, send, serve};
+use common::conformance::{Case, Seen, Tokens, bearer, cases, check, from_raw, over_socket, setup};
+use common::http::serve;
 use portcullis::Principal;
 use portcullis::auth::{AuthError, CredentialSources, Requirement};
 use portcullis::axum::{AuthLayer, Authorized, Claims, require, require_permission, require_role, require_scope};
 use portcullis::http::Realm;
-use portcullis::rbac::PolicyHandle;
-use portcullis::token::{Algorithm, Issuer, Jwk, KeySet, SigningKey, Verifier};
 use tower::ServiceExt;
 
 portcullis::permission!(ReadOrders = "orders:read");
 
-const POLICY: &str = r#"
-[roles.viewer]
-permissions = ["orders:read"]
-[roles.clerk]
-inherits = ["viewer"]
-permissions = ["orders:write"]
-[roles.admin]
-inherits = ["clerk"]
-permissions = ["audit:read"]
-"#;
-
-/// Tokens for every case, and the router they are sent to.
+/// The conformance table's routes on axum, and the tokens for its cases.
 struct Fixture {
     app: Router,
-    alice: String, // viewer, scope orders.read
-    bob: String,   // clerk
-    carol: String, // admin, scope orders.export
-    expired: String,
-    wrong_audience: String,
-    bad_signature: String,
-    no_email: String,
-}
-
-fn issuer(key: &Jwk, audience: &str, clock_offset: i64) -> Issuer {
-    Issuer::builder(SigningKey::from_jwk(key).expect("key"))
-        .issuer("https://auth.example")
-        .audience(audience)
-        .ttl(Duration::from_secs(600))
-        .clock(move || {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .expect("clock")
-                .as_secs() as i64;
-            now + clock_offset
-        })
-        .build()
-        .expect("issuer")
+    tokens: Tokens,
 }
 
 fn fixture() -> Fixture {
-    let key = SigningKey::generate_jwk(Algorithm::ES256).expect("key");
-    let other = SigningKey::generate_jwk(Algorithm::ES256).expect("key");
-    let verifying = SigningKey::from_jwk(&key).expect("key").verifying_key();
-    let verifier = Verifier::builder(KeySet::single(verifying))
-        .issuer("https://auth.example")
-        .audience("orders")
-        .build()
-        .expect("verifier");
-    let orders = issuer(&key, "orders", 0);
-    let token = |sub: &str, claims: serde_json::Value| orders.issue(sub, &claims).expect("token");
-    let policy = PolicyHandle::from_toml(POLICY).expect("policy");
+    let (verifier, policy, tokens) = setup();
 
     let protected = Router::new()
         .route(
@@ -146,22 +99,7 @@ fn fixture() -> Fixture {
             .merge(protected)
             .nest("/public", public)
             .nest("/cookie", cookie),
-        alice: token(
-            "alice",
-            serde_json::json!({"roles": ["viewer"], "scope": "orders.read", "email": "alice@example.com"}),
-        ),
-        bob: token(
-            "bob",
-            serde_json::json!({"roles": ["clerk"], "email": "bob@example.com"}),
-        ),
-        carol: token(
-            "carol",
-            serde_json::json!({"roles": ["admin"], "scope": "orders.export"}),
-        ),
-        expired: issuer(&key, "orders", -7200).issue("alice", &()).expect("token"),
-        wrong_audience: issuer(&key, "billing", 0).issue("alice", &()).expect("token"),
-        bad_signature: issuer(&other, "orders", 0).issue("alice", &()).expect("token"),
-        no_email: token("dave", serde_json::json!({"roles": []})),
+        tokens,
     }
 }
 
@@ -173,394 +111,6 @@ async fn panicking_handler(caller: Principal) -> String {
 #[derive(serde::Deserialize)]
 struct Profile {
     email: String,
-}
-
-/// One request and what must come back.
-struct Case {
-    name: &'static str,
-    method: &'static str,
-    path: &'static str,
-    headers: Vec<(&'static str, Vec<u8>)>,
-    status: u16,
-    challenge: Option<&'static str>,
-    /// The problem+json `code`, or the plain body of a success.
-    expect: &'static str,
-}
-
-fn bearer(token: &str) -> Vec<(&'static str, Vec<u8>)> {
-    vec![("authorization", format!("Bearer {token}").into_bytes())]
-}
-
-const REALM: &str = r#"Bearer realm="orders""#;
-
-fn cases(f: &Fixture) -> Vec<Case> {
-    let case = |name, method, path, headers, status, challenge, expect| Case {
-        name,
-        method,
-        path,
-        headers,
-        status,
-        challenge,
-        expect,
-    };
-    let invalid = |code: &'static str| -> &'static str {
-        Box::leak(format!(r#"{REALM}, error="invalid_token", error_description="{code}""#).into_boxed_str())
-    };
-    let insufficient = |scope: &'static str| -> &'static str {
-        Box::leak(format!(r#"{REALM}, error="insufficient_scope", scope="{scope}""#).into_boxed_str())
-    };
-    let bad_request: &'static str = Box::leak(format!(r#"{REALM}, error="invalid_request""#).into_boxed_str());
-    let huge = format!("Bearer {}", "a".repeat(9000)).into_bytes();
-    vec![
-        case("valid token", "GET", "/me", bearer(&f.alice), 200, None, "alice"),
-        case(
-            "no credentials",
-            "GET",
-            "/me",
-            vec![],
-            401,
-            Some(REALM),
-            "missing_credentials",
-        ),
-        case(
-            "other scheme",
-            "GET",
-            "/me",
-            vec![("authorization", b"Basic YTpi".to_vec())],
-            401,
-            Some(REALM),
-            "missing_credentials",
-        ),
-        case(
-            "lowercase scheme",
-            "GET",
-            "/me",
-            vec![("authorization", format!("bearer {}", f.alice).into_bytes())],
-            200,
-            None,
-            "alice",
-        ),
-        case(
-            "extra spaces",
-            "GET",
-            "/me",
-            vec![("authorization", format!("Bearer    {}", f.alice).into_bytes())],
-            200,
-            None,
-            "alice",
-        ),
-        case(
-            "scheme without token",
-            "GET",
-            "/me",
-            vec![("authorization", b"Bearer".to_vec())],
-            400,
-            Some(bad_request),
-            "invalid_request",
-        ),
-        case(
-            "token with a space",
-            "GET",
-            "/me",
-            vec![("authorization", b"Bearer a b".to_vec())],
-            400,
-            Some(bad_request),
-            "invalid_request",
-        ),
-        case(
-            "two Authorization headers",
-            "GET",
-            "/me",
-            vec![
-                ("authorization", format!("Bearer {}", f.alice).into_bytes()),
-                ("authorization", format!("Bearer {}", f.bob).into_bytes()),
-            ],
-            400,
-            Some(bad_request),
-            "invalid_request",
-        ),
-        case(
-            "non-UTF-8 header",
-            "GET",
-            "/me",
-            vec![("authorization", b"Bearer \xff\xfe".to_vec())],
-            400,
-            Some(bad_request),
-            "invalid_request",
-        ),
-        case(
-            "8 KiB+ token",
-            "GET",
-            "/me",
-            vec![("authorization", huge)],
-            401,
-            Some(invalid("too_large")),
-            "too_large",
-        ),
-        case(
-            "malformed token",
-            "GET",
-            "/me",
-            bearer("not.a.jwt"),
-            401,
-            Some(invalid("malformed")),
-            "malformed",
-        ),
-        case(
-            "expired token",
-            "GET",
-            "/me",
-            bearer(&f.expired),
-            401,
-            Some(invalid("expired")),
-            "expired",
-        ),
-        case(
-            "wrong audience",
-            "GET",
-            "/me",
-            bearer(&f.wrong_audience),
-            401,
-            Some(invalid("invalid_audience")),
-            "invalid_audience",
-        ),
-        case(
-            "bad signature",
-            "GET",
-            "/me",
-            bearer(&f.bad_signature),
-            401,
-            Some(invalid("invalid_signature")),
-            "invalid_signature",
-        ),
-        case(
-            "Authorized allows",
-            "GET",
-            "/orders",
-            bearer(&f.alice),
-            200,
-            None,
-            "orders for alice",
-        ),
-        case(
-            "Authorized denies",
-            "GET",
-            "/orders",
-            bearer(&f.no_email),
-            403,
-            Some(insufficient("orders:read")),
-            "forbidden",
-        ),
-        case(
-            "permission guard allows",
-            "POST",
-            "/orders",
-            bearer(&f.bob),
-            200,
-            None,
-            "created",
-        ),
-        case(
-            "permission guard denies",
-            "POST",
-            "/orders",
-            bearer(&f.alice),
-            403,
-            Some(insufficient("orders:write")),
-            "forbidden",
-        ),
-        case(
-            "permission guard, no token",
-            "POST",
-            "/orders",
-            vec![],
-            401,
-            Some(REALM),
-            "missing_credentials",
-        ),
-        case("method not served", "PUT", "/orders", bearer(&f.alice), 405, None, ""),
-        case(
-            "role guard allows",
-            "GET",
-            "/admin",
-            bearer(&f.carol),
-            200,
-            None,
-            "admin",
-        ),
-        case(
-            "role guard denies",
-            "GET",
-            "/admin",
-            bearer(&f.bob),
-            403,
-            Some(insufficient("role:admin")),
-            "forbidden",
-        ),
-        case(
-            "scope guard allows",
-            "GET",
-            "/export",
-            bearer(&f.carol),
-            200,
-            None,
-            "export",
-        ),
-        case(
-            "scope guard denies",
-            "GET",
-            "/export",
-            bearer(&f.alice),
-            403,
-            Some(insufficient("orders.export")),
-            "forbidden",
-        ),
-        case("any-of by scope", "GET", "/any", bearer(&f.alice), 200, None, "any"),
-        case("any-of by role", "GET", "/any", bearer(&f.carol), 200, None, "any"),
-        case(
-            "any-of denies",
-            "GET",
-            "/any",
-            bearer(&f.bob),
-            403,
-            // RFC 6750's scope list means "all of these": an any-of names none.
-            Some(r#"Bearer realm="orders", error="insufficient_scope""#),
-            "forbidden",
-        ),
-        case("all-of allows", "GET", "/all", bearer(&f.alice), 200, None, "all"),
-        case(
-            "all-of denies",
-            "GET",
-            "/all",
-            bearer(&f.bob),
-            403,
-            Some(insufficient("orders:read orders.read")),
-            "forbidden",
-        ),
-        case(
-            "typed claims",
-            "GET",
-            "/email",
-            bearer(&f.bob),
-            200,
-            None,
-            "bob@example.com",
-        ),
-        case(
-            "typed claims missing",
-            "GET",
-            "/email",
-            bearer(&f.no_email),
-            401,
-            Some(invalid("invalid_claim")),
-            "invalid_claim",
-        ),
-        case("handler busy", "GET", "/busy", bearer(&f.alice), 503, None, "busy"),
-        case(
-            "optional, anonymous",
-            "GET",
-            "/public/hello",
-            vec![],
-            200,
-            None,
-            "hello anonymous",
-        ),
-        case(
-            "optional, authenticated",
-            "GET",
-            "/public/hello",
-            bearer(&f.alice),
-            200,
-            None,
-            "hello alice",
-        ),
-        case(
-            "optional, bad token",
-            "GET",
-            "/public/hello",
-            bearer(&f.expired),
-            401,
-            Some(invalid("expired")),
-            "expired",
-        ),
-        case(
-            "cookie source",
-            "GET",
-            "/cookie/me",
-            vec![("cookie", format!("theme=dark; session={}", f.bob).into_bytes())],
-            200,
-            None,
-            "bob",
-        ),
-        case(
-            "cookie and header",
-            "GET",
-            "/cookie/me",
-            vec![
-                ("cookie", format!("session={}", f.bob).into_bytes()),
-                ("authorization", format!("Bearer {}", f.bob).into_bytes()),
-            ],
-            400,
-            Some(bad_request),
-            "invalid_request",
-        ),
-        case(
-            "cookie not read elsewhere",
-            "GET",
-            "/me",
-            vec![("cookie", format!("session={}", f.bob).into_bytes())],
-            401,
-            Some(REALM),
-            "missing_credentials",
-        ),
-    ]
-}
-
-/// A response, from either transport, reduced to what the contract fixes.
-struct Seen {
-    status: u16,
-    challenge: Option<String>,
-    content_type: Option<String>,
-    retry_after: Option<String>,
-    body: String,
-}
-
-fn check(case: &Case, seen: &Seen, transport: &str) {
-    let at = format!("{transport}: {}", case.name);
-    assert_eq!(seen.status, case.status, "{at}: status; body {}", seen.body);
-    assert_eq!(seen.challenge.as_deref(), case.challenge, "{at}: WWW-Authenticate");
-    if case.status == 200 {
-        assert_eq!(seen.body, case.expect, "{at}: body");
-        return;
-    }
-    if case.status == 405 {
-        // axum's own answer: portcullis stays out of it.
-        return;
-    }
-    assert_eq!(
-        seen.content_type.as_deref(),
-        Some("application/problem+json"),
-        "{at}: content type"
-    );
-    let body: serde_json::Value =
-        serde_json::from_str(&seen.body).unwrap_or_else(|_| panic!("{at}: body {}", seen.body));
-    let title = match case.status {
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        503 => "Service Unavailable",
-        _ => "Internal Server Error",
-    };
-    assert_eq!(
-        body,
-        serde_json::json!({"type": "about:blank", "title": title, "status": case.status, "code": case.expect}),
-        "{at}: problem body"
-    );
-    assert_eq!(
-        seen.retry_after.as_deref(),
-        (case.status == 503).then_some("1"),
-        "{at}: Retry-After"
-    );
 }
 
 async fn in_process(app: &Router, case: &Case) -> Seen {
@@ -596,27 +146,6 @@ async fn in_process(app: &Router, case: &Case) -> Seen {
     }
 }
 
-fn from_raw(raw: &RawResponse) -> Seen {
-    Seen {
-        status: raw.status,
-        challenge: raw.header("www-authenticate").map(str::to_owned),
-        content_type: raw.header("content-type").map(str::to_owned),
-        retry_after: raw.header("retry-after").map(str::to_owned),
-        body: raw.text(),
-    }
-}
-
-async fn over_socket(addr: SocketAddr, case: &Case) -> Result<RawResponse, String> {
-    let (method, path) = (case.method, case.path);
-    let headers: Vec<(&'static str, Vec<u8>)> = case.headers.clone();
-    tokio::task::spawn_blocking(move || {
-        let borrowed: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (*n, v.as_slice())).collect();
-        send(addr, method, path, &borrowed, b"")
-    })
-    .await
-    .expect("client thread")
-}
-
 // One current-thread runtime: the server's tasks run on the test's thread, so the
 // thread-local subscriber sees their events too.
 #[tokio::test]
@@ -624,7 +153,7 @@ async fn every_case_matches_the_contract_in_process_and_over_a_socket_and_the_au
     let (capture, _guard) = Capture::install();
 
     let f = fixture();
-    let table = cases(&f);
+    let table = cases(&f.tokens);
     assert!(table.len() >= 30, "{} cases", table.len());
     let addr = serve(f.app.clone()).await;
     for case in &table {
@@ -641,24 +170,26 @@ async fn every_case_matches_the_contract_in_process_and_over_a_socket_and_the_au
         name: "panic",
         method: "GET",
         path: "/panic",
-        headers: bearer(&f.alice),
+        headers: bearer(&f.tokens.alice),
         status: 0,
         challenge: None,
         expect: "",
     };
     if let Ok(raw) = over_socket(addr, &panicking).await {
-        assert!(!raw.text().contains(&f.alice) && raw.headers.iter().all(|(_, v)| !v.contains(&f.alice)));
+        let alice = &f.tokens.alice;
+        assert!(!raw.text().contains(alice) && raw.headers.iter().all(|(_, v)| !v.contains(alice)));
     }
 
     let log = capture.text();
+    let t = &f.tokens;
     for token in [
-        &f.alice,
-        &f.bob,
-        &f.carol,
-        &f.expired,
-        &f.wrong_audience,
-        &f.bad_signature,
-        &f.no_email,
+        &t.alice,
+        &t.bob,
+        &t.carol,
+        &t.expired,
+        &t.wrong_audience,
+        &t.bad_signature,
+        &t.no_email,
     ] {
         // Any 16-character piece of a signature or payload would do; the whole
         // token, its signature and its payload must all be absent.

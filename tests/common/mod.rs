@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod capture;
+pub mod conformance;
 pub mod http;
 
 use portcullis::token::Jwk;
