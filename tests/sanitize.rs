@@ -238,7 +238,7 @@ fn context_refuses_unknown_and_differently_spelled_names() {
     for bad in ["", "HTML", " html", "html ", "sql", "javascript", "text"] {
         assert_eq!(
             bad.parse::<Context>(),
-            Err(SanitizeError::UnsafeConfiguration(
+            Err(SanitizeError::InvalidConfiguration(
                 "unknown encoding context (expected html, attr, js, url or css)".into()
             )),
             "{bad:?}"
@@ -558,7 +558,7 @@ fn builder_refuses_url_attributes_ammonia_does_not_check_and_dom_clobbering_name
             .add_tag_attributes("img", [attribute])
             .build()
             .unwrap_err();
-        assert_eq!(err.code(), "unsafe_configuration", "{attribute}");
+        assert_eq!(err.code(), "invalid_configuration", "{attribute}");
     }
 }
 
@@ -616,8 +616,8 @@ fn cleaner_limit_is_counted_in_bytes() {
 
 // ---- html: builder -------------------------------------------------------------------
 
-fn unsafe_configuration(message: &str) -> SanitizeError {
-    SanitizeError::UnsafeConfiguration(message.into())
+fn invalid_configuration(message: &str) -> SanitizeError {
+    SanitizeError::InvalidConfiguration(message.into())
 }
 
 #[test]
@@ -656,7 +656,7 @@ fn builder_refuses_every_forbidden_tag() {
         "listing",
         "param",
     ] {
-        let expected = unsafe_configuration(&format!("tag `{tag}` cannot be allowed"));
+        let expected = invalid_configuration(&format!("tag `{tag}` cannot be allowed"));
         assert_eq!(
             HtmlCleaner::builder().add_tags([tag]).build().unwrap_err(),
             expected,
@@ -672,7 +672,7 @@ fn builder_refuses_a_forbidden_tag_named_only_in_its_attributes() {
             .add_tag_attributes("iframe", ["title"])
             .build()
             .unwrap_err(),
-        unsafe_configuration("tag `iframe` cannot be allowed")
+        invalid_configuration("tag `iframe` cannot be allowed")
     );
 }
 
@@ -691,7 +691,7 @@ fn builder_refuses_event_handler_attributes() {
                 .add_tag_attributes("a", [attribute])
                 .build()
                 .unwrap_err(),
-            unsafe_configuration(&format!("attribute `{attribute}` cannot be allowed")),
+            invalid_configuration(&format!("attribute `{attribute}` cannot be allowed")),
         );
     }
 }
@@ -712,10 +712,10 @@ fn builder_refuses_style_rel_and_other_forbidden_attributes() {
             .add_tag_attributes("span", [attribute])
             .build()
             .unwrap_err();
-        assert_eq!(err.code(), "unsafe_configuration", "{attribute}");
+        assert_eq!(err.code(), "invalid_configuration", "{attribute}");
         assert_eq!(
             err,
-            unsafe_configuration(&format!("attribute `{attribute}` cannot be allowed"))
+            invalid_configuration(&format!("attribute `{attribute}` cannot be allowed"))
         );
     }
 }
@@ -725,7 +725,7 @@ fn builder_refuses_script_and_document_schemes() {
     for scheme in ["javascript", "data", "vbscript", "blob", "filesystem", "about", "file"] {
         assert_eq!(
             HtmlCleaner::builder().add_url_schemes([scheme]).build().unwrap_err(),
-            unsafe_configuration(&format!("URL scheme `{scheme}` cannot be allowed")),
+            invalid_configuration(&format!("URL scheme `{scheme}` cannot be allowed")),
         );
     }
 }
@@ -734,21 +734,21 @@ fn builder_refuses_script_and_document_schemes() {
 fn builder_refuses_names_that_are_not_lowercase() {
     assert_eq!(
         HtmlCleaner::builder().add_tags(["TABLE"]).build().unwrap_err(),
-        unsafe_configuration("tag `TABLE` cannot be allowed")
+        invalid_configuration("tag `TABLE` cannot be allowed")
     );
     assert_eq!(
         HtmlCleaner::builder()
             .add_tag_attributes("span", ["Title"])
             .build()
             .unwrap_err(),
-        unsafe_configuration("attribute `Title` cannot be allowed")
+        invalid_configuration("attribute `Title` cannot be allowed")
     );
     assert_eq!(
         HtmlCleaner::builder()
             .add_url_schemes(["JavaScript"])
             .build()
             .unwrap_err(),
-        unsafe_configuration("URL scheme `JavaScript` cannot be allowed")
+        invalid_configuration("URL scheme `JavaScript` cannot be allowed")
     );
     assert_eq!(
         HtmlCleaner::builder()
@@ -756,7 +756,7 @@ fn builder_refuses_names_that_are_not_lowercase() {
             .build()
             .unwrap_err()
             .code(),
-        "unsafe_configuration"
+        "invalid_configuration"
     );
 }
 
@@ -765,7 +765,7 @@ fn builder_refuses_an_input_limit_out_of_range() {
     for limit in [0, MAX_INPUT_BYTES_LIMIT + 1] {
         assert_eq!(
             HtmlCleaner::builder().max_input_bytes(limit).build().unwrap_err(),
-            unsafe_configuration(&format!("max_input_bytes must be 1 to {MAX_INPUT_BYTES_LIMIT}"))
+            invalid_configuration(&format!("max_input_bytes must be 1 to {MAX_INPUT_BYTES_LIMIT}"))
         );
     }
     let largest = HtmlCleaner::builder()
@@ -887,7 +887,7 @@ fn redirect_refuses_open_redirect_payloads() {
         "../orders",
         "evil.example",
     ] {
-        assert_eq!(policy.check(evil), Err(SanitizeError::UnsafeRedirect), "{evil:?}");
+        assert_eq!(policy.check(evil), Err(SanitizeError::OpenRedirect), "{evil:?}");
     }
 }
 
@@ -907,7 +907,7 @@ fn redirect_refuses_encoded_slashes_revealed_by_dot_segments() {
         "/.%2F/evil.example",
         "/%2e%2F/evil.example",
     ] {
-        assert_eq!(policy.check(evil), Err(SanitizeError::UnsafeRedirect), "{evil}");
+        assert_eq!(policy.check(evil), Err(SanitizeError::OpenRedirect), "{evil}");
     }
 }
 
@@ -915,7 +915,7 @@ fn redirect_refuses_encoded_slashes_revealed_by_dot_segments() {
 fn redirect_refuses_http_unless_allowed() {
     assert_eq!(
         redirects().check("http://allowed.example/"),
-        Err(SanitizeError::UnsafeRedirect)
+        Err(SanitizeError::OpenRedirect)
     );
     assert_eq!(
         redirects().allow_http(true).check("http://allowed.example"),
@@ -923,7 +923,7 @@ fn redirect_refuses_http_unless_allowed() {
     );
     assert_eq!(
         redirects().allow_http(true).check("ftp://allowed.example/"),
-        Err(SanitizeError::UnsafeRedirect)
+        Err(SanitizeError::OpenRedirect)
     );
 }
 
@@ -932,11 +932,11 @@ fn redirect_refuses_a_port_that_is_not_listed() {
     let policy = redirects();
     assert_eq!(
         policy.check("https://allowed.example:8443/"),
-        Err(SanitizeError::UnsafeRedirect)
+        Err(SanitizeError::OpenRedirect)
     );
     assert_eq!(
         policy.check("https://allowed.example:80/"),
-        Err(SanitizeError::UnsafeRedirect)
+        Err(SanitizeError::OpenRedirect)
     );
 }
 
@@ -949,11 +949,11 @@ fn redirect_accepts_a_listed_port_and_only_that_port() {
     );
     assert_eq!(
         policy.check("https://allowed.example/x"),
-        Err(SanitizeError::UnsafeRedirect)
+        Err(SanitizeError::OpenRedirect)
     );
     assert_eq!(
         policy.check("https://allowed.example:8444/x"),
-        Err(SanitizeError::UnsafeRedirect)
+        Err(SanitizeError::OpenRedirect)
     );
 }
 
@@ -972,11 +972,7 @@ fn redirect_refuses_credentials_on_an_allowed_host() {
         "https://:pw@allowed.example/",
         "https://u:p@allowed.example/",
     ] {
-        assert_eq!(
-            redirects().check(target),
-            Err(SanitizeError::UnsafeRedirect),
-            "{target}"
-        );
+        assert_eq!(redirects().check(target), Err(SanitizeError::OpenRedirect), "{target}");
     }
 }
 
@@ -1030,7 +1026,7 @@ fn redirect_compares_hosts_after_idna_normalization() {
     );
     assert_eq!(
         policy.check("https://bucher.example/"),
-        Err(SanitizeError::UnsafeRedirect)
+        Err(SanitizeError::OpenRedirect)
     );
     let punycode = RedirectPolicy::new().allow_host("xn--bcher-kva.example");
     assert_eq!(
@@ -1050,7 +1046,7 @@ fn redirect_host_entries_that_are_not_hosts_never_match() {
         let policy = RedirectPolicy::new().allow_host(entry);
         assert_eq!(
             policy.check("https://allowed.example/"),
-            Err(SanitizeError::UnsafeRedirect),
+            Err(SanitizeError::OpenRedirect),
             "{entry}"
         );
     }
@@ -1062,7 +1058,7 @@ fn redirect_policy_without_hosts_accepts_only_paths() {
     assert_eq!(policy.check("/home").unwrap(), "/home");
     assert_eq!(
         policy.check("https://allowed.example/"),
-        Err(SanitizeError::UnsafeRedirect)
+        Err(SanitizeError::OpenRedirect)
     );
 }
 
@@ -1071,7 +1067,7 @@ fn redirect_refuses_targets_over_the_size_limit() {
     let at_limit = format!("/{}", "a".repeat(MAX_URL_BYTES - 1));
     assert_eq!(redirects().check(&at_limit).unwrap(), at_limit);
     let over = format!("/{}", "a".repeat(MAX_URL_BYTES));
-    assert_eq!(redirects().check(&over), Err(SanitizeError::UnsafeRedirect));
+    assert_eq!(redirects().check(&over), Err(SanitizeError::OpenRedirect));
 }
 
 // ---- url: UrlPolicy --------------------------------------------------------------------
@@ -1156,7 +1152,7 @@ fn url_policy_refuses_dangerous_schemes_at_construction() {
     ] {
         assert_eq!(
             UrlPolicy::new(["https", scheme]).unwrap_err(),
-            SanitizeError::UnsafeConfiguration(format!(
+            SanitizeError::InvalidConfiguration(format!(
                 "URL scheme `{}` cannot be allowed",
                 scheme.to_ascii_lowercase()
             )),
@@ -1169,13 +1165,13 @@ fn url_policy_refuses_malformed_schemes_and_an_empty_list() {
     for scheme in ["https:", "1http", "", "ht tp", "-x"] {
         assert_eq!(
             UrlPolicy::new([scheme]).unwrap_err().code(),
-            "unsafe_configuration",
+            "invalid_configuration",
             "{scheme:?}"
         );
     }
     assert_eq!(
         UrlPolicy::new(Vec::<&str>::new()).unwrap_err(),
-        SanitizeError::UnsafeConfiguration("no URL scheme allowed".into())
+        SanitizeError::InvalidConfiguration("no URL scheme allowed".into())
     );
 }
 
@@ -1950,7 +1946,7 @@ fn identifier_rules_refuse_huge_input_as_too_long_before_normalizing() {
 
 #[test]
 fn identifier_rules_validate_their_bounds() {
-    let expected = SanitizeError::UnsafeConfiguration(format!(
+    let expected = SanitizeError::InvalidConfiguration(format!(
         "identifier bounds must satisfy 1 <= min <= max <= {MAX_IDENTIFIER_CHARS}"
     ));
     assert_eq!(IdentifierRules::new(0, 5), Err(expected.clone()));
@@ -1967,11 +1963,11 @@ fn every_error_has_its_documented_code() {
     for (err, code) in [
         (SanitizeError::TooLarge { limit: 1 }, "too_large"),
         (SanitizeError::TooManyTags { limit: 1 }, "too_many_tags"),
-        (SanitizeError::UnsafeConfiguration("x".into()), "unsafe_configuration"),
+        (SanitizeError::InvalidConfiguration("x".into()), "invalid_configuration"),
         (SanitizeError::InvalidUrl, "invalid_url"),
         (SanitizeError::DisallowedScheme, "disallowed_scheme"),
         (SanitizeError::DisallowedHost, "disallowed_host"),
-        (SanitizeError::UnsafeRedirect, "unsafe_redirect"),
+        (SanitizeError::OpenRedirect, "open_redirect"),
         (SanitizeError::PathTraversal, "path_traversal"),
         (SanitizeError::AbsolutePath, "absolute_path"),
         (SanitizeError::InvalidPath, "invalid_path"),

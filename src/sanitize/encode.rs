@@ -119,7 +119,7 @@ impl std::str::FromStr for Context {
     type Err = super::SanitizeError;
 
     /// Parses a [`Context::name`]; anything else is
-    /// [`SanitizeError::UnsafeConfiguration`](super::SanitizeError::UnsafeConfiguration).
+    /// [`SanitizeError::InvalidConfiguration`](super::SanitizeError::InvalidConfiguration).
     fn from_str(name: &str) -> Result<Self, Self::Err> {
         match name {
             "html" => Ok(Context::HtmlText),
@@ -127,7 +127,7 @@ impl std::str::FromStr for Context {
             "js" => Ok(Context::JsString),
             "url" => Ok(Context::UrlComponent),
             "css" => Ok(Context::CssString),
-            _ => Err(super::SanitizeError::UnsafeConfiguration(
+            _ => Err(super::SanitizeError::InvalidConfiguration(
                 "unknown encoding context (expected html, attr, js, url or css)".into(),
             )),
         }
@@ -612,7 +612,7 @@ mod tests {
         }
         assert_eq!(
             "sql".parse::<Context>().map_err(|e| e.code()),
-            Err("unsafe_configuration")
+            Err("invalid_configuration")
         );
     }
 }

@@ -30,9 +30,10 @@ pub enum SanitizeError {
         limit: usize,
     },
     /// A sanitizer was configured to allow something that defeats it (a `script`
-    /// tag, an event-handler attribute, the `javascript` scheme, …).
-    #[error("unsafe sanitizer configuration: {0}")]
-    UnsafeConfiguration(String),
+    /// tag, an event-handler attribute, the `javascript` scheme, …), or with a
+    /// limit out of range or a name it does not know.
+    #[error("invalid sanitizer configuration: {0}")]
+    InvalidConfiguration(String),
     /// The input is not a URL (or not an absolute one where one is required).
     #[error("not a valid URL")]
     InvalidUrl,
@@ -45,7 +46,7 @@ pub enum SanitizeError {
     /// A redirect target that could leave the site: a scheme-relative URL, a
     /// backslash, a control character, or an encoded form of one.
     #[error("redirect target is not a safe relative path or allowed URL")]
-    UnsafeRedirect,
+    OpenRedirect,
     /// A path holds a `..` segment, possibly percent-encoded.
     #[error("path contains a parent-directory segment")]
     PathTraversal,
@@ -108,11 +109,11 @@ impl SanitizeError {
             SanitizeError::TooLarge { .. } => "too_large",
             SanitizeError::TooManyTags { .. } => "too_many_tags",
             SanitizeError::TooManyAttributes { .. } => "too_many_attributes",
-            SanitizeError::UnsafeConfiguration(_) => "unsafe_configuration",
+            SanitizeError::InvalidConfiguration(_) => "invalid_configuration",
             SanitizeError::InvalidUrl => "invalid_url",
             SanitizeError::DisallowedScheme => "disallowed_scheme",
             SanitizeError::DisallowedHost => "disallowed_host",
-            SanitizeError::UnsafeRedirect => "unsafe_redirect",
+            SanitizeError::OpenRedirect => "open_redirect",
             SanitizeError::PathTraversal => "path_traversal",
             SanitizeError::AbsolutePath => "absolute_path",
             SanitizeError::InvalidPath => "invalid_path",

@@ -15,7 +15,7 @@
 //! assert_eq!(redirects.check("/orders?page=2")?, "/orders?page=2");
 //! assert_eq!(redirects.check("https://accounts.example.com/me")?, "https://accounts.example.com/me");
 //! for evil in ["//evil.example", "/\\evil.example", "https://evil.example", "/%2F%2Fevil.example"] {
-//!     assert_eq!(redirects.check(evil).unwrap_err().code(), "unsafe_redirect", "{evil}");
+//!     assert_eq!(redirects.check(evil).unwrap_err().code(), "open_redirect", "{evil}");
 //! }
 //! # Ok::<(), portcullis::sanitize::SanitizeError>(())
 //! ```
@@ -54,7 +54,7 @@ impl UrlPolicy {
     ///
     /// # Errors
     ///
-    /// [`SanitizeError::UnsafeConfiguration`] for an empty list, a malformed scheme,
+    /// [`SanitizeError::InvalidConfiguration`] for an empty list, a malformed scheme,
     /// or a scheme that runs code or carries its own document (`javascript`,
     /// `vbscript`, `data`, `blob`, `file`, `filesystem`).
     pub fn new<'a>(schemes: impl IntoIterator<Item = &'a str>) -> Result<Self, SanitizeError> {
@@ -68,14 +68,14 @@ impl UrlPolicy {
             if !well_formed
                 || ["javascript", "vbscript", "data", "blob", "file", "filesystem"].contains(&scheme.as_str())
             {
-                return Err(SanitizeError::UnsafeConfiguration(format!(
+                return Err(SanitizeError::InvalidConfiguration(format!(
                     "URL scheme `{scheme}` cannot be allowed"
                 )));
             }
             allowed.insert(scheme);
         }
         if allowed.is_empty() {
-            return Err(SanitizeError::UnsafeConfiguration("no URL scheme allowed".into()));
+            return Err(SanitizeError::InvalidConfiguration("no URL scheme allowed".into()));
         }
         Ok(UrlPolicy { schemes: allowed })
     }
@@ -119,7 +119,7 @@ impl UrlPolicy {
 ///   whose host is on the allowlist, with no user name or password, on the
 ///   scheme's default port unless the port is listed with the host.
 ///
-/// Everything else is [`SanitizeError::UnsafeRedirect`]: scheme-relative
+/// Everything else is [`SanitizeError::OpenRedirect`]: scheme-relative
 /// `//evil.example`, `/\evil.example` (browsers read `\` as `/`), any control
 /// character (browsers drop tabs and newlines: `/\t/evil.example`),
 /// leading or trailing spaces, other schemes (`javascript:`, `data:`), paths without a leading `/`, and the
@@ -174,7 +174,7 @@ impl RedirectPolicy {
     ///
     /// # Errors
     ///
-    /// [`SanitizeError::UnsafeRedirect`] for anything not accepted (see the type's
+    /// [`SanitizeError::OpenRedirect`] for anything not accepted (see the type's
     /// docs), including targets longer than [`MAX_URL_BYTES`].
     ///
     /// ```
@@ -187,7 +187,7 @@ impl RedirectPolicy {
     /// ```
     pub fn check<'a>(&self, target: &'a str) -> Result<Cow<'a, str>, SanitizeError> {
         if target.len() > MAX_URL_BYTES || !encoded_forms_are_plain(target) {
-            return Err(SanitizeError::UnsafeRedirect);
+            return Err(SanitizeError::OpenRedirect);
         }
         if target.starts_with('/') {
             let path = relative_path(target)?;
@@ -195,11 +195,11 @@ impl RedirectPolicy {
             // the input did not start with ("/./%2F%2Fevil.example" becomes
             // "/%2F%2Fevil.example"): what is returned must pass the same checks.
             if !encoded_forms_are_plain(&path) {
-                return Err(SanitizeError::UnsafeRedirect);
+                return Err(SanitizeError::OpenRedirect);
             }
             return Ok(path);
         }
-        let url = Url::parse(target).map_err(|_| SanitizeError::UnsafeRedirect)?;
+        let url = Url::parse(target).map_err(|_| SanitizeError::OpenRedirect)?;
         let scheme_ok = url.scheme() == "https" || (self.allow_http && url.scheme() == "http");
         let host_ok = url.host_str().is_some_and(|host| {
             self.hosts
@@ -207,7 +207,7 @@ impl RedirectPolicy {
                 .any(|(allowed, port)| allowed == host && *port == url.port())
         });
         if !scheme_ok || !host_ok || !url.username().is_empty() || url.password().is_some() {
-            return Err(SanitizeError::UnsafeRedirect);
+            return Err(SanitizeError::OpenRedirect);
         }
         Ok(Cow::Owned(url.into()))
     }
@@ -290,18 +290,18 @@ fn percent_decode(bytes: &[u8]) -> Vec<u8> {
 /// there, and returned as the parser serializes it.
 fn relative_path(target: &str) -> Result<Cow<'_, str>, SanitizeError> {
     if target.starts_with("//") {
-        return Err(SanitizeError::UnsafeRedirect);
+        return Err(SanitizeError::OpenRedirect);
     }
-    let base = Url::parse("https://portcullis.invalid/").map_err(|_| SanitizeError::UnsafeRedirect)?;
-    let joined = base.join(target).map_err(|_| SanitizeError::UnsafeRedirect)?;
+    let base = Url::parse("https://portcullis.invalid/").map_err(|_| SanitizeError::OpenRedirect)?;
+    let joined = base.join(target).map_err(|_| SanitizeError::OpenRedirect)?;
     if joined.origin() != base.origin() || !joined.username().is_empty() {
-        return Err(SanitizeError::UnsafeRedirect);
+        return Err(SanitizeError::OpenRedirect);
     }
     let serialized = &joined[url::Position::BeforePath..];
     // After normalization ("/./" segments, "/..") the path must still not start with
     // "//": a browser given that back would leave the site.
     if serialized.starts_with("//") {
-        return Err(SanitizeError::UnsafeRedirect);
+        return Err(SanitizeError::OpenRedirect);
     }
     Ok(if serialized == target {
         Cow::Borrowed(target)

@@ -79,7 +79,7 @@
 //!
 //! // DO NOT DO THIS: refused, with the reason.
 //! let err = HtmlCleaner::builder().add_tag_attributes("a", ["onclick"]).build().unwrap_err();
-//! assert_eq!(err.code(), "unsafe_configuration");
+//! assert_eq!(err.code(), "invalid_configuration");
 //! assert!(HtmlCleaner::builder().add_url_schemes(["javascript"]).build().is_err());
 //! assert!(HtmlCleaner::builder().add_tags(["iframe"]).build().is_err());
 //! # Ok::<(), portcullis::sanitize::SanitizeError>(())
@@ -440,7 +440,7 @@ impl HtmlCleaner {
 }
 
 /// Widens the default allowlist; [`build`](Self::build) refuses what would make
-/// the cleaner unsafe.
+/// the cleaner insecure.
 ///
 /// ```
 /// use portcullis::sanitize::html::HtmlCleaner;
@@ -547,37 +547,37 @@ impl HtmlCleanerBuilder {
     ///
     /// # Errors
     ///
-    /// [`SanitizeError::UnsafeConfiguration`] naming the first offending item when a
+    /// [`SanitizeError::InvalidConfiguration`] naming the first offending item when a
     /// tag, attribute or scheme would defeat the cleaner (`script`, `iframe`, `svg`,
     /// `form`, `style`, any `on*` attribute, `srcset`, `id`, `javascript:`, `data:`,
     /// …), when a name
     /// is not lowercase ASCII, or when the input limit is out of range.
     pub fn build(self) -> Result<HtmlCleaner, SanitizeError> {
-        let unsafe_config = |what: String| Err(SanitizeError::UnsafeConfiguration(what));
+        let refuse = |what: String| Err(SanitizeError::InvalidConfiguration(what));
         for tag in self.tags.iter().chain(self.tag_attributes.keys()) {
             if !is_lowercase_name(tag) || FORBIDDEN_TAGS.contains(tag) {
-                return unsafe_config(format!("tag `{tag}` cannot be allowed"));
+                return refuse(format!("tag `{tag}` cannot be allowed"));
             }
         }
         for attribute in self.tag_attributes.values().flatten() {
             if !is_lowercase_name(attribute) || attribute.starts_with("on") || FORBIDDEN_ATTRIBUTES.contains(attribute)
             {
-                return unsafe_config(format!("attribute `{attribute}` cannot be allowed"));
+                return refuse(format!("attribute `{attribute}` cannot be allowed"));
             }
         }
         for scheme in &self.url_schemes {
             if !is_lowercase_name(scheme) || FORBIDDEN_SCHEMES.contains(scheme) {
-                return unsafe_config(format!("URL scheme `{scheme}` cannot be allowed"));
+                return refuse(format!("URL scheme `{scheme}` cannot be allowed"));
             }
         }
         if !(1..=MAX_INPUT_BYTES_LIMIT).contains(&self.max_input_bytes) {
-            return unsafe_config(format!("max_input_bytes must be 1 to {MAX_INPUT_BYTES_LIMIT}"));
+            return refuse(format!("max_input_bytes must be 1 to {MAX_INPUT_BYTES_LIMIT}"));
         }
         if !(1..=MAX_TAGS_LIMIT).contains(&self.max_tags) {
-            return unsafe_config(format!("max_tags must be 1 to {MAX_TAGS_LIMIT}"));
+            return refuse(format!("max_tags must be 1 to {MAX_TAGS_LIMIT}"));
         }
         if !(1..=MAX_ATTRIBUTES_LIMIT).contains(&self.max_attributes) {
-            return unsafe_config(format!("max_attributes must be 1 to {MAX_ATTRIBUTES_LIMIT}"));
+            return refuse(format!("max_attributes must be 1 to {MAX_ATTRIBUTES_LIMIT}"));
         }
         Ok(HtmlCleaner::from_builder(self))
     }
@@ -618,7 +618,7 @@ mod tests {
     #[test]
     fn builder_refuses_names_html_would_never_match() {
         let err = HtmlCleaner::builder().add_tags(["TABLE"]).build().unwrap_err();
-        assert_eq!(err.code(), "unsafe_configuration");
+        assert_eq!(err.code(), "invalid_configuration");
     }
 
     #[test]
