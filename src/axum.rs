@@ -71,7 +71,7 @@ use serde::de::DeserializeOwned;
 use crate::Principal;
 use crate::audit::{self, Decision, Outcome, Stage};
 pub use crate::auth::Permission;
-use crate::auth::{AuthError, Authenticator, CredentialSources, Headers, Requirement};
+use crate::auth::{AuthError, Authenticator, CredentialSources, Credentials, Headers, Requirement};
 use crate::http::{Realm, Rejection};
 use crate::rbac::{PolicyHandle, RbacError};
 
@@ -263,9 +263,8 @@ where
         // An authenticator that can answer without waiting (token verification
         // can) answers here, and nothing is boxed; any other is awaited below,
         // started once.
-        let ready = match self.sources.extract(request.headers()) {
+        let ready = match read_credentials(&self.sources, &request, self.required) {
             Err(err) => Some(Err(err)),
-            Ok(None) if self.required => Some(Err(AuthError::MissingCredentials)),
             Ok(None) => Some(Ok(None)),
             Ok(Some(credentials)) => self
                 .authenticator
@@ -279,9 +278,8 @@ where
                 let (authenticator, sources, required) =
                     (self.authenticator.clone(), self.sources.clone(), self.required);
                 let waiting = async move {
-                    let outcome = match sources.extract(request.headers()) {
+                    let outcome = match read_credentials(&sources, &request, required) {
                         Err(err) => Err(err),
-                        Ok(None) if required => Err(AuthError::MissingCredentials),
                         Ok(None) => Ok(None),
                         Ok(Some(credentials)) => authenticator.authenticate(&credentials).await.map(Some),
                     };
@@ -294,6 +292,18 @@ where
                 }
             }
         }
+    }
+}
+
+/// The request's credentials; no credentials where they are required is an error.
+fn read_credentials<'r>(
+    sources: &CredentialSources,
+    request: &'r Request,
+    required: bool,
+) -> Result<Option<Credentials<'r>>, AuthError> {
+    match sources.extract(request.headers())? {
+        None if required => Err(AuthError::MissingCredentials),
+        credentials => Ok(credentials),
     }
 }
 
@@ -499,6 +509,25 @@ fn record(
     });
 }
 
+/// [`record`] for a request taken apart, as extractors and guards see it.
+fn record_parts(
+    parts: &Parts,
+    decision: (Outcome, Stage),
+    code: Option<&'static str>,
+    principal: Option<&Principal>,
+    requirement: Option<&str>,
+) {
+    record(
+        &parts.method,
+        &parts.uri,
+        &parts.extensions,
+        decision,
+        code,
+        principal,
+        requirement,
+    );
+}
+
 /// Refuses a request from an extractor: recorded, and rendered under the layer's
 /// realm. Without the layer installed this is a server misconfiguration, and the
 /// extractor fails closed with 500.
@@ -511,10 +540,8 @@ fn refuse(parts: &Parts, err: AuthError, requirement: Option<&str>) -> Rejection
     } else {
         Stage::Authentication
     };
-    record(
-        &parts.method,
-        &parts.uri,
-        &parts.extensions,
+    record_parts(
+        parts,
         (Outcome::Denied, stage),
         Some(err.code()),
         principal,
@@ -632,10 +659,8 @@ impl<S: Send + Sync, P: Permission> FromRequestParts<S> for Authorized<P> {
         };
         let current = policy.current();
         if current.check_str(&current.principal_permissions(&principal), P::NAME) {
-            record(
-                &parts.method,
-                &parts.uri,
-                &parts.extensions,
+            record_parts(
+                parts,
                 (Outcome::Allowed, Stage::Authorization),
                 None,
                 Some(&principal),
@@ -661,6 +686,7 @@ impl<S: Send + Sync, P: Permission> FromRequestParts<S> for Authorized<P> {
 /// the guard's 401 or 403 instead of 405.)
 pub fn require(requirement: Requirement) -> GuardLayer {
     GuardLayer {
+        described: requirement.describe().into(),
         requirement: Arc::new(requirement),
     }
 }
@@ -688,6 +714,8 @@ pub fn require_scope(scope: &str) -> GuardLayer {
 #[derive(Clone)]
 pub struct GuardLayer {
     requirement: Arc<Requirement>,
+    /// For the audit log, made once when the router is built.
+    described: Arc<str>,
 }
 
 impl<S> tower_layer::Layer<S> for GuardLayer {
@@ -697,6 +725,7 @@ impl<S> tower_layer::Layer<S> for GuardLayer {
         GuardService {
             inner,
             requirement: self.requirement.clone(),
+            described: self.described.clone(),
         }
     }
 }
@@ -706,6 +735,7 @@ impl<S> tower_layer::Layer<S> for GuardLayer {
 pub struct GuardService<S> {
     inner: S,
     requirement: Arc<Requirement>,
+    described: Arc<str>,
 }
 
 impl<S> tower_service::Service<Request> for GuardService<S>
@@ -725,9 +755,9 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let requirement = self.requirement.clone();
+        let described = self.described.clone();
         Box::pin(async move {
             let (parts, body) = request.into_parts();
-            let described = requirement.describe();
             let principal = principal_of(&parts.extensions);
             let verdict = match principal {
                 _ if authenticated(&parts.extensions).is_none() => {
@@ -739,10 +769,8 @@ where
             if let Err(err) = verdict {
                 return Ok(refuse(&parts, err, Some(&described)).into_response());
             }
-            record(
-                &parts.method,
-                &parts.uri,
-                &parts.extensions,
+            record_parts(
+                &parts,
                 (Outcome::Allowed, Stage::Authorization),
                 None,
                 principal,

@@ -108,10 +108,9 @@ impl CredentialSources {
     ///
     /// [`AuthError::Internal`] when `name` is not an RFC 6265 cookie name.
     pub fn with_cookie(mut self, name: &str) -> Result<Self, AuthError> {
-        let token_char = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-        if name.is_empty() || !name.bytes().all(token_char) {
-            return Err(AuthError::Internal("cookie name is not an RFC 6265 token"));
-        }
+        // RFC 6265's cookie-name is RFC 9110's token, as a header name is.
+        crate::sanitize::header::check_header_name(name)
+            .map_err(|_| AuthError::Internal("cookie name is not an RFC 6265 token"))?;
         self.cookie = Some(name.to_owned());
         Ok(self)
     }

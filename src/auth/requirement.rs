@@ -5,7 +5,13 @@ use std::sync::Arc;
 
 use super::AuthError;
 use crate::Principal;
-use crate::rbac::{PermissionId, PolicyHandle, RbacError};
+use crate::rbac::{PermissionId, PermissionSet, Policy, PolicyHandle, RbacError};
+
+/// The caller being checked, and its permission set once one was needed.
+struct Caller<'p> {
+    principal: &'p Principal,
+    permissions: Option<(Arc<Policy>, PermissionSet)>,
+}
 
 /// A route's requirement: a permission (through the RBAC policy), a role or an
 /// OAuth scope (from the token), or any-of / all-of combinations.
@@ -90,7 +96,11 @@ impl Requirement {
     /// [`AuthError::Forbidden`] naming what is missing (HTTP 403, with the names in
     /// the challenge's `scope` parameter).
     pub fn check(&self, principal: &Principal) -> Result<(), AuthError> {
-        if self.met(principal) {
+        let mut caller = Caller {
+            principal,
+            permissions: None,
+        };
+        if self.met(&mut caller) {
             Ok(())
         } else {
             Err(AuthError::Forbidden {
@@ -99,16 +109,26 @@ impl Requirement {
         }
     }
 
-    fn met(&self, principal: &Principal) -> bool {
+    fn met(&self, caller: &mut Caller<'_>) -> bool {
         match &*self.0 {
             Inner::Permission { policy, id, .. } => {
                 let current = policy.current();
-                current.check(&current.principal_permissions(principal), *id)
+                // One permission set per policy snapshot and check, however many
+                // permissions an any-of or all-of names.
+                let computed = matches!(&caller.permissions, Some((snapshot, _)) if Arc::ptr_eq(snapshot, &current));
+                if !computed {
+                    let set = current.principal_permissions(caller.principal);
+                    caller.permissions = Some((Arc::clone(&current), set));
+                }
+                caller
+                    .permissions
+                    .as_ref()
+                    .is_some_and(|(_, set)| current.check(set, *id))
             }
-            Inner::Role(role) => principal.has_role(role),
-            Inner::Scope(scope) => principal.has_scope(scope),
-            Inner::AnyOf(all) => all.iter().any(|r| r.met(principal)),
-            Inner::AllOf(all) => all.iter().all(|r| r.met(principal)),
+            Inner::Role(role) => caller.principal.has_role(role),
+            Inner::Scope(scope) => caller.principal.has_scope(scope),
+            Inner::AnyOf(all) => all.iter().any(|r| r.met(caller)),
+            Inner::AllOf(all) => all.iter().all(|r| r.met(caller)),
         }
     }
 

@@ -37,6 +37,7 @@ pub mod header;
 #[cfg(feature = "html")]
 pub mod html;
 pub mod path;
+mod percent;
 pub mod sql;
 pub mod text;
 #[cfg(feature = "url")]

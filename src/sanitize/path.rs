@@ -224,32 +224,9 @@ fn is_windows_hazard(segment: &str) -> bool {
 /// Decodes `%HH` escapes; `None` when there are none. A decoding that is not UTF-8
 /// (overlong `%c0%ae`, lone continuation bytes) is refused.
 fn percent_decode(path: &str) -> Result<Option<String>, SanitizeError> {
-    let bytes = path.as_bytes();
-    let hex = |b: u8| char::from(b).to_digit(16);
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut changed = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        let escape = (bytes[i] == b'%')
-            .then(|| Some((hex(*bytes.get(i + 1)?)?, hex(*bytes.get(i + 2)?)?)))
-            .flatten();
-        match escape {
-            Some((high, low)) => {
-                decoded.push((high * 16 + low) as u8);
-                changed = true;
-                i += 3;
-            }
-            None => {
-                decoded.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    if !changed {
-        return Ok(None);
-    }
-    String::from_utf8(decoded)
-        .map(Some)
+    super::percent::decode(path.as_bytes())
+        .map(String::from_utf8)
+        .transpose()
         .map_err(|_| SanitizeError::InvalidPath)
 }
 
