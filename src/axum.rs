@@ -55,7 +55,6 @@
 //! a 500 instead.
 
 use std::future::Future;
-use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -70,8 +69,9 @@ use serde::de::DeserializeOwned;
 
 use crate::Principal;
 use crate::audit::{self, Decision, Outcome, Stage};
-pub use crate::auth::Permission;
-use crate::auth::{AuthError, Authenticator, CredentialSources, Credentials, Headers, Requirement};
+use crate::auth::adapter::{self, Authenticated, Shared};
+use crate::auth::{AuthError, Authenticator, CredentialSources, Headers, Requirement};
+pub use crate::auth::{Authorized, Claims, Permission};
 use crate::http::{Realm, Rejection};
 use crate::rbac::{PolicyHandle, RbacError};
 
@@ -123,12 +123,6 @@ impl IntoResponse for AuthError {
 #[derive(Clone)]
 struct HandlerError(AuthError);
 
-/// What the layer shares with the extractors and guards of each request.
-struct Shared {
-    realm: Realm,
-    policy: Option<PolicyHandle>,
-}
-
 /// Authenticates every request and puts the caller's [`Principal`] into the
 /// request's extensions.
 ///
@@ -172,20 +166,14 @@ impl<A: Authenticator> AuthLayer<A> {
         AuthLayer {
             authenticator: Arc::new(authenticator),
             sources: Arc::new(CredentialSources::authorization_header()),
-            shared: Arc::new(Shared {
-                realm: Realm::default(),
-                policy: None,
-            }),
+            shared: Shared::new(),
             required,
         }
     }
 
     /// The realm named in challenges (default `api`).
     pub fn realm(mut self, realm: Realm) -> Self {
-        self.shared = Arc::new(Shared {
-            realm,
-            policy: self.shared.policy.clone(),
-        });
+        self.shared = self.shared.with_realm(realm);
         self
     }
 
@@ -197,10 +185,7 @@ impl<A: Authenticator> AuthLayer<A> {
 
     /// The RBAC policy that [`Authorized`] extractors check against.
     pub fn policy(mut self, policy: PolicyHandle) -> Self {
-        self.shared = Arc::new(Shared {
-            realm: self.shared.realm.clone(),
-            policy: Some(policy),
-        });
+        self.shared = self.shared.with_policy(policy);
         self
     }
 }
@@ -263,7 +248,7 @@ where
         // An authenticator that can answer without waiting (token verification
         // can) answers here, and nothing is boxed; any other is awaited below,
         // started once.
-        let ready = match read_credentials(&self.sources, &request, self.required) {
+        let ready = match adapter::read_credentials(&self.sources, request.headers(), self.required) {
             Err(err) => Some(Err(err)),
             Ok(None) => Some(Ok(None)),
             Ok(Some(credentials)) => self
@@ -278,7 +263,7 @@ where
                 let (authenticator, sources, required) =
                     (self.authenticator.clone(), self.sources.clone(), self.required);
                 let waiting = async move {
-                    let outcome = match read_credentials(&sources, &request, required) {
+                    let outcome = match adapter::read_credentials(&sources, request.headers(), required) {
                         Err(err) => Err(err),
                         Ok(None) => Ok(None),
                         Ok(Some(credentials)) => authenticator.authenticate(&credentials).await.map(Some),
@@ -292,18 +277,6 @@ where
                 }
             }
         }
-    }
-}
-
-/// The request's credentials; no credentials where they are required is an error.
-fn read_credentials<'r>(
-    sources: &CredentialSources,
-    request: &'r Request,
-    required: bool,
-) -> Result<Option<Credentials<'r>>, AuthError> {
-    match sources.extract(request.headers())? {
-        None if required => Err(AuthError::MissingCredentials),
-        credentials => Ok(credentials),
     }
 }
 
@@ -419,18 +392,8 @@ where
     }
 }
 
-/// What the layer leaves in a request's extensions for extractors and guards.
-struct Authenticated {
-    principal: Option<Principal>,
-    shared: Arc<Shared>,
-}
-
 fn authenticated(extensions: &axum::http::Extensions) -> Option<&Authenticated> {
     extensions.get::<Arc<Authenticated>>().map(|context| &**context)
-}
-
-fn principal_of(extensions: &axum::http::Extensions) -> Option<&Principal> {
-    authenticated(extensions).and_then(|context| context.principal.as_ref())
 }
 
 /// What the audit log needs of a request once it has moved on: cheap clones
@@ -528,39 +491,18 @@ fn record_parts(
     );
 }
 
-/// Refuses a request from an extractor: recorded, and rendered under the layer's
-/// realm. Without the layer installed this is a server misconfiguration, and the
-/// extractor fails closed with 500.
+/// Refuses a request from an extractor or guard: recorded, and rendered under the
+/// layer's realm.
 fn refuse(parts: &Parts, err: AuthError, requirement: Option<&str>) -> Rejection {
-    let principal = principal_of(&parts.extensions);
-    // A refusal that names a requirement is authorization's; any other (no
-    // principal, claims of the wrong shape, a missing layer) authentication's.
-    let stage = if requirement.is_some() {
-        Stage::Authorization
-    } else {
-        Stage::Authentication
-    };
+    let context = authenticated(&parts.extensions);
     record_parts(
         parts,
-        (Outcome::Denied, stage),
+        (Outcome::Denied, adapter::refusal_stage(requirement)),
         Some(err.code()),
-        principal,
+        context.and_then(|context| context.principal.as_ref()),
         requirement,
     );
-    let realm = authenticated(&parts.extensions)
-        .map(|context| context.shared.realm.clone())
-        .unwrap_or_default();
-    Rejection::new(&err, &realm)
-}
-
-fn layer_missing(parts: &Parts) -> Option<Rejection> {
-    authenticated(&parts.extensions).is_none().then(|| {
-        refuse(
-            parts,
-            AuthError::Internal("AuthLayer is not installed on this route"),
-            None,
-        )
-    })
+    adapter::rejection(context, &err)
 }
 
 /// The authenticated caller. Rejected with 401 when the request has none (a route
@@ -569,13 +511,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        if let Some(rejection) = layer_missing(parts) {
-            return Err(rejection);
-        }
-        match principal_of(&parts.extensions) {
-            Some(principal) => Ok(principal.clone()),
-            None => Err(refuse(parts, AuthError::MissingCredentials, None)),
-        }
+        adapter::principal(authenticated(&parts.extensions))
+            .cloned()
+            .map_err(|err| refuse(parts, err, None))
     }
 }
 
@@ -584,97 +522,41 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Principal {
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
-        if let Some(rejection) = layer_missing(parts) {
-            return Err(rejection);
-        }
-        Ok(principal_of(&parts.extensions).cloned())
+        adapter::optional_principal(authenticated(&parts.extensions))
+            .map(Option::<&Principal>::cloned)
+            .map_err(|err| refuse(parts, err, None))
     }
 }
 
-/// The verified token's claims as your own type.
-///
-/// ```
-/// use portcullis::axum::Claims;
-///
-/// #[derive(serde::Deserialize)]
-/// struct Billing {
-///     account: String,
-/// }
-///
-/// async fn invoices(Claims(billing): Claims<Billing>) -> String {
-///     billing.account
-/// }
-/// ```
-///
-/// Claims that do not fit the type are `invalid_claim` (401): the token was valid,
-/// but not for this route.
-#[derive(Debug, Clone)]
-pub struct Claims<T>(pub T);
-
+/// The verified token's claims as `T`; see [`Claims`].
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Claims<T> {
     type Rejection = Rejection;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let principal = <Principal as FromRequestParts<S>>::from_request_parts(parts, state).await?;
-        let claims = serde_json::Value::Object(principal.claims().clone());
-        serde_json::from_value(claims).map(Claims).map_err(|_| {
-            refuse(
-                parts,
-                AuthError::InvalidToken(crate::token::TokenError::InvalidClaim {
-                    claim: std::borrow::Cow::Borrowed("custom"),
-                }),
-                None,
-            )
-        })
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        adapter::principal(authenticated(&parts.extensions))
+            .and_then(adapter::claims)
+            .map(Claims)
+            .map_err(|err| refuse(parts, err, None))
     }
 }
 
-/// The caller, proven to hold the permission `P` under the policy given to
-/// [`AuthLayer::policy`]. 403 `insufficient_scope` when not.
-pub struct Authorized<P> {
-    /// The caller.
-    pub principal: Principal,
-    _permission: PhantomData<P>,
-}
-
-impl<P> std::ops::Deref for Authorized<P> {
-    type Target = Principal;
-
-    fn deref(&self) -> &Principal {
-        &self.principal
-    }
-}
-
+/// The caller, holding `P`; see [`Authorized`].
 impl<S: Send + Sync, P: Permission> FromRequestParts<S> for Authorized<P> {
     type Rejection = Rejection;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let principal = <Principal as FromRequestParts<S>>::from_request_parts(parts, state).await?;
-        let Some(policy) = authenticated(&parts.extensions).and_then(|context| context.shared.policy.clone()) else {
-            return Err(refuse(
-                parts,
-                AuthError::Internal("AuthLayer has no policy for Authorized"),
-                Some(P::NAME),
-            ));
-        };
-        let current = policy.current();
-        if current.check_str(&current.principal_permissions(&principal), P::NAME) {
-            record_parts(
-                parts,
-                (Outcome::Allowed, Stage::Authorization),
-                None,
-                Some(&principal),
-                Some(P::NAME),
-            );
-            Ok(Authorized {
-                principal,
-                _permission: PhantomData,
-            })
-        } else {
-            let err = AuthError::Forbidden {
-                required: Some(P::NAME.to_owned()),
-            };
-            Err(refuse(parts, err, Some(P::NAME)))
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match adapter::authorize::<P>(authenticated(&parts.extensions)) {
+            Ok(principal) => {
+                record_parts(
+                    parts,
+                    (Outcome::Allowed, Stage::Authorization),
+                    None,
+                    Some(principal),
+                    Some(P::NAME),
+                );
+                Ok(Authorized::new(principal.clone()))
+            }
+            Err((err, requirement)) => Err(refuse(parts, err, requirement)),
         }
     }
 }
@@ -758,17 +640,10 @@ where
         let described = self.described.clone();
         Box::pin(async move {
             let (parts, body) = request.into_parts();
-            let principal = principal_of(&parts.extensions);
-            let verdict = match principal {
-                _ if authenticated(&parts.extensions).is_none() => {
-                    Err(AuthError::Internal("AuthLayer is not installed on this route"))
-                }
-                None => Err(AuthError::MissingCredentials),
-                Some(principal) => requirement.check(principal),
+            let principal = match adapter::guard(authenticated(&parts.extensions), &requirement) {
+                Ok(principal) => principal,
+                Err(err) => return Ok(refuse(&parts, err, Some(&described)).into_response()),
             };
-            if let Err(err) = verdict {
-                return Ok(refuse(&parts, err, Some(&described)).into_response());
-            }
             record_parts(
                 &parts,
                 (Outcome::Allowed, Stage::Authorization),

@@ -23,12 +23,16 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(any(feature = "axum", feature = "actix"))]
+pub(crate) mod adapter;
 mod credentials;
 mod error;
 mod requirement;
 
 use std::future::Future;
 
+#[cfg(any(feature = "axum", feature = "actix"))]
+pub use adapter::{Authorized, Claims};
 pub use credentials::{CredentialSources, Credentials, Headers, SliceValues};
 pub use error::AuthError;
 pub use requirement::Requirement;
