@@ -169,6 +169,13 @@ impl Rejection {
     }
 }
 
+/// `401 expired`: the status and the stable code, nothing else.
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status, self.code)
+    }
+}
+
 fn title(status: u16) -> &'static str {
     match status {
         400 => "Bad Request",

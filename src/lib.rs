@@ -6,8 +6,9 @@
 //! ([`password`]), RBAC compiled so a check is a bit test ([`rbac`]), and input
 //! sanitizers and context output encoders against XSS, injection and traversal
 //! ([`sanitize`]). The request pipeline ([`auth`], [`http`], [`audit`]) is
-//! framework-free; the axum adapter (feature `axum`) is its first user. Secrets and
-//! the actix-web adapter arrive in later releases (see the CHANGELOG).
+//! framework-free; the axum adapter (feature `axum`) and the actix-web adapter
+//! (feature `actix`) translate it and answer alike. Secrets arrive in a later release
+//! (see the CHANGELOG).
 //!
 //! ```
 //! use portcullis::token::{Algorithm, KeySet, SigningKey, Verifier, Issuer};
@@ -21,6 +22,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "actix")]
+pub mod actix;
 pub mod audit;
 pub mod auth;
 #[cfg(feature = "axum")]

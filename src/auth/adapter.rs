@@ -79,7 +79,9 @@ pub(crate) fn principal(context: Option<&Authenticated>) -> Result<&Principal, A
     }
 }
 
-/// The caller or `None`, for the optional extractor.
+/// The caller or `None`, for axum's optional extractor (actix-web's `Option<T>` is
+/// its own, over `Principal`'s).
+#[cfg(feature = "axum")]
 pub(crate) fn optional_principal(context: Option<&Authenticated>) -> Result<Option<&Principal>, AuthError> {
     context.map(|context| context.principal.as_ref()).ok_or(NOT_INSTALLED)
 }

@@ -1,0 +1,185 @@
+//! The orders service on actix-web: the same service as `demo` (axum), with the
+//! same routes, users and policy, answering every request alike.
+//!
+//! `cargo run --example demo_actix --features actix,html` (port from `PORT`,
+//! default 3000)
+//!
+//! The routes are listed in `examples/orders/mod.rs`. On start it prints curl
+//! commands to paste.
+
+#[path = "orders/mod.rs"]
+pub mod orders;
+
+use std::sync::Arc;
+
+use actix_web::http::header::SET_COOKIE;
+use actix_web::{HttpRequest, HttpResponse, HttpServer, web};
+use orders::{AuditLog, Catalog, Contact, LoginRequest, Me, NewOrder, Options, OrderError, ReadOrders, Service};
+use portcullis::Principal;
+use portcullis::actix::{
+    AuthMiddleware, Authorized, Claims, GuardMiddleware, require, require_permission, require_role, require_scope,
+};
+use portcullis::http::Rejection;
+use portcullis::token::Verifier;
+
+/// The service and its middleware, made once; [`Demo::configure`] mounts them on
+/// each worker's `App`.
+#[derive(Clone)]
+pub struct Demo {
+    service: Arc<Service>,
+    required: AuthMiddleware<Verifier>,
+    optional: AuthMiddleware<Verifier>,
+    browser: AuthMiddleware<Verifier>,
+    write_orders: GuardMiddleware,
+    export: GuardMiddleware,
+    reports: GuardMiddleware,
+    payments: GuardMiddleware,
+    admin: GuardMiddleware,
+}
+
+impl Demo {
+    /// Makes the service, its middleware and its guards: everything in memory.
+    ///
+    /// # Errors
+    ///
+    /// Only if the embedded configuration were invalid.
+    pub async fn new(options: Options, audit: AuditLog) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let service = Service::new(options, audit).await?;
+        let policy = service.policy().clone();
+        Ok(Demo {
+            required: AuthMiddleware::required(service.verifier())
+                .realm(service.realm())
+                .policy(policy.clone()),
+            optional: AuthMiddleware::optional(service.verifier()).realm(service.realm()),
+            browser: AuthMiddleware::required(service.verifier())
+                .realm(service.realm())
+                .sources(Service::browser_sources()?),
+            write_orders: require_permission(&policy, "orders:write")?,
+            export: require_scope("orders.export"),
+            reports: require(Service::reports_requirement()),
+            payments: require(service.payments_requirement()?),
+            admin: require_role("admin"),
+            service,
+        })
+    }
+
+    /// The routes, for `App::configure`. Middleware wraps each protected resource
+    /// (public ones stay outside it) and guards wrap their route (other methods
+    /// still get 405).
+    pub fn configure(&self, config: &mut web::ServiceConfig) {
+        let auth = &self.required;
+        config
+            .app_data(web::Data::from(self.service.clone()))
+            .service(web::resource("/login").route(web::post().to(login)))
+            .service(web::resource("/me").wrap(auth.clone()).route(web::get().to(me)))
+            .service(
+                web::resource("/me/contact")
+                    .wrap(auth.clone())
+                    .route(web::get().to(contact)),
+            )
+            .service(
+                web::resource("/orders")
+                    .wrap(auth.clone())
+                    .route(web::get().to(list_orders))
+                    .route(web::post().to(create_order).wrap(self.write_orders.clone())),
+            )
+            .service(
+                web::resource("/orders/export")
+                    .wrap(auth.clone())
+                    .route(web::get().to(export).wrap(self.export.clone())),
+            )
+            .service(
+                web::resource("/reports/daily")
+                    .wrap(auth.clone())
+                    .route(web::get().to(report).wrap(self.reports.clone())),
+            )
+            .service(
+                web::resource("/payments")
+                    .wrap(auth.clone())
+                    .route(web::get().to(payments).wrap(self.payments.clone())),
+            )
+            .service(
+                web::resource("/admin/audit")
+                    .wrap(auth.clone())
+                    .route(web::get().to(audit_log).wrap(self.admin.clone())),
+            )
+            .service(
+                web::resource("/catalog")
+                    .wrap(self.optional.clone())
+                    .route(web::get().to(catalog)),
+            )
+            .service(
+                web::resource("/web/me")
+                    .wrap(self.browser.clone())
+                    .route(web::get().to(me)),
+            );
+    }
+}
+
+async fn login(
+    service: web::Data<Service>,
+    request: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, Rejection> {
+    let response = service.login(&body, request.peer_addr()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((SET_COOKIE, response.session_cookie()))
+        .json(&response))
+}
+
+async fn me(caller: Principal) -> HttpResponse {
+    HttpResponse::Ok().json(Me::of(&caller))
+}
+
+async fn contact(Claims(contact): Claims<Contact>) -> HttpResponse {
+    HttpResponse::Ok().json(contact)
+}
+
+async fn list_orders(service: web::Data<Service>, _caller: Authorized<ReadOrders>) -> HttpResponse {
+    HttpResponse::Ok().json(service.orders())
+}
+
+async fn create_order(service: web::Data<Service>, caller: Principal, new: web::Json<NewOrder>) -> HttpResponse {
+    match service.create_order(&caller, new.into_inner()) {
+        Ok(order) => HttpResponse::Created().json(order),
+        Err(OrderError::NoteTooLarge) => HttpResponse::PayloadTooLarge().body("note too large"),
+        Err(OrderError::Unavailable) => HttpResponse::InternalServerError().body("orders unavailable"),
+    }
+}
+
+async fn export(service: web::Data<Service>) -> HttpResponse {
+    HttpResponse::Ok().content_type("text/csv").body(service.export())
+}
+
+async fn report(service: web::Data<Service>) -> HttpResponse {
+    HttpResponse::Ok().json(service.report())
+}
+
+async fn payments(service: web::Data<Service>) -> HttpResponse {
+    HttpResponse::Ok().json(service.payments())
+}
+
+async fn audit_log(service: web::Data<Service>) -> HttpResponse {
+    HttpResponse::Ok().json(service.audit_lines())
+}
+
+async fn catalog(caller: Option<Principal>) -> HttpResponse {
+    HttpResponse::Ok().json(Catalog::for_caller(caller.as_ref()))
+}
+
+#[actix_web::main]
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let audit = AuditLog::default();
+    orders::install_log(&audit);
+    let demo = Demo::new(Options::generate()?, audit).await?;
+    let server = HttpServer::new(move || {
+        let demo = demo.clone();
+        actix_web::App::new().configure(move |config| demo.configure(config))
+    })
+    .bind(("127.0.0.1", orders::port()))?;
+    for addr in server.addrs() {
+        println!("{}", orders::banner("actix-web", &format!("http://{addr}")));
+    }
+    server.run().await?;
+    Ok(())
+}

@@ -1,0 +1,507 @@
+//! The orders service behind both demos (`demo` on axum, `demo_actix` on
+//! actix-web): everything but the HTTP framework. Each demo only maps these
+//! functions onto routes and wraps them in portcullis's middleware, guards and
+//! extractors for its framework.
+//!
+//! | route | who may call it | how portcullis checks it |
+//! |---|---|---|
+//! | `POST /login` | anyone | password on the bounded pool (503 when full) |
+//! | `GET /me` | any caller with a token | `Principal` extractor |
+//! | `GET /me/contact` | tokens with an `email` claim | `Claims<Contact>` extractor |
+//! | `GET /orders` | permission `orders:read` | `Authorized<ReadOrders>` extractor |
+//! | `POST /orders` | permission `orders:write` | permission guard |
+//! | `GET /orders/export` | scope `orders.export` | scope guard |
+//! | `GET /reports/daily` | role `admin` or scope `reports.read` | any-of guard |
+//! | `GET /payments` | permission `payments:read` and scope `payments` | all-of guard |
+//! | `GET /admin/audit` | role `admin` | role guard |
+//! | `GET /catalog` | anyone; named callers are greeted | optional middleware, `Option<Principal>` |
+//! | `GET /web/me` | the browser session cookie, or the header | cookie source |
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use portcullis::Principal;
+use portcullis::audit::{self, Decision, Outcome, Stage};
+use portcullis::auth::{AuthError, CredentialSources, Requirement};
+use portcullis::http::{Realm, Rejection};
+use portcullis::password::{PasswordHasher, PasswordPool};
+use portcullis::rbac::PolicyHandle;
+use portcullis::sanitize::html::HtmlCleaner;
+use portcullis::sanitize::text::IdentifierRules;
+use portcullis::token::{Algorithm, Issuer, Jwk, KeySet, SigningKey, Verifier};
+use serde::{Deserialize, Serialize};
+
+/// Tokens' `iss`.
+pub const ISSUER: &str = "https://auth.demo.example";
+/// Tokens' `aud`.
+pub const AUDIENCE: &str = "orders";
+/// The realm named in challenges.
+pub const REALM: &str = "orders";
+/// The cookie browsers keep their token in, read under `/web`.
+pub const SESSION_COOKIE: &str = "session";
+/// How long an issued token lives.
+pub const TOKEN_TTL: Duration = Duration::from_secs(900);
+
+/// The demo's users, their passwords (printed at start-up; it is a demo), roles and
+/// email addresses.
+pub const USERS: [(&str, &str, &str, &str); 2] = [
+    ("alice", "correct horse battery staple", "admin", "alice@demo.example"),
+    ("bob", "plum verdict gallop", "viewer", "bob@demo.example"),
+];
+
+/// `viewer` reads orders, `clerk` also writes them, `admin` also reads the audit
+/// log and the payment ledger.
+pub const POLICY: &str = r#"
+[roles.viewer]
+permissions = ["orders:read"]
+[roles.clerk]
+inherits = ["viewer"]
+permissions = ["orders:write"]
+[roles.admin]
+inherits = ["clerk"]
+permissions = ["audit:read", "payments:read"]
+"#;
+
+portcullis::permission!(
+    /// May list orders.
+    pub ReadOrders = "orders:read"
+);
+
+/// What the service is made from; [`Options::generate`] for the demo's defaults.
+pub struct Options {
+    /// The key tokens are signed and verified with.
+    pub key: Jwk,
+    /// Where password work runs.
+    pub passwords: PasswordPool,
+}
+
+impl Options {
+    /// An ephemeral ES256 key and a password pool sized to the machine.
+    ///
+    /// # Errors
+    ///
+    /// Only if key generation failed.
+    pub fn generate() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Options {
+            key: SigningKey::generate_jwk(Algorithm::ES256)?,
+            passwords: PasswordPool::new(PasswordHasher::new()),
+        })
+    }
+}
+
+/// The last audit events, for `GET /admin/audit`: a `tracing` writer keeping the
+/// most recent lines of target `portcullis::audit`.
+#[derive(Clone, Default)]
+pub struct AuditLog(Arc<Mutex<VecDeque<String>>>);
+
+impl AuditLog {
+    const KEEP: usize = 100;
+
+    fn lines(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .map(|lines| lines.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+impl std::io::Write for AuditLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(bytes);
+        if let Ok(mut lines) = self.0.lock() {
+            for line in text.lines().filter(|l| l.contains("portcullis::audit")) {
+                if lines.len() == Self::KEEP {
+                    lines.pop_front();
+                }
+                lines.push_back(line.to_owned());
+            }
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for AuditLog {
+    type Writer = AuditLog;
+
+    fn make_writer(&'a self) -> AuditLog {
+        self.clone()
+    }
+}
+
+struct User {
+    hash: String,
+    role: &'static str,
+    email: &'static str,
+}
+
+/// An order.
+#[derive(Clone, Serialize)]
+pub struct Order {
+    id: u64,
+    owner: String,
+    item: String,
+    quantity: u32,
+    /// Cleaned HTML: safe to put into a page as it is.
+    note: String,
+}
+
+/// `POST /login`'s body.
+#[derive(Deserialize)]
+pub struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+/// `POST /login`'s answer.
+#[derive(Serialize)]
+pub struct LoginResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: u64,
+}
+
+impl LoginResponse {
+    /// The `Set-Cookie` value that gives a browser the same token, for `/web`.
+    pub fn session_cookie(&self) -> String {
+        format!(
+            "{SESSION_COOKIE}={}; Path=/web; Max-Age={}; HttpOnly; Secure; SameSite=Strict",
+            self.access_token,
+            TOKEN_TTL.as_secs()
+        )
+    }
+}
+
+/// `POST /orders`'s body.
+#[derive(Deserialize)]
+pub struct NewOrder {
+    item: String,
+    quantity: u32,
+    #[serde(default)]
+    note: String,
+}
+
+/// `GET /me`.
+#[derive(Serialize)]
+pub struct Me {
+    subject: String,
+    roles: Vec<String>,
+    token_id: Option<String>,
+    expires_at: Option<i64>,
+}
+
+impl Me {
+    /// What the caller's token says about them.
+    pub fn of(caller: &Principal) -> Self {
+        Me {
+            subject: caller.subject().to_owned(),
+            roles: caller.roles().to_vec(),
+            token_id: caller.token_id().map(str::to_owned),
+            expires_at: caller.expires_at(),
+        }
+    }
+}
+
+/// The claims `GET /me/contact` needs: a token without `email` is refused there.
+#[derive(Serialize, Deserialize)]
+pub struct Contact {
+    email: String,
+}
+
+/// `GET /catalog`: the same items for everyone, and a greeting for callers with a
+/// token.
+#[derive(Serialize)]
+pub struct Catalog {
+    items: [&'static str; 3],
+    greeting: String,
+}
+
+impl Catalog {
+    /// The catalog as `caller` sees it.
+    pub fn for_caller(caller: Option<&Principal>) -> Self {
+        Catalog {
+            items: ["tea", "coffee", "cocoa"],
+            greeting: format!("hello {}", caller.map_or("guest", Principal::subject)),
+        }
+    }
+}
+
+/// `GET /reports/daily`.
+#[derive(Serialize)]
+pub struct Report {
+    orders: usize,
+    items: u64,
+}
+
+/// `GET /payments`: the ledger (empty in the demo).
+#[derive(Serialize)]
+pub struct Payments {
+    payments: [u64; 0],
+}
+
+/// Why an order was not created (not an authorization failure: the caller was
+/// allowed, the order was not acceptable).
+pub enum OrderError {
+    /// The note is larger than the cleaner takes (413).
+    NoteTooLarge,
+    /// The order store failed (500).
+    Unavailable,
+}
+
+/// The whole service, in memory.
+pub struct Service {
+    issuer: Issuer,
+    verifier: Verifier,
+    policy: PolicyHandle,
+    realm: Realm,
+    pool: PasswordPool,
+    users: HashMap<String, User>,
+    usernames: IdentifierRules,
+    orders: Mutex<Vec<Order>>,
+    cleaner: HtmlCleaner,
+    audit: AuditLog,
+}
+
+impl Service {
+    /// Makes the service: keys, policy and users' password hashes (on the pool).
+    ///
+    /// # Errors
+    ///
+    /// Only if the embedded configuration were invalid.
+    pub async fn new(options: Options, audit: AuditLog) -> Result<Arc<Self>, Box<dyn std::error::Error + Send + Sync>> {
+        let verifier = Verifier::builder(KeySet::single(SigningKey::from_jwk(&options.key)?.verifying_key()))
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .build()?;
+        let issuer = Issuer::builder(SigningKey::from_jwk(&options.key)?)
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .ttl(TOKEN_TTL)
+            .build()?;
+        let mut users = HashMap::new();
+        for (name, password, role, email) in USERS {
+            let hash = options.passwords.hash_async(password).await?;
+            users.insert(name.to_owned(), User { hash, role, email });
+        }
+        Ok(Arc::new(Service {
+            issuer,
+            verifier,
+            policy: PolicyHandle::from_toml(POLICY)?,
+            realm: Realm::new(REALM)?,
+            pool: options.passwords,
+            users,
+            usernames: IdentifierRules::new(1, 64)?,
+            orders: Mutex::new(Vec::new()),
+            cleaner: HtmlCleaner::new(),
+            audit,
+        }))
+    }
+
+    /// The verifier the routes' middleware uses.
+    pub fn verifier(&self) -> Verifier {
+        self.verifier.clone()
+    }
+
+    /// The RBAC policy the extractors and guards check.
+    pub fn policy(&self) -> &PolicyHandle {
+        &self.policy
+    }
+
+    /// The realm named in challenges.
+    pub fn realm(&self) -> Realm {
+        self.realm.clone()
+    }
+
+    /// Where the `/web` routes read credentials: the session cookie (or the header).
+    ///
+    /// # Errors
+    ///
+    /// Never for the demo's cookie name.
+    pub fn browser_sources() -> Result<CredentialSources, AuthError> {
+        CredentialSources::authorization_header().with_cookie(SESSION_COOKIE)
+    }
+
+    /// `GET /reports/daily`: admins, or clients granted the `reports.read` scope.
+    pub fn reports_requirement() -> Requirement {
+        Requirement::any_of([Requirement::role("admin"), Requirement::scope("reports.read")])
+    }
+
+    /// `GET /payments`: the `payments:read` permission and a token scoped to
+    /// `payments`.
+    ///
+    /// # Errors
+    ///
+    /// Never for the embedded policy.
+    pub fn payments_requirement(&self) -> Result<Requirement, portcullis::rbac::RbacError> {
+        Ok(Requirement::all_of([
+            Requirement::permission(&self.policy, "payments:read")?,
+            Requirement::scope("payments"),
+        ]))
+    }
+
+    /// `POST /login`: checks the password on the bounded pool (503 when it is full)
+    /// and issues a token. Unknown users cost the same argon2 work as known ones,
+    /// and both failures get the same 401. `/login` is outside the middleware, so
+    /// its decisions are recorded, and its refusals rendered under the same realm,
+    /// here.
+    ///
+    /// # Errors
+    ///
+    /// The refusal to send.
+    pub async fn login(&self, request: &LoginRequest, client: Option<SocketAddr>) -> Result<LoginResponse, Rejection> {
+        let result = self.check_login(request).await;
+        let (outcome, code, subject) = match &result {
+            Ok((username, _)) => (Outcome::Allowed, None, Some(username.as_str())),
+            Err(err) => (Outcome::Denied, Some(err.code()), None),
+        };
+        audit::record(&Decision {
+            outcome,
+            stage: Stage::Authentication,
+            code,
+            subject,
+            token_id: None,
+            client,
+            method: "POST",
+            route: "/login",
+            requirement: None,
+        });
+        result
+            .map(|(_, response)| response)
+            .map_err(|err| Rejection::new(&err, &self.realm))
+    }
+
+    async fn check_login(&self, request: &LoginRequest) -> Result<(String, LoginResponse), AuthError> {
+        let username = self.usernames.normalize(&request.username).ok();
+        let user = username.as_deref().and_then(|name| self.users.get(name));
+        let verified = match user {
+            Some(user) => self.pool.verify_async(&request.password, &user.hash).await?,
+            None => self.pool.verify_unknown_user_async(&request.password).await?,
+        };
+        let (Some(user), Some(username), true) = (user, username, verified.ok) else {
+            return Err(AuthError::InvalidCredentials);
+        };
+        let claims = serde_json::json!({ "roles": [user.role], "email": user.email });
+        let access_token = self
+            .issuer
+            .issue(&username, &claims)
+            .map_err(|_| AuthError::Internal("token issuing failed"))?;
+        let response = LoginResponse {
+            access_token,
+            token_type: "Bearer",
+            expires_in: TOKEN_TTL.as_secs(),
+        };
+        Ok((username, response))
+    }
+
+    /// `GET /orders`.
+    pub fn orders(&self) -> Vec<Order> {
+        self.orders.lock().map(|orders| orders.clone()).unwrap_or_default()
+    }
+
+    /// `POST /orders`: the note is cleaned with the HTML sanitizer.
+    ///
+    /// # Errors
+    ///
+    /// A note too large to clean, or a poisoned store.
+    pub fn create_order(&self, owner: &Principal, new: NewOrder) -> Result<Order, OrderError> {
+        let note = self.cleaner.clean(&new.note).map_err(|_| OrderError::NoteTooLarge)?;
+        let mut orders = self.orders.lock().map_err(|_| OrderError::Unavailable)?;
+        let order = Order {
+            id: orders.len() as u64 + 1,
+            owner: owner.subject().to_owned(),
+            item: new.item,
+            quantity: new.quantity,
+            note,
+        };
+        orders.push(order.clone());
+        Ok(order)
+    }
+
+    /// `GET /orders/export`: the orders as CSV, for a reporting client.
+    pub fn export(&self) -> String {
+        let mut csv = String::from("id,owner,item,quantity\n");
+        for order in self.orders() {
+            // Items are typed in: quote every text field, and defuse spreadsheet
+            // formulas (OWASP's CSV injection advice).
+            let quote = |field: &str| {
+                let defuse = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) { "'" } else { "" };
+                format!("\"{defuse}{}\"", field.replace('"', "\"\""))
+            };
+            csv.push_str(&format!(
+                "{},{},{},{}\n",
+                order.id,
+                quote(&order.owner),
+                quote(&order.item),
+                order.quantity
+            ));
+        }
+        csv
+    }
+
+    /// `GET /reports/daily`.
+    pub fn report(&self) -> Report {
+        let orders = self.orders();
+        Report {
+            orders: orders.len(),
+            items: orders.iter().map(|order| u64::from(order.quantity)).sum(),
+        }
+    }
+
+    /// `GET /payments`.
+    pub fn payments(&self) -> Payments {
+        Payments { payments: [] }
+    }
+
+    /// `GET /admin/audit`: the last audit events.
+    pub fn audit_lines(&self) -> Vec<String> {
+        self.audit.lines()
+    }
+}
+
+/// Installs the demo's log: audit events to stdout and to `/admin/audit`.
+pub fn install_log(audit: &AuditLog) {
+    use tracing_subscriber::fmt::writer::MakeWriterExt;
+
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stdout.and(audit.clone()))
+        .with_ansi(false)
+        .init();
+}
+
+/// The port to listen on: `PORT`, default 3000.
+pub fn port() -> u16 {
+    std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000)
+}
+
+/// What the demo prints at start: users and curl commands to paste.
+pub fn banner(framework: &str, base: &str) -> String {
+    let [(alice, alice_password, ..), (bob, bob_password, ..)] = USERS;
+    format!(
+        r#"portcullis demo: the orders service on {framework}, at {base}
+
+Users: {alice} / "{alice_password}" (admin), {bob} / "{bob_password}" (viewer)
+
+  # Log in; the token is in the response.
+  TOKEN=$(curl -s -X POST {base}/login -H 'content-type: application/json' \
+    -d '{{"username":"{alice}","password":"{alice_password}"}}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
+
+  curl -s {base}/me -H "Authorization: Bearer $TOKEN"
+  curl -s -X POST {base}/orders -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+    -d '{{"item":"tea","quantity":2,"note":"<b>urgent</b><script>alert(1)</script>"}}'
+  curl -s {base}/orders -H "Authorization: Bearer $TOKEN"
+  curl -s {base}/reports/daily -H "Authorization: Bearer $TOKEN"
+  curl -s {base}/admin/audit -H "Authorization: Bearer $TOKEN"
+  curl -s {base}/catalog
+
+  # Refused, with the contract's status, WWW-Authenticate and problem+json body:
+  curl -si {base}/orders
+  curl -si {base}/orders -H "Authorization: Bearer not.a.token"
+  curl -si {base}/orders/export -H "Authorization: Bearer $TOKEN"
+"#
+    )
+}

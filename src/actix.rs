@@ -1,0 +1,724 @@
+//! The actix-web 4 adapter (feature `actix`): a middleware that authenticates
+//! requests, extractors that read what it left behind, and route guards. It
+//! answers exactly as the axum adapter does: the same statuses, headers, bodies and
+//! audit events, because both take every decision in the same shared core.
+//!
+//! ```
+//! use actix_web::{App, HttpResponse, test, web};
+//! use portcullis::Principal;
+//! use portcullis::actix::{AuthMiddleware, Authorized, require_permission};
+//! use portcullis::rbac::PolicyHandle;
+//! use portcullis::token::{Algorithm, Issuer, KeySet, SigningKey, Verifier};
+//!
+//! portcullis::permission!(
+//!     /// May read orders.
+//!     ReadOrders = "orders:read"
+//! );
+//!
+//! async fn me(caller: Principal) -> String {
+//!     caller.subject().to_owned()
+//! }
+//!
+//! async fn list(_: Authorized<ReadOrders>) -> &'static str {
+//!     "[]"
+//! }
+//!
+//! async fn create(caller: Principal) -> HttpResponse {
+//!     HttpResponse::Created().body(format!("created by {}", caller.subject()))
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let key = SigningKey::generate(Algorithm::ES256)?;
+//! let verifier = Verifier::builder(KeySet::single(key.verifying_key())).audience("orders").build()?;
+//! let token = Issuer::builder(key).audience("orders").build()?.issue("bob", &serde_json::json!({"roles": ["viewer"]}))?;
+//! let policy = PolicyHandle::from_toml(r#"
+//!     [roles.viewer]
+//!     permissions = ["orders:read"]
+//!     [roles.clerk]
+//!     inherits = ["viewer"]
+//!     permissions = ["orders:write"]
+//! "#)?;
+//! let auth = AuthMiddleware::required(verifier).policy(policy.clone());
+//! let write = require_permission(&policy, "orders:write")?;
+//!
+//! actix_web::rt::System::new().block_on(async move {
+//!     let app = test::init_service(
+//!         App::new()
+//!             .service(web::resource("/me").wrap(auth.clone()).route(web::get().to(me)))
+//!             .service(
+//!                 web::resource("/orders")
+//!                     .wrap(auth)
+//!                     .route(web::get().to(list))
+//!                     // On the route: other methods still get 405.
+//!                     .route(web::post().to(create).wrap(write)),
+//!             ),
+//!     )
+//!     .await;
+//!     let bearer = ("authorization", format!("Bearer {token}"));
+//!
+//!     let me = test::TestRequest::get().uri("/me").insert_header(bearer.clone()).to_request();
+//!     assert_eq!(test::call_and_read_body(&app, me).await, "bob");
+//!
+//!     let create = test::TestRequest::post().uri("/orders").insert_header(bearer).to_request();
+//!     let refused = test::call_service(&app, create).await;
+//!     assert_eq!(refused.status(), 403);
+//!     assert_eq!(
+//!         refused.headers().get("www-authenticate").unwrap(),
+//!         r#"Bearer realm="api", error="insufficient_scope", scope="orders:write""#
+//!     );
+//! });
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Every failure, from the middleware, a guard, an extractor or a handler returning
+//! [`AuthError`], is rendered by [`Rejection`] as DESIGN.md's HTTP error contract
+//! says, and every decision is recorded by [`audit::record`].
+//!
+//! Wrap the middleware around the resources (or scopes) it protects, not around an
+//! `App` that also serves public routes, and guards around the [`Route`] they
+//! protect so that a method the resource does not serve still gets 405.
+//!
+//! [`Route`]: actix_web::Route
+
+use std::future::{Future, Ready, ready};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use actix_web::body::{BoxBody, EitherBody};
+use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use serde::de::DeserializeOwned;
+
+use crate::Principal;
+use crate::audit::{self, Decision, Outcome, Stage};
+use crate::auth::adapter::{self, Authenticated, Shared};
+pub use crate::auth::{Authorized, Claims, Permission};
+use crate::auth::{AuthError, Authenticator, CredentialSources, Headers, Requirement};
+use crate::http::{Realm, Rejection};
+use crate::rbac::{PolicyHandle, RbacError};
+
+impl Headers for HeaderMap {
+    type Values<'a> = std::iter::Map<std::slice::Iter<'a, HeaderValue>, fn(&HeaderValue) -> &[u8]>;
+
+    fn values(&self, name: &'static str) -> Self::Values<'_> {
+        // The well-known names as constants: no parsing of the name per request.
+        let values = match name {
+            "authorization" => self.get_all(header::AUTHORIZATION),
+            "cookie" => self.get_all(header::COOKIE),
+            other => self.get_all(other),
+        };
+        values.map(HeaderValue::as_bytes)
+    }
+}
+
+/// A [`Rejection`] is an actix-web error: return it from a handler, or let the
+/// middleware, a guard or an extractor produce it.
+impl ResponseError for Rejection {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
+        if let Some(challenge) = self.www_authenticate().and_then(|v| HeaderValue::from_str(v).ok()) {
+            response.insert_header((header::WWW_AUTHENTICATE, challenge));
+        }
+        if let Some(seconds) = self.retry_after() {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
+        }
+        response.body(self.body().to_owned())
+    }
+}
+
+/// A handler may return `Err(AuthError)` (password work at capacity, a check of its
+/// own): the response is rendered under the default realm, then re-rendered under
+/// the middleware's realm and recorded by [`AuthMiddleware`] on its way out.
+impl ResponseError for AuthError {
+    fn status_code(&self) -> StatusCode {
+        Rejection::new(self, &Realm::default()).status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        Rejection::new(self, &Realm::default()).error_response()
+    }
+}
+
+/// The error of this adapter's extractors: a [`Rejection`], plus what the audit
+/// log needs. The middleware records it when the response passes, so an extractor
+/// whose error a handler chooses to ignore (`Option<Principal>`) records nothing.
+#[derive(Debug)]
+pub struct Refused {
+    rejection: Rejection,
+    stage: Stage,
+    requirement: Option<&'static str>,
+}
+
+impl Refused {
+    /// The response it renders.
+    pub fn rejection(&self) -> &Rejection {
+        &self.rejection
+    }
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.rejection, f)
+    }
+}
+
+impl ResponseError for Refused {
+    fn status_code(&self) -> StatusCode {
+        self.rejection.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        self.rejection.error_response()
+    }
+}
+
+/// Authenticates requests and puts the caller's [`Principal`] into the request's
+/// extensions. Wrap it around resources or scopes (`Resource::wrap`,
+/// `Scope::wrap`); it is cheap to clone.
+///
+/// - [`required`](Self::required): a request without credentials gets 401.
+/// - [`optional`](Self::optional): it goes through without a principal; bad
+///   credentials are still refused (a wrong token is never anonymous).
+///
+/// Credentials come from the `Authorization` header, and from a cookie when set with
+/// [`sources`](Self::sources); never from the query string (RFC 6750 §2.3).
+pub struct AuthMiddleware<A> {
+    authenticator: Arc<A>,
+    sources: Arc<CredentialSources>,
+    shared: Arc<Shared>,
+    required: bool,
+}
+
+// By hand: the authenticator is shared, so it need not be `Clone` itself.
+impl<A> Clone for AuthMiddleware<A> {
+    fn clone(&self) -> Self {
+        AuthMiddleware {
+            authenticator: self.authenticator.clone(),
+            sources: self.sources.clone(),
+            shared: self.shared.clone(),
+            required: self.required,
+        }
+    }
+}
+
+impl<A: Authenticator> AuthMiddleware<A> {
+    /// Requests must authenticate.
+    pub fn required(authenticator: A) -> Self {
+        Self::new(authenticator, true)
+    }
+
+    /// Requests may authenticate; anonymous ones pass without a principal.
+    pub fn optional(authenticator: A) -> Self {
+        Self::new(authenticator, false)
+    }
+
+    fn new(authenticator: A, required: bool) -> Self {
+        AuthMiddleware {
+            authenticator: Arc::new(authenticator),
+            sources: Arc::new(CredentialSources::authorization_header()),
+            shared: Shared::new(),
+            required,
+        }
+    }
+
+    /// The realm named in challenges (default `api`).
+    pub fn realm(mut self, realm: Realm) -> Self {
+        self.shared = self.shared.with_realm(realm);
+        self
+    }
+
+    /// Where credentials are read from (default: the `Authorization` header only).
+    pub fn sources(mut self, sources: CredentialSources) -> Self {
+        self.sources = Arc::new(sources);
+        self
+    }
+
+    /// The RBAC policy that [`Authorized`] extractors check against.
+    pub fn policy(mut self, policy: PolicyHandle) -> Self {
+        self.shared = self.shared.with_policy(policy);
+        self
+    }
+}
+
+impl<S, B, A> Transform<S, ServiceRequest> for AuthMiddleware<A>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: 'static,
+    A: Authenticator,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = AuthService<S, A>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(AuthService {
+            service: Rc::new(service),
+            authenticator: self.authenticator.clone(),
+            sources: self.sources.clone(),
+            shared: self.shared.clone(),
+            required: self.required,
+        }))
+    }
+}
+
+/// The service [`AuthMiddleware`] wraps around a resource or scope.
+pub struct AuthService<S, A> {
+    service: Rc<S>,
+    authenticator: Arc<A>,
+    sources: Arc<CredentialSources>,
+    shared: Arc<Shared>,
+    required: bool,
+}
+
+type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+
+impl<S, B, A> Service<ServiceRequest> for AuthService<S, A>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: 'static,
+    A: Authenticator,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Future = AuthFuture<S::Future, B>;
+
+    forward_ready!(service);
+
+    fn call(&self, request: ServiceRequest) -> Self::Future {
+        // An authenticator that can answer without waiting (token verification
+        // can) answers here, and nothing is boxed; any other is awaited below.
+        let ready = match adapter::read_credentials(&self.sources, request.headers(), self.required) {
+            Err(err) => Some(Err(err)),
+            Ok(None) => Some(Ok(None)),
+            Ok(Some(credentials)) => self
+                .authenticator
+                .authenticate_now(&credentials)
+                .map(|result| result.map(Some)),
+        };
+        match ready {
+            Some(outcome) => admit(&self.service, request, outcome, &self.shared),
+            None => {
+                let (service, authenticator, sources, shared, required) = (
+                    self.service.clone(),
+                    self.authenticator.clone(),
+                    self.sources.clone(),
+                    self.shared.clone(),
+                    self.required,
+                );
+                let waiting = async move {
+                    let outcome = match adapter::read_credentials(&sources, request.headers(), required) {
+                        Err(err) => Err(err),
+                        Ok(None) => Ok(None),
+                        Ok(Some(credentials)) => authenticator.authenticate(&credentials).await.map(Some),
+                    };
+                    admit(&service, request, outcome, &shared).await
+                };
+                AuthFuture {
+                    state: State::Waiting {
+                        future: Box::pin(waiting),
+                    },
+                }
+            }
+        }
+    }
+}
+
+/// Records the middleware's decision, then refuses the request or passes it on
+/// with the principal in its extensions.
+fn admit<S, B>(
+    service: &Rc<S>,
+    request: ServiceRequest,
+    outcome: Result<Option<Principal>, AuthError>,
+    shared: &Arc<Shared>,
+) -> AuthFuture<S::Future, B>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    let principal = match outcome {
+        Err(err) => {
+            record(
+                request.request(),
+                (Outcome::Denied, Stage::Authentication),
+                Some(err.code()),
+                None,
+                None,
+            );
+            let response = HttpResponse::from_error(Rejection::new(&err, &shared.realm));
+            return AuthFuture {
+                state: State::Refused {
+                    response: Some(request.into_response(response).map_into_right_body()),
+                },
+            };
+        }
+        Ok(principal) => principal,
+    };
+    let outcome = if principal.is_some() {
+        Outcome::Allowed
+    } else {
+        Outcome::Anonymous
+    };
+    record(
+        request.request(),
+        (outcome, Stage::Authentication),
+        None,
+        principal.as_ref(),
+        None,
+    );
+    let context = Arc::new(Authenticated {
+        principal,
+        shared: shared.clone(),
+    });
+    request.extensions_mut().insert(context.clone());
+    AuthFuture {
+        state: State::Inner {
+            future: service.call(request),
+            context,
+        },
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`AuthService`].
+    pub struct AuthFuture<F, B> {
+        #[pin]
+        state: State<F, B>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = StateProjection]
+    enum State<F, B> {
+        // Refused by the middleware; taken once.
+        Refused { response: Option<ServiceResponse<EitherBody<B>>> },
+        // Passed on to the inner service.
+        Inner {
+            #[pin]
+            future: F,
+            context: Arc<Authenticated>,
+        },
+        // An authenticator that waits: the whole request, boxed.
+        Waiting { future: LocalBoxFuture<Result<ServiceResponse<EitherBody<B>>, Error>> },
+    }
+}
+
+impl<F, B> Future for AuthFuture<F, B>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+{
+    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            // Polled again after it finished (a caller's bug): an error, never a
+            // 200, and no panic.
+            StateProjection::Refused { response } => Poll::Ready(
+                response
+                    .take()
+                    .ok_or_else(|| Error::from(AuthError::Internal("response polled after completion"))),
+            ),
+            StateProjection::Inner { future, context } => match future.poll(cx) {
+                Poll::Ready(Ok(response)) => Poll::Ready(Ok(on_the_way_out(response, context))),
+                Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
+                Poll::Pending => Poll::Pending,
+            },
+            StateProjection::Waiting { future } => future.as_mut().poll(cx),
+        }
+    }
+}
+
+/// Records an extractor's refusal, and re-renders and records a handler's
+/// [`AuthError`] under the middleware's realm.
+fn on_the_way_out<B>(response: ServiceResponse<B>, context: &Authenticated) -> ServiceResponse<EitherBody<B>> {
+    let principal = context.principal.as_ref();
+    let Some(error) = response.response().error() else {
+        return response.map_into_left_body();
+    };
+    if let Some(refused) = error.as_error::<Refused>() {
+        record(
+            response.request(),
+            (Outcome::Denied, refused.stage),
+            Some(refused.rejection.code()),
+            principal,
+            refused.requirement,
+        );
+        return response.map_into_left_body();
+    }
+    let Some(err) = error.as_error::<AuthError>().cloned() else {
+        return response.map_into_left_body();
+    };
+    record(
+        response.request(),
+        (Outcome::Denied, Stage::Handler),
+        Some(err.code()),
+        principal,
+        None,
+    );
+    let (request, _) = response.into_parts();
+    let rerendered = HttpResponse::from_error(Rejection::new(&err, &context.shared.realm));
+    ServiceResponse::new(request, rerendered).map_into_right_body()
+}
+
+fn record(
+    request: &HttpRequest,
+    (outcome, stage): (Outcome, Stage),
+    code: Option<&'static str>,
+    principal: Option<&Principal>,
+    requirement: Option<&str>,
+) {
+    if !audit::enabled(outcome) {
+        return;
+    }
+    let pattern = request.match_pattern();
+    audit::record(&Decision {
+        outcome,
+        stage,
+        code,
+        subject: principal.map(Principal::subject),
+        token_id: principal.and_then(Principal::token_id),
+        client: request.peer_addr(),
+        method: request.method().as_str(),
+        route: pattern.as_deref().unwrap_or_else(|| request.path()),
+        requirement,
+    });
+}
+
+/// Runs an extractor's decision on the request's context. A refusal is recorded
+/// by the middleware on the way out; without the middleware (a misconfiguration,
+/// answered with 500) it is recorded here, as nothing else will.
+fn extract<T>(
+    request: &HttpRequest,
+    decide: impl FnOnce(Option<&Authenticated>) -> Result<T, (AuthError, Option<&'static str>)>,
+) -> Result<T, Refused> {
+    let extensions = request.extensions();
+    let context = extensions.get::<Arc<Authenticated>>().map(|context| &**context);
+    decide(context).map_err(|(err, requirement)| {
+        let stage = adapter::refusal_stage(requirement);
+        if context.is_none() {
+            record(request, (Outcome::Denied, stage), Some(err.code()), None, requirement);
+        }
+        Refused {
+            rejection: adapter::rejection(context, &err),
+            stage,
+            requirement,
+        }
+    })
+}
+
+/// The authenticated caller. Refused with 401 when the request has none (a route
+/// under an optional [`AuthMiddleware`]); use `Option<Principal>` there.
+///
+/// actix-web's `Option<T>` extractor turns any error of `T` into `None`, so
+/// `Option<Principal>` is `None` for an anonymous request, and also on a route
+/// without the middleware (where `Principal` answers 500); that misconfiguration
+/// is still recorded in the audit log, as a denial with code `internal`.
+impl FromRequest for Principal {
+    type Error = Refused;
+    type Future = Ready<Result<Self, Refused>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(extract(request, |context| {
+            adapter::principal(context).cloned().map_err(|err| (err, None))
+        }))
+    }
+}
+
+/// The verified token's claims as `T`; see [`Claims`].
+impl<T: DeserializeOwned> FromRequest for Claims<T> {
+    type Error = Refused;
+    type Future = Ready<Result<Self, Refused>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(extract(request, |context| {
+            adapter::principal(context)
+                .and_then(adapter::claims)
+                .map(Claims)
+                .map_err(|err| (err, None))
+        }))
+    }
+}
+
+/// The caller, holding `P`; see [`Authorized`].
+impl<P: Permission> FromRequest for Authorized<P> {
+    type Error = Refused;
+    type Future = Ready<Result<Self, Refused>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(extract(request, |context| {
+            let principal = adapter::authorize::<P>(context)?;
+            record(
+                request,
+                (Outcome::Allowed, Stage::Authorization),
+                None,
+                Some(principal),
+                Some(P::NAME),
+            );
+            Ok(Authorized::new(principal.clone()))
+        }))
+    }
+}
+
+/// A route guard: refuses callers that do not meet `requirement` (403), and
+/// requests without a caller (401). Wrap it around a [`Route`] under an
+/// [`AuthMiddleware`]: `web::post().to(create).wrap(guard)` (around a whole
+/// resource, a method the resource does not serve would get the guard's 401 or 403
+/// instead of 405).
+///
+/// Not an actix-web `Guard`: those choose a route and fall through to 404; this
+/// one refuses with the HTTP error contract's answer.
+///
+/// [`Route`]: actix_web::Route
+pub fn require(requirement: Requirement) -> GuardMiddleware {
+    GuardMiddleware {
+        described: requirement.describe().into(),
+        requirement: Arc::new(requirement),
+    }
+}
+
+/// Guard: the caller holds `permission` under `policy`, resolved now.
+///
+/// # Errors
+///
+/// The policy's error for a malformed permission name.
+pub fn require_permission(policy: &PolicyHandle, permission: &str) -> Result<GuardMiddleware, RbacError> {
+    Ok(require(Requirement::permission(policy, permission)?))
+}
+
+/// Guard: the caller's token carries `role`.
+pub fn require_role(role: &str) -> GuardMiddleware {
+    require(Requirement::role(role))
+}
+
+/// Guard: the caller's token carries the OAuth scope `scope`.
+pub fn require_scope(scope: &str) -> GuardMiddleware {
+    require(Requirement::scope(scope))
+}
+
+/// The middleware made by [`require`] and its shorthands.
+#[derive(Clone)]
+pub struct GuardMiddleware {
+    requirement: Arc<Requirement>,
+    /// For the audit log, made once when the app is built.
+    described: Arc<str>,
+}
+
+impl<S, B> Transform<S, ServiceRequest> for GuardMiddleware
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = GuardService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(GuardService {
+            service,
+            requirement: self.requirement.clone(),
+            described: self.described.clone(),
+        }))
+    }
+}
+
+/// The service [`GuardMiddleware`] wraps around a route.
+pub struct GuardService<S> {
+    service: S,
+    requirement: Arc<Requirement>,
+    described: Arc<str>,
+}
+
+impl<S, B> Service<ServiceRequest> for GuardService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Future = GuardFuture<S::Future, B>;
+
+    forward_ready!(service);
+
+    fn call(&self, request: ServiceRequest) -> Self::Future {
+        let refusal = {
+            let extensions = request.extensions();
+            let context = extensions.get::<Arc<Authenticated>>().map(|context| &**context);
+            let verdict = adapter::guard(context, &self.requirement);
+            let (outcome, code) = match &verdict {
+                Ok(_) => (Outcome::Allowed, None),
+                Err(err) => (Outcome::Denied, Some(err.code())),
+            };
+            record(
+                request.request(),
+                (outcome, Stage::Authorization),
+                code,
+                context.and_then(|context| context.principal.as_ref()),
+                Some(&self.described),
+            );
+            verdict.err().map(|err| adapter::rejection(context, &err))
+        };
+        let state = match refusal {
+            // Recorded here, so the error is the plain `Rejection`, which the
+            // authentication middleware lets pass unrecorded.
+            Some(rejection) => GuardState::Refused {
+                response: Some(
+                    request
+                        .into_response(HttpResponse::from_error(rejection))
+                        .map_into_right_body(),
+                ),
+            },
+            None => GuardState::Inner {
+                future: self.service.call(request),
+            },
+        };
+        GuardFuture { state }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`GuardService`].
+    pub struct GuardFuture<F, B> {
+        #[pin]
+        state: GuardState<F, B>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = GuardProjection]
+    enum GuardState<F, B> {
+        Refused { response: Option<ServiceResponse<EitherBody<B>>> },
+        Inner { #[pin] future: F },
+    }
+}
+
+impl<F, B> Future for GuardFuture<F, B>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+{
+    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            GuardProjection::Refused { response } => Poll::Ready(
+                response
+                    .take()
+                    .ok_or_else(|| Error::from(AuthError::Internal("response polled after completion"))),
+            ),
+            GuardProjection::Inner { future } => future
+                .poll(cx)
+                .map(|result| result.map(ServiceResponse::map_into_left_body)),
+        }
+    }
+}
