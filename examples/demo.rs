@@ -27,8 +27,12 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use orders::{AuditLog, Catalog, Contact, LoginRequest, Me, NewOrder, Options, OrderError, ReadOrders, Service};
+use orders::{
+    AuditLog, Catalog, ChangeError, Contact, LoginRequest, Me, NewOrder, Options, OrderError, PasswordChange,
+    ReadOrders, Service,
+};
 use portcullis::Principal;
+use portcullis::auth::AuthError;
 use portcullis::axum::{AuthLayer, Authorized, Claims, require, require_permission, require_role, require_scope};
 use portcullis::http::Rejection;
 
@@ -48,6 +52,7 @@ pub async fn app(options: Options, audit: AuditLog) -> Result<Router, Box<dyn st
 
     let protected = Router::new()
         .route("/me", get(me))
+        .route("/me/password", post(change_password))
         .route("/me/contact", get(contact))
         .route(
             "/orders",
@@ -67,11 +72,14 @@ pub async fn app(options: Options, audit: AuditLog) -> Result<Router, Box<dyn st
             get(payments).route_layer(require(service.payments_requirement()?)),
         )
         .route("/admin/audit", get(audit_log).route_layer(require_role("admin")))
-        .layer(auth);
+        // route_layer: authenticate the routes, not the fallback, so that a path the
+        // service does not have gets 404 (as under actix-web) rather than a
+        // challenge.
+        .route_layer(auth);
     let public = Router::new()
         .route("/catalog", get(catalog))
-        .layer(AuthLayer::optional(service.verifier()).realm(service.realm()));
-    let browser = Router::new().route("/web/me", get(me)).layer(
+        .route_layer(AuthLayer::optional(service.verifier()).realm(service.realm()));
+    let browser = Router::new().route("/web/me", get(me)).route_layer(
         AuthLayer::required(service.verifier())
             .realm(service.realm())
             .sources(Service::browser_sources()?),
@@ -99,6 +107,23 @@ async fn login(
 
 async fn me(caller: Principal) -> Json<Me> {
     Json(Me::of(&caller))
+}
+
+/// A refusal returned as `Err(AuthError)` is rendered and recorded by the layer.
+async fn change_password(
+    State(service): State<Shared>,
+    caller: Principal,
+    Json(change): Json<PasswordChange>,
+) -> Result<Response, AuthError> {
+    match service.change_password(&caller, &change).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
+        Err(ChangeError::Weak(code)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(serde_json::json!({ "error": code })),
+        )
+            .into_response()),
+        Err(ChangeError::Auth(err)) => Err(err),
+    }
 }
 
 async fn contact(Claims(contact): Claims<Contact>) -> Json<Contact> {
@@ -143,7 +168,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     orders::install_log(&audit);
     let app = app(Options::generate()?, audit).await?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", orders::port())).await?;
-    println!("{}", orders::banner("axum", &format!("http://{}", listener.local_addr()?)));
+    println!(
+        "{}",
+        orders::banner("axum", &format!("http://{}", listener.local_addr()?))
+    );
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await?;
     Ok(())
 }

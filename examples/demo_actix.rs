@@ -14,11 +14,15 @@ use std::sync::Arc;
 
 use actix_web::http::header::SET_COOKIE;
 use actix_web::{HttpRequest, HttpResponse, HttpServer, web};
-use orders::{AuditLog, Catalog, Contact, LoginRequest, Me, NewOrder, Options, OrderError, ReadOrders, Service};
+use orders::{
+    AuditLog, Catalog, ChangeError, Contact, LoginRequest, Me, NewOrder, Options, OrderError, PasswordChange,
+    ReadOrders, Service,
+};
 use portcullis::Principal;
 use portcullis::actix::{
     AuthMiddleware, Authorized, Claims, GuardMiddleware, require, require_permission, require_role, require_scope,
 };
+use portcullis::auth::AuthError;
 use portcullis::http::Rejection;
 use portcullis::token::Verifier;
 
@@ -72,6 +76,11 @@ impl Demo {
             .app_data(web::Data::from(self.service.clone()))
             .service(web::resource("/login").route(web::post().to(login)))
             .service(web::resource("/me").wrap(auth.clone()).route(web::get().to(me)))
+            .service(
+                web::resource("/me/password")
+                    .wrap(auth.clone())
+                    .route(web::post().to(change_password)),
+            )
             .service(
                 web::resource("/me/contact")
                     .wrap(auth.clone())
@@ -129,6 +138,21 @@ async fn login(
 
 async fn me(caller: Principal) -> HttpResponse {
     HttpResponse::Ok().json(Me::of(&caller))
+}
+
+/// A refusal returned as `Err(AuthError)` is rendered and recorded by the middleware.
+async fn change_password(
+    service: web::Data<Service>,
+    caller: Principal,
+    change: web::Json<PasswordChange>,
+) -> Result<HttpResponse, AuthError> {
+    match service.change_password(&caller, &change).await {
+        Ok(()) => Ok(HttpResponse::NoContent().finish()),
+        Err(ChangeError::Weak(code)) => {
+            Ok(HttpResponse::UnprocessableEntity().json(serde_json::json!({ "error": code })))
+        }
+        Err(ChangeError::Auth(err)) => Err(err),
+    }
 }
 
 async fn contact(Claims(contact): Claims<Contact>) -> HttpResponse {

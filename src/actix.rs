@@ -97,8 +97,8 @@ use serde::de::DeserializeOwned;
 use crate::Principal;
 use crate::audit::{self, Decision, Outcome, Stage};
 use crate::auth::adapter::{self, Authenticated, Shared};
-pub use crate::auth::{Authorized, Claims, Permission};
 use crate::auth::{AuthError, Authenticator, CredentialSources, Headers, Requirement};
+pub use crate::auth::{Authorized, Claims, Permission};
 use crate::http::{Realm, Rejection};
 use crate::rbac::{PolicyHandle, RbacError};
 
@@ -125,7 +125,10 @@ impl ResponseError for Rejection {
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
         let mut response = HttpResponse::build(self.status_code());
-        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
+        response.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        ));
         if let Some(challenge) = self.www_authenticate().and_then(|v| HeaderValue::from_str(v).ok()) {
             response.insert_header((header::WWW_AUTHENTICATE, challenge));
         }

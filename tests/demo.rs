@@ -1,6 +1,10 @@
-//! The demo service's flow over a real socket on 127.0.0.1: log in as each user,
-//! call each endpoint, get the expected allow or deny; failed logins look alike.
-#![cfg(all(feature = "axum", feature = "html"))]
+//! The demo service's flow over a real socket on 127.0.0.1, on both demos (axum
+//! and actix-web): log in as each user, call each endpoint, get the expected allow
+//! or deny; failed logins look alike; a password change takes effect.
+#![cfg(all(feature = "axum", feature = "actix", feature = "html"))]
+// Each demo is an example of its own and declares the service module they share;
+// including both here compiles it twice, as two modules, which is what is meant.
+#![allow(clippy::duplicate_mod)]
 
 mod common;
 
@@ -8,26 +12,98 @@ mod common;
 #[path = "../examples/demo.rs"]
 mod demo;
 
+#[allow(dead_code)]
+#[path = "../examples/demo_actix.rs"]
+mod demo_actix;
+
+use std::net::SocketAddr;
+
 use common::http::{call as request, log_in, serve};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_user_gets_exactly_what_the_policy_allows() {
-    let app = demo::app(demo::AuditLog::default()).await.expect("demo app");
-    let addr = serve(app).await;
+async fn axum_demo() -> SocketAddr {
+    let options = demo::orders::Options::generate().expect("options");
+    serve(
+        demo::app(options, demo::orders::AuditLog::default())
+            .await
+            .expect("demo app"),
+    )
+    .await
+}
 
+async fn actix_demo() -> SocketAddr {
+    let options = demo_actix::orders::Options::generate().expect("options");
+    let demo = demo_actix::Demo::new(options, demo_actix::orders::AuditLog::default())
+        .await
+        .expect("demo app");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = actix_web::HttpServer::new(move || {
+                let demo = demo.clone();
+                actix_web::App::new().configure(move |config| demo.configure(config))
+            })
+            .workers(1)
+            .bind(("127.0.0.1", 0))
+            .expect("bind");
+            sender.send(server.addrs()[0]).expect("address");
+            server.run().await.expect("serve");
+        });
+    });
+    receiver.recv().expect("address")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_user_gets_exactly_what_the_policy_allows_on_axum() {
+    each_user_gets_exactly_what_the_policy_allows(axum_demo().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_user_gets_exactly_what_the_policy_allows_on_actix() {
+    each_user_gets_exactly_what_the_policy_allows(actix_demo().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_are_uniform_on_axum() {
+    failed_logins_are_uniform(axum_demo().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_are_uniform_on_actix() {
+    failed_logins_are_uniform(actix_demo().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_change_takes_effect_on_axum() {
+    a_password_change_takes_effect(axum_demo().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_change_takes_effect_on_actix() {
+    a_password_change_takes_effect(actix_demo().await).await;
+}
+
+async fn token(addr: SocketAddr, user: &str, password: &str) -> String {
+    let response = log_in(addr, user, password).await;
+    assert_eq!(response.status, 200, "{user}: {}", response.text());
+    let body: serde_json::Value = serde_json::from_slice(&response.body).expect("JSON");
+    assert_eq!(body["token_type"], "Bearer");
+    let cookie = response.header("set-cookie").expect("session cookie");
+    assert!(
+        cookie.ends_with("; Path=/web; Max-Age=900; HttpOnly; Secure; SameSite=Strict"),
+        "{cookie}"
+    );
+    body["access_token"].as_str().expect("token").to_owned()
+}
+
+async fn each_user_gets_exactly_what_the_policy_allows(addr: SocketAddr) {
     let mut tokens = Vec::new();
-    for (user, password, _) in demo::USERS {
-        let response = log_in(addr, user, password).await;
-        assert_eq!(response.status, 200, "{user}: {}", response.text());
-        let body: serde_json::Value = serde_json::from_slice(&response.body).expect("JSON");
-        assert_eq!(body["token_type"], "Bearer");
-        tokens.push(body["access_token"].as_str().expect("token").to_owned());
+    for (user, password, ..) in demo::orders::USERS {
+        tokens.push(token(addr, user, password).await);
     }
     let (alice, bob) = (tokens[0].as_str(), tokens[1].as_str());
-
     // (method, path, token, body, status)
     let order = r#"{"item":"tea","quantity":2,"note":"<b>urgent</b><img src=x onerror=alert(1)>"}"#;
-    let table: [(&str, &str, Option<&str>, &str, u16); 12] = [
+    let table: [(&str, &str, Option<&str>, &str, u16); 18] = [
         ("GET", "/me", Some(alice), "", 200),
         ("GET", "/me", Some(bob), "", 200),
         ("GET", "/me", None, "", 401),
@@ -40,6 +116,13 @@ async fn each_user_gets_exactly_what_the_policy_allows() {
         ("GET", "/admin/audit", Some(bob), "", 403),
         ("GET", "/orders", Some("not.a.token"), "", 401),
         ("PUT", "/orders", Some(bob), "", 405),
+        ("GET", "/me/contact", Some(bob), "", 200),
+        ("GET", "/reports/daily", Some(alice), "", 200),
+        ("GET", "/reports/daily", Some(bob), "", 403),
+        // Login tokens carry roles, not OAuth scopes: scope-guarded routes refuse them.
+        ("GET", "/orders/export", Some(alice), "", 403),
+        ("GET", "/payments", Some(alice), "", 403),
+        ("GET", "/catalog", None, "", 200),
     ];
     for (method, path, token, body, status) in table {
         let response = request(addr, method, path, token, body).await;
@@ -70,11 +153,7 @@ async fn each_user_gets_exactly_what_the_policy_allows() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failed_logins_are_uniform() {
-    let app = demo::app(demo::AuditLog::default()).await.expect("demo app");
-    let addr = serve(app).await;
-
+async fn failed_logins_are_uniform(addr: SocketAddr) {
     let wrong_password = log_in(addr, "alice", "not her password").await;
     let unknown_user = log_in(addr, "mallory", "correct horse battery staple").await;
     let not_an_identifier = log_in(addr, "al ice", "x").await;
@@ -91,4 +170,24 @@ async fn failed_logins_are_uniform() {
         log_in(addr, "ＡＬＩＣＥ", "correct horse battery staple").await.status,
         200
     );
+}
+
+async fn a_password_change_takes_effect(addr: SocketAddr) {
+    let (user, password, ..) = demo::orders::USERS[1];
+    let bob = token(addr, user, password).await;
+    let change = |current: &str, new: &str| serde_json::json!({ "current": current, "new": new }).to_string();
+
+    let weak = request(addr, "POST", "/me/password", Some(&bob), &change(password, "short")).await;
+    assert_eq!(weak.status, 422, "{}", weak.text());
+    assert_eq!(weak.text(), r#"{"error":"too_short"}"#);
+
+    let new = "a brand new passphrase for bob";
+    let changed = request(addr, "POST", "/me/password", Some(&bob), &change(password, new)).await;
+    assert_eq!(changed.status, 204, "{}", changed.text());
+    assert_eq!(
+        log_in(addr, user, password).await.status,
+        401,
+        "the old password is gone"
+    );
+    token(addr, user, new).await;
 }

@@ -17,12 +17,14 @@ use common::http::{call as request, log_in, serve};
 async fn the_audit_log_of_a_whole_session_holds_no_password_or_token() {
     let (capture, _guard) = Capture::install();
 
-    let audit = demo::AuditLog::default();
-    let app = demo::app(audit).await.expect("demo app");
+    let options = demo::orders::Options::generate().expect("options");
+    let app = demo::app(options, demo::orders::AuditLog::default())
+        .await
+        .expect("demo app");
     let addr = serve(app).await;
 
     let mut secrets: Vec<String> = Vec::new();
-    for (user, password, _) in demo::USERS {
+    for (user, password, ..) in demo::orders::USERS {
         secrets.push(password.to_owned());
         let wrong = format!("{password}-typo");
         assert_eq!(log_in(addr, user, &wrong).await.status, 401);

@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | `POST /login` | anyone | password on the bounded pool (503 when full) |
 //! | `GET /me` | any caller with a token | `Principal` extractor |
+//! | `POST /me/password` | any caller with a token, and their current password | `Principal`; a handler's `AuthError` (401, or 503 when the pool is full) |
 //! | `GET /me/contact` | tokens with an `email` claim | `Claims<Contact>` extractor |
 //! | `GET /orders` | permission `orders:read` | `Authorized<ReadOrders>` extractor |
 //! | `POST /orders` | permission `orders:write` | permission guard |
@@ -19,14 +20,14 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use portcullis::Principal;
 use portcullis::audit::{self, Decision, Outcome, Stage};
 use portcullis::auth::{AuthError, CredentialSources, Requirement};
 use portcullis::http::{Realm, Rejection};
-use portcullis::password::{PasswordHasher, PasswordPool};
+use portcullis::password::{PasswordError, PasswordHasher, PasswordPolicy, PasswordPool};
 use portcullis::rbac::PolicyHandle;
 use portcullis::sanitize::html::HtmlCleaner;
 use portcullis::sanitize::text::IdentifierRules;
@@ -135,7 +136,8 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for AuditLog {
 }
 
 struct User {
-    hash: String,
+    /// The PHC string; replaced when the password changes.
+    hash: RwLock<String>,
     role: &'static str,
     email: &'static str,
 }
@@ -174,6 +176,28 @@ impl LoginResponse {
             self.access_token,
             TOKEN_TTL.as_secs()
         )
+    }
+}
+
+/// `POST /me/password`'s body.
+#[derive(Deserialize)]
+pub struct PasswordChange {
+    current: String,
+    new: String,
+}
+
+/// Why a password was not changed.
+pub enum ChangeError {
+    /// Not this caller's password, a caller who is not a user, or the pool at
+    /// capacity: the adapters render these.
+    Auth(AuthError),
+    /// The new password breaks the password policy (422); the code says how.
+    Weak(&'static str),
+}
+
+impl From<PasswordError> for ChangeError {
+    fn from(err: PasswordError) -> Self {
+        ChangeError::Auth(err.into())
     }
 }
 
@@ -262,6 +286,7 @@ pub struct Service {
     pool: PasswordPool,
     users: HashMap<String, User>,
     usernames: IdentifierRules,
+    passwords: PasswordPolicy,
     orders: Mutex<Vec<Order>>,
     cleaner: HtmlCleaner,
     audit: AuditLog,
@@ -286,6 +311,7 @@ impl Service {
         let mut users = HashMap::new();
         for (name, password, role, email) in USERS {
             let hash = options.passwords.hash_async(password).await?;
+            let hash = RwLock::new(hash);
             users.insert(name.to_owned(), User { hash, role, email });
         }
         Ok(Arc::new(Service {
@@ -296,6 +322,7 @@ impl Service {
             pool: options.passwords,
             users,
             usernames: IdentifierRules::new(1, 64)?,
+            passwords: PasswordPolicy::new(),
             orders: Mutex::new(Vec::new()),
             cleaner: HtmlCleaner::new(),
             audit,
@@ -379,7 +406,10 @@ impl Service {
         let username = self.usernames.normalize(&request.username).ok();
         let user = username.as_deref().and_then(|name| self.users.get(name));
         let verified = match user {
-            Some(user) => self.pool.verify_async(&request.password, &user.hash).await?,
+            Some(user) => {
+                let hash = user.hash.read().map(|hash| hash.clone()).unwrap_or_default();
+                self.pool.verify_async(&request.password, &hash).await?
+            }
             None => self.pool.verify_unknown_user_async(&request.password).await?,
         };
         let (Some(user), Some(username), true) = (user, username, verified.ok) else {
@@ -396,6 +426,38 @@ impl Service {
             expires_in: TOKEN_TTL.as_secs(),
         };
         Ok((username, response))
+    }
+
+    /// `POST /me/password`: the caller's current password, checked on the pool, and
+    /// a new one that meets the password policy, hashed on the pool.
+    ///
+    /// # Errors
+    ///
+    /// [`ChangeError::Auth`] for a wrong current password (`invalid_credentials`),
+    /// a caller who is not a user (`forbidden`) or a full pool (`busy`);
+    /// [`ChangeError::Weak`] for a new password the policy refuses.
+    pub async fn change_password(&self, caller: &Principal, change: &PasswordChange) -> Result<(), ChangeError> {
+        let Some(user) = self.users.get(caller.subject()) else {
+            return Err(ChangeError::Auth(AuthError::Forbidden { required: None }));
+        };
+        let stored = user.hash.read().map(|hash| hash.clone()).unwrap_or_default();
+        if !self.pool.verify_async(&change.current, &stored).await?.ok {
+            return Err(ChangeError::Auth(AuthError::InvalidCredentials));
+        }
+        match self
+            .pool
+            .check_policy_async(&self.passwords, &change.new, caller.subject())
+            .await
+        {
+            Err(PasswordError::Busy) => return Err(ChangeError::Auth(AuthError::Busy)),
+            Err(err) => return Err(ChangeError::Weak(err.code())),
+            Ok(()) => {}
+        }
+        let hash = self.pool.hash_async(&change.new).await?;
+        if let Ok(mut stored) = user.hash.write() {
+            *stored = hash;
+        }
+        Ok(())
     }
 
     /// `GET /orders`.
@@ -429,7 +491,11 @@ impl Service {
             // Items are typed in: quote every text field, and defuse spreadsheet
             // formulas (OWASP's CSV injection advice).
             let quote = |field: &str| {
-                let defuse = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) { "'" } else { "" };
+                let defuse = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+                    "'"
+                } else {
+                    ""
+                };
                 format!("\"{defuse}{}\"", field.replace('"', "\"\""))
             };
             csv.push_str(&format!(

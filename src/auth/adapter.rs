@@ -158,7 +158,7 @@ pub(crate) fn rejection(context: Option<&Authenticated>, error: &AuthError) -> R
 /// async fn invoices(Claims(billing): Claims<Billing>) -> String {
 ///     billing.account
 /// }
-/// # let _ = axum::routing::get(invoices);
+/// # let _: axum::routing::MethodRouter = axum::routing::get(invoices);
 /// # }
 /// ```
 ///
@@ -180,7 +180,7 @@ pub struct Claims<T>(pub T);
 /// async fn list(caller: Authorized<ReadOrders>) -> String {
 ///     format!("orders for {}", caller.subject())
 /// }
-/// # let _ = axum::routing::get(list);
+/// # let _: axum::routing::MethodRouter = axum::routing::get(list);
 /// # }
 /// ```
 pub struct Authorized<P> {
