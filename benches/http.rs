@@ -1,7 +1,10 @@
-//! Per-request latency through the axum layer, in-process (tower `oneshot` on a
-//! current-thread runtime), against the same router without it.
+//! Per-request latency through the axum layer and the actix-web middleware,
+//! in-process, against the same router or app without them: tower `oneshot` on a
+//! current-thread tokio runtime for axum, `actix_web::test::call_service` on an
+//! actix system for actix-web (the same path a request takes after the server has
+//! parsed it, without the socket).
 //!
-//! Run: `cargo bench --bench http --features axum`.
+//! Run: `cargo bench --bench http --features axum,actix`.
 //!
 //! - `axum/bare`: `GET /me` on a router without portcullis (the handler returns a
 //!   constant), with the same `Authorization` header, so building the request costs
@@ -12,18 +15,22 @@
 //!   cost, with no token to verify.
 //! - `axum/layer_extract_{hs256,es256}`: the handler also takes the `Principal`.
 //! - `axum/guard_es256`: plus a permission guard on the route.
+//! - `actix/*`: the same rows on actix-web (`AuthMiddleware` on the resource, the
+//!   guard on the route).
 //! - `verify/{hs256,es256}`: `Verifier::verify_principal` alone, for the target:
 //!   layer − bare ≤ verify + 1 µs.
 
 use std::hint::black_box;
 use std::time::Duration;
 
+use actix_web::{App, web};
 use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use axum::routing::get;
 use criterion::{Criterion, criterion_group, criterion_main};
 use portcullis::Principal;
+use portcullis::actix::AuthMiddleware;
 use portcullis::axum::{AuthLayer, require_permission};
 use portcullis::rbac::PolicyHandle;
 use portcullis::token::{Algorithm, Issuer, KeySet, SigningKey, Verifier};
@@ -186,9 +193,103 @@ fn axum_layer(c: &mut Criterion) {
     group.finish();
 }
 
+/// `GET /me` for actix-web's test service, with the token if any (a macro: the
+/// request type is actix-http's, which actix-web does not re-export).
+macro_rules! actix_request {
+    ($token:expr) => {{
+        let mut request = actix_web::test::TestRequest::get().uri("/me");
+        if let Some(token) = $token {
+            request = request.insert_header(("authorization", format!("Bearer {token}")));
+        }
+        request.to_request()
+    }};
+}
+
+/// One bench row: `$app` made into a service once, checked to answer 2xx, then
+/// called per iteration.
+macro_rules! actix_row {
+    ($group:expr, $system:expr, $name:expr, $app:expr, $token:expr) => {{
+        let app = $system.block_on(actix_web::test::init_service($app));
+        let token: Option<&str> = $token;
+        let response = $system.block_on(actix_web::test::call_service(&app, actix_request!(token)));
+        assert!(response.status().is_success(), "{}: {}", $name, response.status());
+        $group.bench_function($name, |b| {
+            b.iter(|| $system.block_on(actix_web::test::call_service(&app, black_box(actix_request!(token)))))
+        });
+    }};
+}
+
+async fn constant() -> &'static str {
+    "ok"
+}
+
+fn actix_middleware(c: &mut Criterion) {
+    let system = actix_web::rt::System::new();
+    let policy = PolicyHandle::from_toml("[roles.clerk]\npermissions = [\"orders:read\"]").expect("policy");
+    let mut group = c.benchmark_group("actix");
+    let (_, hs256_token) = keys(Algorithm::HS256);
+    let bare = || App::new().route("/me", web::get().to(constant));
+    actix_row!(group, system, "bare", bare(), Some(hs256_token.as_str()));
+    actix_row!(group, system, "bare_no_header", bare(), None);
+    let (anonymous_verifier, _) = keys(Algorithm::HS256);
+    actix_row!(
+        group,
+        system,
+        "layer_optional_anonymous",
+        App::new().service(
+            web::resource("/me")
+                .wrap(AuthMiddleware::optional(anonymous_verifier))
+                .route(web::get().to(constant))
+        ),
+        None
+    );
+    for (name, alg) in [("hs256", Algorithm::HS256), ("es256", Algorithm::ES256)] {
+        let (verifier, token) = keys(alg);
+        actix_row!(
+            group,
+            system,
+            format!("layer_{name}"),
+            App::new().service(
+                web::resource("/me")
+                    .wrap(AuthMiddleware::required(verifier.clone()))
+                    .route(web::get().to(constant))
+            ),
+            Some(token.as_str())
+        );
+        actix_row!(
+            group,
+            system,
+            format!("layer_extract_{name}"),
+            App::new().service(
+                web::resource("/me")
+                    .wrap(AuthMiddleware::required(verifier.clone()))
+                    .route(
+                        web::get().to(|caller: Principal| async move { black_box(caller.subject().len()).to_string() })
+                    )
+            ),
+            Some(token.as_str())
+        );
+        if alg == Algorithm::ES256 {
+            let guard = portcullis::actix::require_permission(&policy, "orders:read").expect("guard");
+            actix_row!(
+                group,
+                system,
+                "guard_es256",
+                App::new().service(
+                    web::resource("/me")
+                        .wrap(AuthMiddleware::required(verifier.clone()))
+                        .route(web::get().to(constant).wrap(guard))
+                ),
+                Some(token.as_str())
+            );
+        }
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = axum_layer
+    targets = axum_layer, actix_middleware
 }
 criterion_main!(benches);

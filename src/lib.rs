@@ -38,6 +38,13 @@ pub mod token;
 pub use principal::{ClaimPath, Principal, PrincipalMapping};
 
 /// The README's Rust examples, compiled and run as doctests.
-#[cfg(all(doctest, feature = "tokio", feature = "html", feature = "url", feature = "axum"))]
+#[cfg(all(
+    doctest,
+    feature = "tokio",
+    feature = "html",
+    feature = "url",
+    feature = "axum",
+    feature = "actix"
+))]
 #[doc = include_str!("../README.md")]
 struct ReadmeExamples;
