@@ -96,7 +96,7 @@ use serde::de::DeserializeOwned;
 
 use crate::Principal;
 use crate::audit::{self, Decision, Outcome, Stage};
-use crate::auth::adapter::{self, Authenticated, Shared};
+use crate::auth::adapter::{self, Authenticated, Gate, Shared};
 use crate::auth::{AuthError, Authenticator, CredentialSources, Headers, Requirement};
 pub use crate::auth::{Authorized, Claims, Permission};
 use crate::http::{Realm, Rejection};
@@ -196,20 +196,13 @@ impl ResponseError for Refused {
 /// Credentials come from the `Authorization` header, and from a cookie when set with
 /// [`sources`](Self::sources); never from the query string (RFC 6750 §2.3).
 pub struct AuthMiddleware<A> {
-    authenticator: Arc<A>,
-    sources: Arc<CredentialSources>,
-    shared: Arc<Shared>,
-    required: bool,
+    gate: Gate<A>,
 }
 
-// By hand: the authenticator is shared, so it need not be `Clone` itself.
 impl<A> Clone for AuthMiddleware<A> {
     fn clone(&self) -> Self {
         AuthMiddleware {
-            authenticator: self.authenticator.clone(),
-            sources: self.sources.clone(),
-            shared: self.shared.clone(),
-            required: self.required,
+            gate: self.gate.clone(),
         }
     }
 }
@@ -217,38 +210,33 @@ impl<A> Clone for AuthMiddleware<A> {
 impl<A: Authenticator> AuthMiddleware<A> {
     /// Requests must authenticate.
     pub fn required(authenticator: A) -> Self {
-        Self::new(authenticator, true)
+        AuthMiddleware {
+            gate: Gate::new(authenticator, true),
+        }
     }
 
     /// Requests may authenticate; anonymous ones pass without a principal.
     pub fn optional(authenticator: A) -> Self {
-        Self::new(authenticator, false)
-    }
-
-    fn new(authenticator: A, required: bool) -> Self {
         AuthMiddleware {
-            authenticator: Arc::new(authenticator),
-            sources: Arc::new(CredentialSources::authorization_header()),
-            shared: Shared::new(),
-            required,
+            gate: Gate::new(authenticator, false),
         }
     }
 
     /// The realm named in challenges (default `api`).
     pub fn realm(mut self, realm: Realm) -> Self {
-        self.shared = self.shared.with_realm(realm);
+        self.gate.set_realm(realm);
         self
     }
 
     /// Where credentials are read from (default: the `Authorization` header only).
     pub fn sources(mut self, sources: CredentialSources) -> Self {
-        self.sources = Arc::new(sources);
+        self.gate.set_sources(sources);
         self
     }
 
     /// The RBAC policy that [`Authorized`] extractors check against.
     pub fn policy(mut self, policy: PolicyHandle) -> Self {
-        self.shared = self.shared.with_policy(policy);
+        self.gate.set_policy(policy);
         self
     }
 }
@@ -268,10 +256,7 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(AuthService {
             service: Rc::new(service),
-            authenticator: self.authenticator.clone(),
-            sources: self.sources.clone(),
-            shared: self.shared.clone(),
-            required: self.required,
+            gate: self.gate.clone(),
         }))
     }
 }
@@ -279,10 +264,7 @@ where
 /// The service [`AuthMiddleware`] wraps around a resource or scope.
 pub struct AuthService<S, A> {
     service: Rc<S>,
-    authenticator: Arc<A>,
-    sources: Arc<CredentialSources>,
-    shared: Arc<Shared>,
-    required: bool,
+    gate: Gate<A>,
 }
 
 type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
@@ -300,33 +282,15 @@ where
     forward_ready!(service);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        // An authenticator that can answer without waiting (token verification
-        // can) answers here, and nothing is boxed; any other is awaited below.
-        let ready = match adapter::read_credentials(&self.sources, request.headers(), self.required) {
-            Err(err) => Some(Err(err)),
-            Ok(None) => Some(Ok(None)),
-            Ok(Some(credentials)) => self
-                .authenticator
-                .authenticate_now(&credentials)
-                .map(|result| result.map(Some)),
-        };
-        match ready {
-            Some(outcome) => admit(&self.service, request, outcome, &self.shared),
+        // An authenticator that can answer without waiting answers here, and
+        // nothing is boxed; any other is awaited below.
+        match self.gate.authenticate_now(request.headers()) {
+            Some(outcome) => admit(&self.service, request, outcome, &self.gate.shared),
             None => {
-                let (service, authenticator, sources, shared, required) = (
-                    self.service.clone(),
-                    self.authenticator.clone(),
-                    self.sources.clone(),
-                    self.shared.clone(),
-                    self.required,
-                );
+                let (service, gate) = (self.service.clone(), self.gate.clone());
                 let waiting = async move {
-                    let outcome = match adapter::read_credentials(&sources, request.headers(), required) {
-                        Err(err) => Err(err),
-                        Ok(None) => Ok(None),
-                        Ok(Some(credentials)) => authenticator.authenticate(&credentials).await.map(Some),
-                    };
-                    admit(&service, request, outcome, &shared).await
+                    let outcome = gate.authenticate(request.headers()).await;
+                    admit(&service, request, outcome, &gate.shared).await
                 };
                 AuthFuture {
                     state: State::Waiting {

@@ -69,7 +69,7 @@ use serde::de::DeserializeOwned;
 
 use crate::Principal;
 use crate::audit::{self, Decision, Outcome, Stage};
-use crate::auth::adapter::{self, Authenticated, Shared};
+use crate::auth::adapter::{self, Authenticated, Gate, Shared};
 use crate::auth::{AuthError, Authenticator, CredentialSources, Headers, Requirement};
 pub use crate::auth::{Authorized, Claims, Permission};
 use crate::http::{Realm, Rejection};
@@ -133,20 +133,13 @@ struct HandlerError(AuthError);
 /// Credentials come from the `Authorization` header, and from a cookie when set with
 /// [`sources`](Self::sources); never from the query string (RFC 6750 §2.3).
 pub struct AuthLayer<A> {
-    authenticator: Arc<A>,
-    sources: Arc<CredentialSources>,
-    shared: Arc<Shared>,
-    required: bool,
+    gate: Gate<A>,
 }
 
-// By hand: the authenticator is shared, so it need not be `Clone` itself.
 impl<A> Clone for AuthLayer<A> {
     fn clone(&self) -> Self {
         AuthLayer {
-            authenticator: self.authenticator.clone(),
-            sources: self.sources.clone(),
-            shared: self.shared.clone(),
-            required: self.required,
+            gate: self.gate.clone(),
         }
     }
 }
@@ -154,38 +147,33 @@ impl<A> Clone for AuthLayer<A> {
 impl<A: Authenticator> AuthLayer<A> {
     /// Requests must authenticate.
     pub fn required(authenticator: A) -> Self {
-        Self::new(authenticator, true)
+        AuthLayer {
+            gate: Gate::new(authenticator, true),
+        }
     }
 
     /// Requests may authenticate; anonymous ones pass without a principal.
     pub fn optional(authenticator: A) -> Self {
-        Self::new(authenticator, false)
-    }
-
-    fn new(authenticator: A, required: bool) -> Self {
         AuthLayer {
-            authenticator: Arc::new(authenticator),
-            sources: Arc::new(CredentialSources::authorization_header()),
-            shared: Shared::new(),
-            required,
+            gate: Gate::new(authenticator, false),
         }
     }
 
     /// The realm named in challenges (default `api`).
     pub fn realm(mut self, realm: Realm) -> Self {
-        self.shared = self.shared.with_realm(realm);
+        self.gate.set_realm(realm);
         self
     }
 
     /// Where credentials are read from (default: the `Authorization` header only).
     pub fn sources(mut self, sources: CredentialSources) -> Self {
-        self.sources = Arc::new(sources);
+        self.gate.set_sources(sources);
         self
     }
 
     /// The RBAC policy that [`Authorized`] extractors check against.
     pub fn policy(mut self, policy: PolicyHandle) -> Self {
-        self.shared = self.shared.with_policy(policy);
+        self.gate.set_policy(policy);
         self
     }
 }
@@ -196,10 +184,7 @@ impl<S, A> tower_layer::Layer<S> for AuthLayer<A> {
     fn layer(&self, inner: S) -> Self::Service {
         AuthService {
             inner,
-            authenticator: self.authenticator.clone(),
-            sources: self.sources.clone(),
-            shared: self.shared.clone(),
-            required: self.required,
+            gate: self.gate.clone(),
         }
     }
 }
@@ -207,20 +192,14 @@ impl<S, A> tower_layer::Layer<S> for AuthLayer<A> {
 /// The service [`AuthLayer`] wraps around a router or route.
 pub struct AuthService<S, A> {
     inner: S,
-    authenticator: Arc<A>,
-    sources: Arc<CredentialSources>,
-    shared: Arc<Shared>,
-    required: bool,
+    gate: Gate<A>,
 }
 
 impl<S: Clone, A> Clone for AuthService<S, A> {
     fn clone(&self) -> Self {
         AuthService {
             inner: self.inner.clone(),
-            authenticator: self.authenticator.clone(),
-            sources: self.sources.clone(),
-            shared: self.shared.clone(),
-            required: self.required,
+            gate: self.gate.clone(),
         }
     }
 }
@@ -245,30 +224,15 @@ where
         // The clone that was polled ready serves this request (tower's usual dance).
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
-        // An authenticator that can answer without waiting (token verification
-        // can) answers here, and nothing is boxed; any other is awaited below,
-        // started once.
-        let ready = match adapter::read_credentials(&self.sources, request.headers(), self.required) {
-            Err(err) => Some(Err(err)),
-            Ok(None) => Some(Ok(None)),
-            Ok(Some(credentials)) => self
-                .authenticator
-                .authenticate_now(&credentials)
-                .map(|result| result.map(Some)),
-        };
-        let shared = self.shared.clone();
-        match ready {
-            Some(outcome) => admit(inner, request, outcome, shared),
+        // An authenticator that can answer without waiting answers here, and
+        // nothing is boxed; any other is awaited below.
+        match self.gate.authenticate_now(request.headers()) {
+            Some(outcome) => admit(inner, request, outcome, self.gate.shared.clone()),
             None => {
-                let (authenticator, sources, required) =
-                    (self.authenticator.clone(), self.sources.clone(), self.required);
+                let gate = self.gate.clone();
                 let waiting = async move {
-                    let outcome = match adapter::read_credentials(&sources, request.headers(), required) {
-                        Err(err) => Err(err),
-                        Ok(None) => Ok(None),
-                        Ok(Some(credentials)) => authenticator.authenticate(&credentials).await.map(Some),
-                    };
-                    admit(inner, request, outcome, shared).await
+                    let outcome = gate.authenticate(request.headers()).await;
+                    admit(inner, request, outcome, gate.shared).await
                 };
                 AuthFuture {
                     state: State::Waiting {

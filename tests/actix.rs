@@ -8,26 +8,12 @@ use std::time::Duration;
 
 use actix_web::{App, HttpResponse, test, web};
 use common::capture::AuditEvents;
-use common::http::send;
+use common::es256_verifier_and_token;
+use common::http::{send, serve_actix};
 use portcullis::Principal;
 use portcullis::actix::{AuthMiddleware, Claims};
 use portcullis::auth::{AuthError, Authenticator, Credentials};
-use portcullis::token::{Algorithm, Issuer, KeySet, SigningKey, TokenError, Verifier};
-
-fn keys() -> (Verifier, String) {
-    let key = SigningKey::generate(Algorithm::ES256).expect("key");
-    let verifier = Verifier::builder(KeySet::single(key.verifying_key()))
-        .audience("orders")
-        .build()
-        .expect("verifier");
-    let token = Issuer::builder(key)
-        .audience("orders")
-        .build()
-        .expect("issuer")
-        .issue("alice", &())
-        .expect("token");
-    (verifier, token)
-}
+use portcullis::token::TokenError;
 
 async fn subject(caller: Principal) -> String {
     caller.subject().to_owned()
@@ -156,28 +142,17 @@ async fn a_handler_returning_a_rejection_renders_the_contract() {
 // a thread of its own.
 #[actix_web::test]
 async fn a_panicking_handler_closes_the_connection_and_echoes_no_token() {
-    let (verifier, token) = keys();
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let server = actix_web::HttpServer::new(move || {
-                App::new().service(
-                    web::resource("/panic")
-                        .wrap(AuthMiddleware::required(verifier.clone()))
-                        .route(web::get().to(|caller: Principal| async move {
-                            assert!(caller.subject().is_empty(), "handler bug");
-                            caller.subject().to_owned()
-                        })),
-                )
-            })
-            .workers(1)
-            .bind(("127.0.0.1", 0))
-            .expect("bind");
-            sender.send(server.addrs()[0]).expect("address");
-            server.run().await.expect("serve");
-        });
+    let (verifier, token) = es256_verifier_and_token();
+    let addr = serve_actix(move |config| {
+        config.service(
+            web::resource("/panic")
+                .wrap(AuthMiddleware::required(verifier.clone()))
+                .route(web::get().to(|caller: Principal| async move {
+                    assert!(caller.subject().is_empty(), "handler bug");
+                    caller.subject().to_owned()
+                })),
+        );
     });
-    let addr = receiver.recv().expect("address");
     let header = format!("Bearer {token}");
     let response =
         std::thread::spawn(move || send(addr, "GET", "/panic", &[("authorization", header.as_bytes())], b""))

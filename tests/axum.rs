@@ -6,34 +6,19 @@ mod common;
 
 use axum::Router;
 use axum::routing::get;
+use common::es256_verifier_and_token;
 use common::http::{send, serve};
 use portcullis::Principal;
 use portcullis::axum::AuthLayer;
-use portcullis::token::{Algorithm, Issuer, KeySet, SigningKey, Verifier};
 
 async fn panicking_handler(caller: Principal) -> String {
     assert!(caller.subject().is_empty(), "handler bug");
     caller.subject().to_owned()
 }
 
-fn keys() -> (Verifier, String) {
-    let key = SigningKey::generate(Algorithm::ES256).expect("key");
-    let verifier = Verifier::builder(KeySet::single(key.verifying_key()))
-        .audience("orders")
-        .build()
-        .expect("verifier");
-    let token = Issuer::builder(key)
-        .audience("orders")
-        .build()
-        .expect("issuer")
-        .issue("alice", &())
-        .expect("token");
-    (verifier, token)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_handler_closes_the_connection_and_echoes_no_token() {
-    let (verifier, token) = keys();
+    let (verifier, token) = es256_verifier_and_token();
     let app: Router = Router::new()
         .route("/panic", get(panicking_handler))
         .layer(AuthLayer::required(verifier));
@@ -56,7 +41,7 @@ async fn a_panicking_handler_closes_the_connection_and_echoes_no_token() {
 /// first (401 without a token). `route_layer`, as the demo uses, leaves it a 404.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn layer_covers_the_fallback_and_route_layer_does_not() {
-    let (verifier, _) = keys();
+    let (verifier, _) = es256_verifier_and_token();
     let me = get(|caller: Principal| async move { caller.subject().to_owned() });
     let layered = serve(
         Router::new()

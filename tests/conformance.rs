@@ -27,7 +27,7 @@ use std::net::SocketAddr;
 use actix_web::test::TestRequest;
 use common::capture::{AuditEvent, AuditEvents};
 use common::conformance::{Case, Seen, Tokens, cases, check, check_audit, from_raw, over_socket, tokens};
-use common::http::serve;
+use common::http::{serve, serve_actix};
 use portcullis::password::{Params, PasswordHasher, PasswordPool};
 use portcullis::token::{Algorithm, SigningKey};
 
@@ -104,27 +104,12 @@ async fn axum_in_process(app: &axum::Router, case: &Case) -> Seen {
     let peer: SocketAddr = IN_PROCESS_PEER.parse().expect("address");
     request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
     let response = app.clone().oneshot(request).await.expect("infallible");
-    let header = |name| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let (status, challenge, content_type, retry_after) = (
-        response.status().as_u16(),
-        header("www-authenticate"),
-        header("content-type"),
-        header("retry-after"),
-    );
+    let (status, header) = (response.status().as_u16(), |name| {
+        response.headers().get(name).map(|v| v.as_bytes())
+    });
+    let head = Seen::head(status, header);
     let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
-    Seen {
-        status,
-        challenge,
-        content_type,
-        retry_after,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    }
+    head.with_body(&body)
 }
 
 /// `R` is actix-http's request type, named through `to_request` (actix-web does
@@ -147,47 +132,11 @@ where
         ));
     }
     let response = actix_web::test::call_service(app, to_request(request)).await;
-    let header = |name| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let (status, challenge, content_type, retry_after) = (
-        response.status().as_u16(),
-        header("www-authenticate"),
-        header("content-type"),
-        header("retry-after"),
-    );
-    let body = actix_web::test::read_body(response).await;
-    Seen {
-        status,
-        challenge,
-        content_type,
-        retry_after,
-        body: String::from_utf8_lossy(&body).into_owned(),
-    }
-}
-
-/// Serves the actix demo on 127.0.0.1 from its own thread and actix runtime, as
-/// `HttpServer` runs in production.
-fn serve_actix(demo: demo_actix::Demo) -> SocketAddr {
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let server = actix_web::HttpServer::new(move || {
-                let demo = demo.clone();
-                actix_web::App::new().configure(move |config| demo.configure(config))
-            })
-            .workers(1)
-            .bind(("127.0.0.1", 0))
-            .expect("bind");
-            sender.send(server.addrs()[0]).expect("address");
-            server.run().await.expect("serve");
-        });
+    let (status, header) = (response.status().as_u16(), |name| {
+        response.headers().get(name).map(|v| v.as_bytes())
     });
-    receiver.recv().expect("server address")
+    let head = Seen::head(status, header);
+    head.with_body(&actix_web::test::read_body(response).await)
 }
 
 /// Events as both adapters must write them: the client's port differs between
@@ -232,7 +181,10 @@ async fn both_adapters_answer_every_row_alike_in_process_and_over_a_socket() {
     )
     .await
     .expect("actix demo");
-    let actix_addr = serve_actix(actix_demo.clone());
+    let actix_addr = {
+        let demo = actix_demo.clone();
+        serve_actix(move |config| demo.configure(config))
+    };
     let actix_app =
         actix_web::test::init_service(actix_web::App::new().configure(|config| actix_demo.configure(config))).await;
 

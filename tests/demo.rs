@@ -18,7 +18,7 @@ mod demo_actix;
 
 use std::net::SocketAddr;
 
-use common::http::{call as request, log_in, serve};
+use common::http::{call as request, log_in, serve, serve_actix};
 
 async fn axum_demo() -> SocketAddr {
     let options = demo::orders::Options::generate().expect("options");
@@ -35,21 +35,7 @@ async fn actix_demo() -> SocketAddr {
     let demo = demo_actix::Demo::new(options, demo_actix::orders::AuditLog::default())
         .await
         .expect("demo app");
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let server = actix_web::HttpServer::new(move || {
-                let demo = demo.clone();
-                actix_web::App::new().configure(move |config| demo.configure(config))
-            })
-            .workers(1)
-            .bind(("127.0.0.1", 0))
-            .expect("bind");
-            sender.send(server.addrs()[0]).expect("address");
-            server.run().await.expect("serve");
-        });
-    });
-    receiver.recv().expect("address")
+    serve_actix(move |config| demo.configure(config))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
-use super::{AuthError, CredentialSources, Credentials, Headers, Permission, Requirement};
+use super::{AuthError, Authenticator, CredentialSources, Credentials, Headers, Permission, Requirement};
 use crate::Principal;
 use crate::audit::Stage;
 use crate::http::{Realm, Rejection};
@@ -44,6 +44,76 @@ impl Shared {
     }
 }
 
+/// How a middleware authenticates: what `AuthLayer` (axum) and `AuthMiddleware`
+/// (actix-web) are made of.
+pub(crate) struct Gate<A> {
+    authenticator: Arc<A>,
+    sources: Arc<CredentialSources>,
+    pub(crate) shared: Arc<Shared>,
+    required: bool,
+}
+
+// By hand: the authenticator is shared, so it need not be `Clone` itself.
+impl<A> Clone for Gate<A> {
+    fn clone(&self) -> Self {
+        Gate {
+            authenticator: self.authenticator.clone(),
+            sources: self.sources.clone(),
+            shared: self.shared.clone(),
+            required: self.required,
+        }
+    }
+}
+
+impl<A: Authenticator> Gate<A> {
+    pub(crate) fn new(authenticator: A, required: bool) -> Self {
+        Gate {
+            authenticator: Arc::new(authenticator),
+            sources: Arc::new(CredentialSources::authorization_header()),
+            shared: Shared::new(),
+            required,
+        }
+    }
+
+    pub(crate) fn set_realm(&mut self, realm: Realm) {
+        self.shared = self.shared.with_realm(realm);
+    }
+
+    pub(crate) fn set_sources(&mut self, sources: CredentialSources) {
+        self.sources = Arc::new(sources);
+    }
+
+    pub(crate) fn set_policy(&mut self, policy: PolicyHandle) {
+        self.shared = self.shared.with_policy(policy);
+    }
+
+    /// The request's caller (`None`: anonymous, where that is allowed), when the
+    /// authenticator can answer without waiting (token verification can);
+    /// `None` means "await [`authenticate`](Self::authenticate)".
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn authenticate_now<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+    ) -> Option<Result<Option<Principal>, AuthError>> {
+        match read_credentials(&self.sources, headers, self.required) {
+            Err(err) => Some(Err(err)),
+            Ok(None) => Some(Ok(None)),
+            Ok(Some(credentials)) => self
+                .authenticator
+                .authenticate_now(&credentials)
+                .map(|result| result.map(Some)),
+        }
+    }
+
+    /// The request's caller, awaiting the authenticator.
+    pub(crate) async fn authenticate<H: Headers + ?Sized>(&self, headers: &H) -> Result<Option<Principal>, AuthError> {
+        match read_credentials(&self.sources, headers, self.required)? {
+            None => Ok(None),
+            Some(credentials) => self.authenticator.authenticate(&credentials).await.map(Some),
+        }
+    }
+}
+
 /// What the middleware leaves in a request's extensions.
 pub(crate) struct Authenticated {
     pub(crate) principal: Option<Principal>,
@@ -56,7 +126,7 @@ pub(crate) const NOT_INSTALLED: AuthError =
     AuthError::Internal("the authentication middleware is not installed on this route");
 
 /// The request's credentials; none where they are required is an error.
-pub(crate) fn read_credentials<'h, H: Headers + ?Sized>(
+fn read_credentials<'h, H: Headers + ?Sized>(
     sources: &CredentialSources,
     headers: &'h H,
     required: bool,

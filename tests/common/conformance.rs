@@ -666,6 +666,32 @@ pub struct Seen {
     pub body: String,
 }
 
+impl Seen {
+    /// The status and the headers the contract fixes, read with `header`
+    /// (lowercase names; values that are not text read as absent).
+    pub fn head<'h>(status: u16, header: impl Fn(&'static str) -> Option<&'h [u8]>) -> Seen {
+        let text = |name| {
+            header(name)
+                .and_then(|v| std::str::from_utf8(v).ok())
+                .map(str::to_owned)
+        };
+        Seen {
+            status,
+            challenge: text("www-authenticate"),
+            content_type: text("content-type"),
+            retry_after: text("retry-after"),
+            body: String::new(),
+        }
+    }
+
+    pub fn with_body(self, body: &[u8]) -> Seen {
+        Seen {
+            body: String::from_utf8_lossy(body).into_owned(),
+            ..self
+        }
+    }
+}
+
 pub fn check(case: &Case, seen: &Seen, at: &str) {
     let at = format!("{at}: {}", case.name);
     assert_eq!(seen.status, case.status, "{at}: status; body {}", seen.body);

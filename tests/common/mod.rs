@@ -7,7 +7,23 @@ pub mod capture;
 pub mod conformance;
 pub mod http;
 
-use portcullis::token::Jwk;
+use portcullis::token::{Algorithm, Issuer, Jwk, KeySet, SigningKey, Verifier};
+
+/// An ES256 verifier for audience `orders`, and a token for `alice` it accepts.
+pub fn es256_verifier_and_token() -> (Verifier, String) {
+    let key = SigningKey::generate(Algorithm::ES256).expect("key");
+    let verifier = Verifier::builder(KeySet::single(key.verifying_key()))
+        .audience("orders")
+        .build()
+        .expect("verifier");
+    let token = Issuer::builder(key)
+        .audience("orders")
+        .build()
+        .expect("issuer")
+        .issue("alice", &())
+        .expect("token");
+    (verifier, token)
+}
 
 const URL_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const STD_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
