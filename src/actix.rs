@@ -1,7 +1,12 @@
 //! The actix-web 4 adapter (feature `actix`): a middleware that authenticates
-//! requests, extractors that read what it left behind, and route guards. It
-//! answers exactly as the axum adapter does: the same statuses, headers, bodies and
-//! audit events, because both take every decision in the same shared core.
+//! requests, extractors that read what it left behind, and route guards. For the
+//! same routes it answers as the axum adapter does, with the same statuses,
+//! headers, bodies and audit events (`tests/conformance.rs` holds both to one
+//! table), because both take every decision in the same shared core. Where
+//! actix-web itself differs, the items below say what it means: it runs every
+//! handler argument's extractor before the handler (put portcullis's first), its
+//! `Option<T>` turns any error into `None`, and its `web::get()` does not serve
+//! `HEAD`.
 //!
 //! ```
 //! use actix_web::{App, HttpResponse, test, web};
@@ -141,7 +146,9 @@ impl ResponseError for Rejection {
 
 /// A handler may return `Err(AuthError)` (password work at capacity, a check of its
 /// own): the response is rendered under the default realm, then re-rendered under
-/// the middleware's realm and recorded by [`AuthMiddleware`] on its way out.
+/// the middleware's realm and recorded by [`AuthMiddleware`] on its way out (as a
+/// response's error, or as an inner service's `Err`). A response rebuilt on the
+/// way (by `ErrorHandlers`, say) loses the error, and is neither.
 impl ResponseError for AuthError {
     fn status_code(&self) -> StatusCode {
         Rejection::new(self, &Realm::default()).status_code()
@@ -153,13 +160,19 @@ impl ResponseError for AuthError {
 }
 
 /// The error of this adapter's extractors: a [`Rejection`], plus what the audit
-/// log needs. The middleware records it when the response passes, so an extractor
-/// whose error a handler chooses to ignore (`Option<Principal>`) records nothing.
+/// log needs.
+///
+/// Refusals are recorded when they happen, as under axum, with one exception: "no
+/// caller" on a route under an optional [`AuthMiddleware`] is recorded by the
+/// middleware when the response carries it, so that `Option<Principal>`, which
+/// turns it into `None`, leaves only the request's `anonymous` event.
 #[derive(Debug)]
 pub struct Refused {
     rejection: Rejection,
     stage: Stage,
     requirement: Option<&'static str>,
+    /// Not recorded yet: the innermost middleware the response passes records it.
+    pending: std::cell::Cell<bool>,
 }
 
 impl Refused {
@@ -350,6 +363,11 @@ where
     request.extensions_mut().insert(context.clone());
     AuthFuture {
         state: State::Inner {
+            site: Site {
+                method: request.method().clone(),
+                uri: request.uri().clone(),
+                client: request.peer_addr(),
+            },
             future: service.call(request),
             context,
         },
@@ -374,6 +392,10 @@ pin_project_lite::pin_project! {
             #[pin]
             future: F,
             context: Arc<Authenticated>,
+            // For an inner service's `Err`, which comes without its request. (Not
+            // the request itself: actix-web routes only an `HttpRequest` that has
+            // no clone.)
+            site: Site,
         },
         // An authenticator that waits: the whole request, boxed.
         Waiting { future: LocalBoxFuture<Result<ServiceResponse<EitherBody<B>>, Error>> },
@@ -389,15 +411,16 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().state.project() {
             // Polled again after it finished (a caller's bug): an error, never a
-            // 200, and no panic.
+            // 200. (The other states poll what they hold again, as any future
+            // composed of others does.)
             StateProjection::Refused { response } => Poll::Ready(
                 response
                     .take()
                     .ok_or_else(|| Error::from(AuthError::Internal("response polled after completion"))),
             ),
-            StateProjection::Inner { future, context } => match future.poll(cx) {
+            StateProjection::Inner { future, context, site } => match future.poll(cx) {
                 Poll::Ready(Ok(response)) => Poll::Ready(Ok(on_the_way_out(response, context))),
-                Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
+                Poll::Ready(Err(err)) => Poll::Ready(on_error(err, site, context)),
                 Poll::Pending => Poll::Pending,
             },
             StateProjection::Waiting { future } => future.as_mut().poll(cx),
@@ -405,36 +428,95 @@ where
     }
 }
 
-/// Records an extractor's refusal, and re-renders and records a handler's
-/// [`AuthError`] under the middleware's realm.
-fn on_the_way_out<B>(response: ServiceResponse<B>, context: &Authenticated) -> ServiceResponse<EitherBody<B>> {
+/// A handler's [`AuthError`] in `error`, recorded, re-rendered under the
+/// middleware's realm; a pending extractor refusal, recorded. `None` when the
+/// response stands as it is.
+fn handle_error(error: &Error, at: At<'_>, context: &Authenticated) -> Option<Rejection> {
     let principal = context.principal.as_ref();
-    let Some(error) = response.response().error() else {
-        return response.map_into_left_body();
-    };
     if let Some(refused) = error.as_error::<Refused>() {
-        record(
-            response.request(),
-            (Outcome::Denied, refused.stage),
-            Some(refused.rejection.code()),
-            principal,
-            refused.requirement,
-        );
-        return response.map_into_left_body();
+        if refused.pending.replace(false) {
+            at.record(
+                (Outcome::Denied, refused.stage),
+                Some(refused.rejection.code()),
+                principal,
+                refused.requirement,
+            );
+        }
+        return None;
     }
-    let Some(err) = error.as_error::<AuthError>().cloned() else {
-        return response.map_into_left_body();
+    let err = error.as_error::<AuthError>()?;
+    at.record((Outcome::Denied, Stage::Handler), Some(err.code()), principal, None);
+    Some(Rejection::new(err, &context.shared.realm))
+}
+
+/// The response on its way out, through [`handle_error`].
+fn on_the_way_out<B>(response: ServiceResponse<B>, context: &Authenticated) -> ServiceResponse<EitherBody<B>> {
+    let rerendered = match response.response().error() {
+        Some(error) => handle_error(error, At::Request(response.request()), context),
+        None => None,
     };
-    record(
-        response.request(),
-        (Outcome::Denied, Stage::Handler),
-        Some(err.code()),
-        principal,
-        None,
-    );
-    let (request, _) = response.into_parts();
-    let rerendered = HttpResponse::from_error(Rejection::new(&err, &context.shared.realm));
-    ServiceResponse::new(request, rerendered).map_into_right_body()
+    match rerendered {
+        Some(rejection) => {
+            let (request, _) = response.into_parts();
+            ServiceResponse::new(request, HttpResponse::from_error(rejection)).map_into_right_body()
+        }
+        None => response.map_into_left_body(),
+    }
+}
+
+/// An inner service's `Err` (a middleware of the user's that extracted with `?`),
+/// through [`handle_error`].
+///
+/// It is recorded with the request's path as its route: the matched pattern
+/// needs the request, which an error does not carry.
+fn on_error<B>(error: Error, site: &Site, context: &Authenticated) -> Result<ServiceResponse<EitherBody<B>>, Error> {
+    match handle_error(&error, At::Site(site), context) {
+        Some(rejection) => Err(rejection.into()),
+        None => Err(error),
+    }
+}
+
+/// What the audit log needs of a request that has moved on: cheap clones.
+struct Site {
+    method: actix_web::http::Method,
+    uri: actix_web::http::Uri,
+    client: Option<std::net::SocketAddr>,
+}
+
+/// Where a decision is recorded from: the request, or what is left of it.
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Request(&'a HttpRequest),
+    Site(&'a Site),
+}
+
+impl At<'_> {
+    fn record(
+        self,
+        decision: (Outcome, Stage),
+        code: Option<&'static str>,
+        principal: Option<&Principal>,
+        requirement: Option<&str>,
+    ) {
+        let site = match self {
+            At::Request(request) => return record(request, decision, code, principal, requirement),
+            At::Site(site) => site,
+        };
+        if !audit::enabled(decision.0) {
+            return;
+        }
+        audit::record(&Decision {
+            outcome: decision.0,
+            stage: decision.1,
+            code,
+            subject: principal.map(Principal::subject),
+            token_id: principal.and_then(Principal::token_id),
+            client: site.client,
+            method: site.method.as_str(),
+            route: site.uri.path(),
+            requirement,
+        });
+    }
 }
 
 fn record(
@@ -461,9 +543,8 @@ fn record(
     });
 }
 
-/// Runs an extractor's decision on the request's context. A refusal is recorded
-/// by the middleware on the way out; without the middleware (a misconfiguration,
-/// answered with 500) it is recorded here, as nothing else will.
+/// Runs an extractor's decision on the request's context, and records a refusal
+/// (see [`Refused`] for the one that waits).
 fn extract<T>(
     request: &HttpRequest,
     decide: impl FnOnce(Option<&Authenticated>) -> Result<T, (AuthError, Option<&'static str>)>,
@@ -472,13 +553,22 @@ fn extract<T>(
     let context = extensions.get::<Arc<Authenticated>>().map(|context| &**context);
     decide(context).map_err(|(err, requirement)| {
         let stage = adapter::refusal_stage(requirement);
-        if context.is_none() {
-            record(request, (Outcome::Denied, stage), Some(err.code()), None, requirement);
+        let pending = context.is_some() && err == AuthError::MissingCredentials;
+        if !pending {
+            let principal = context.and_then(|context| context.principal.as_ref());
+            record(
+                request,
+                (Outcome::Denied, stage),
+                Some(err.code()),
+                principal,
+                requirement,
+            );
         }
         Refused {
             rejection: adapter::rejection(context, &err),
             stage,
             requirement,
+            pending: std::cell::Cell::new(pending),
         }
     })
 }
@@ -489,7 +579,14 @@ fn extract<T>(
 /// actix-web's `Option<T>` extractor turns any error of `T` into `None`, so
 /// `Option<Principal>` is `None` for an anonymous request, and also on a route
 /// without the middleware (where `Principal` answers 500); that misconfiguration
-/// is still recorded in the audit log, as a denial with code `internal`.
+/// is still recorded in the audit log, as a denial with code `internal`. The same
+/// holds for `Option<Authorized<P>>` and `Option<Claims<T>>`, which axum does not
+/// offer: a refusal becomes `None`, recorded as a denial.
+///
+/// actix-web runs every argument's extractor before the handler, and answers
+/// with the first error in argument order: put portcullis's extractors first,
+/// so that a caller who may not call the route hears 401 or 403, as under axum
+/// (where the body is always read last), rather than a 400 about the body.
 impl FromRequest for Principal {
     type Error = Refused;
     type Future = Ready<Result<Self, Refused>>;

@@ -11,7 +11,7 @@ use common::capture::AuditEvents;
 use common::es256_verifier_and_token;
 use common::http::{send, serve_actix};
 use portcullis::Principal;
-use portcullis::actix::{AuthMiddleware, Claims};
+use portcullis::actix::{AuthMiddleware, Authorized, Claims};
 use portcullis::auth::{AuthError, Authenticator, Credentials};
 use portcullis::token::TokenError;
 
@@ -163,4 +163,175 @@ async fn a_panicking_handler_closes_the_connection_and_echoes_no_token() {
             assert!(!raw.text().contains(piece) && raw.headers.iter().all(|(_, v)| !v.contains(piece)));
         }
     }
+}
+
+portcullis::permission!(ReadOrders = "orders:read");
+
+fn policy() -> portcullis::rbac::PolicyHandle {
+    portcullis::rbac::PolicyHandle::from_toml("[roles.viewer]\npermissions = [\"orders:read\"]").expect("policy")
+}
+
+fn bearer(token: &str) -> (&'static str, String) {
+    ("authorization", format!("Bearer {token}"))
+}
+
+/// Two middlewares (a scope's and a resource's) around one refusing extractor:
+/// one authentication event each, one denial.
+#[actix_web::test]
+async fn nested_middleware_records_a_refusal_once() {
+    let events = AuditEvents::install_global();
+    let (verifier, token) = es256_verifier_and_token();
+    let auth = AuthMiddleware::required(verifier).policy(policy());
+    let app = test::init_service(
+        App::new().service(
+            web::scope("/nested").wrap(auth.clone()).service(
+                web::resource("/orders")
+                    .wrap(auth)
+                    .route(web::get().to(|_: Authorized<ReadOrders>| async { "orders" })),
+            ),
+        ),
+    )
+    .await;
+    let request = test::TestRequest::get()
+        .uri("/nested/orders")
+        .insert_header(bearer(&token))
+        .to_request();
+    assert_eq!(test::call_service(&app, request).await.status(), 403);
+    assert_eq!(
+        events_for(&events, "/nested/orders"),
+        [
+            "allowed/authentication/",
+            "allowed/authentication/",
+            "denied/authorization/forbidden"
+        ]
+    );
+}
+
+/// An extractor of the user's own that wraps `Authorized` and maps its error
+/// away: the refusal is still recorded.
+struct Reader(String);
+
+impl actix_web::FromRequest for Reader {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(request: &actix_web::HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        use std::future::Future;
+        let mut inner = std::pin::pin!(Authorized::<ReadOrders>::from_request(request, payload));
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        std::future::ready(match inner.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(Ok(caller)) => Ok(Reader(caller.subject().to_owned())),
+            _ => Err(actix_web::error::ErrorForbidden("no")),
+        })
+    }
+}
+
+#[actix_web::test]
+async fn a_wrapping_extractor_leaves_the_refusal_recorded() {
+    let events = AuditEvents::install_global();
+    let (verifier, token) = es256_verifier_and_token();
+    let app = test::init_service(
+        App::new().service(
+            web::resource("/wrapped")
+                .wrap(AuthMiddleware::required(verifier).policy(policy()))
+                .route(web::get().to(|reader: Reader| async move { reader.0 })),
+        ),
+    )
+    .await;
+    let request = test::TestRequest::get()
+        .uri("/wrapped")
+        .insert_header(bearer(&token))
+        .to_request();
+    assert_eq!(test::call_service(&app, request).await.status(), 403);
+    assert_eq!(
+        events_for(&events, "/wrapped"),
+        ["allowed/authentication/", "denied/authorization/forbidden"]
+    );
+}
+
+/// A middleware of the user's inside `AuthMiddleware` that returns an
+/// `AuthError` as its `Err`: re-rendered under the realm, and recorded.
+#[actix_web::test]
+async fn an_inner_services_auth_error_is_rendered_under_the_realm() {
+    let events = AuditEvents::install_global();
+    let (verifier, token) = es256_verifier_and_token();
+    let refuse = |_: actix_web::dev::ServiceRequest, _: actix_web::middleware::Next<actix_web::body::BoxBody>| async {
+        Err::<actix_web::dev::ServiceResponse, _>(actix_web::Error::from(AuthError::InvalidCredentials))
+    };
+    let realm = portcullis::http::Realm::new("orders").expect("realm");
+    let app = test::init_service(
+        App::new().service(
+            web::resource("/inner")
+                .wrap(actix_web::middleware::from_fn(refuse))
+                .wrap(AuthMiddleware::required(verifier).realm(realm))
+                .route(web::get().to(subject)),
+        ),
+    )
+    .await;
+    let request = test::TestRequest::get()
+        .uri("/inner")
+        .insert_header(bearer(&token))
+        .to_request();
+    // An `Err` stays one (the server renders it), now the realm's rendering.
+    let error = test::try_call_service(&app, request).await.err().expect("an Err");
+    let response = error.error_response();
+    assert_eq!(response.status(), 401);
+    assert_eq!(
+        response.headers().get("www-authenticate").and_then(|v| v.to_str().ok()),
+        Some(r#"Bearer realm="orders""#)
+    );
+    assert_eq!(
+        events_for(&events, "/inner"),
+        ["allowed/authentication/", "denied/handler/invalid_credentials"]
+    );
+}
+
+/// `Option<Authorized<P>>` under a middleware without a policy: `None`, and the
+/// misconfiguration recorded.
+#[actix_web::test]
+async fn option_authorized_without_a_policy_is_none_and_recorded() {
+    let events = AuditEvents::install_global();
+    let (verifier, token) = es256_verifier_and_token();
+    let app = test::init_service(
+        App::new().service(
+            web::resource("/no-policy")
+                .wrap(AuthMiddleware::required(verifier))
+                .route(
+                    web::get()
+                        .to(|caller: Option<Authorized<ReadOrders>>| async move { format!("{}", caller.is_some()) }),
+                ),
+        ),
+    )
+    .await;
+    let request = test::TestRequest::get()
+        .uri("/no-policy")
+        .insert_header(bearer(&token))
+        .to_request();
+    assert_eq!(test::call_and_read_body(&app, request).await, "false");
+    assert_eq!(
+        events_for(&events, "/no-policy"),
+        ["allowed/authentication/", "denied/authorization/internal"]
+    );
+}
+
+/// Extractors first: a caller who may not call the route hears 403, whatever the
+/// body (actix-web answers with the first error in argument order).
+#[actix_web::test]
+async fn authorized_first_answers_403_before_the_body_is_judged() {
+    let (verifier, token) = es256_verifier_and_token();
+    let app = test::init_service(
+        App::new().service(
+            web::resource("/first")
+                .wrap(AuthMiddleware::required(verifier).policy(policy()))
+                .route(web::post().to(|_: Authorized<ReadOrders>, _: web::Json<serde_json::Value>| async { "ok" })),
+        ),
+    )
+    .await;
+    let request = test::TestRequest::post()
+        .uri("/first")
+        .insert_header(bearer(&token))
+        .insert_header(("content-type", "text/plain"))
+        .set_payload("not json")
+        .to_request();
+    assert_eq!(test::call_service(&app, request).await.status(), 403);
 }
