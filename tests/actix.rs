@@ -273,7 +273,7 @@ async fn an_inner_services_auth_error_is_rendered_under_the_realm() {
         .insert_header(bearer(&token))
         .to_request();
     // An `Err` stays one (the server renders it), now the realm's rendering.
-    let error = test::try_call_service(&app, request).await.err().expect("an Err");
+    let error = test::try_call_service(&app, request).await.expect_err("an Err");
     let response = error.error_response();
     assert_eq!(response.status(), 401);
     assert_eq!(
