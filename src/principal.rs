@@ -23,7 +23,12 @@ use crate::token::{RegisteredClaims, TokenError};
 /// assert!(!alice.has_scope("orders.write"));
 /// ```
 #[derive(Clone, PartialEq)]
-pub struct Principal {
+pub struct Principal(Arc<Inner>);
+
+// Shared: cloning a principal (an extractor per handler argument, a cache hit) is
+// one reference count.
+#[derive(Clone, PartialEq)]
+struct Inner {
     subject: String,
     roles: Vec<String>,
     scopes: Vec<String>,
@@ -31,8 +36,7 @@ pub struct Principal {
     issuer: Option<String>,
     token_id: Option<String>,
     expires_at: Option<i64>,
-    // Shared: cloning a principal (an extractor per handler argument) copies no claims.
-    claims: Arc<Map<String, Value>>,
+    claims: Map<String, Value>,
 }
 
 /// A path to a claim: one member name per level, e.g. `realm_access` then `roles`
@@ -127,7 +131,7 @@ fn strings(value: &Value, split: bool) -> Option<Vec<String>> {
 impl Principal {
     /// A principal with only a subject; add roles and scopes with the `with_` methods.
     pub fn new(subject: impl Into<String>) -> Self {
-        Principal {
+        Principal(Arc::new(Inner {
             subject: subject.into(),
             roles: Vec::new(),
             scopes: Vec::new(),
@@ -135,8 +139,8 @@ impl Principal {
             issuer: None,
             token_id: None,
             expires_at: None,
-            claims: Arc::default(),
-        }
+            claims: Map::new(),
+        }))
     }
 
     /// Maps verified claims to a principal. `sub` is required; roles, scopes and tenant
@@ -165,7 +169,7 @@ impl Principal {
             Some(Value::String(t)) => Some(t.clone()),
             Some(_) => return Err(invalid(&mapping.tenant)),
         };
-        Ok(Principal {
+        Ok(Principal(Arc::new(Inner {
             subject,
             roles,
             scopes,
@@ -173,88 +177,88 @@ impl Principal {
             issuer: registered.iss,
             token_id: registered.jti,
             expires_at: registered.exp,
-            claims: Arc::new(claims),
-        })
+            claims,
+        })))
     }
 
     /// Adds roles.
     pub fn with_roles<S: Into<String>>(mut self, roles: impl IntoIterator<Item = S>) -> Self {
-        self.roles.extend(roles.into_iter().map(Into::into));
+        Arc::make_mut(&mut self.0).roles.extend(roles.into_iter().map(Into::into));
         self
     }
 
     /// Adds OAuth scopes.
     pub fn with_scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
-        self.scopes.extend(scopes.into_iter().map(Into::into));
+        Arc::make_mut(&mut self.0).scopes.extend(scopes.into_iter().map(Into::into));
         self
     }
 
     /// Sets the tenant.
     pub fn with_tenant(mut self, tenant: impl Into<String>) -> Self {
-        self.tenant = Some(tenant.into());
+        Arc::make_mut(&mut self.0).tenant = Some(tenant.into());
         self
     }
 
     /// The subject (`sub`).
     pub fn subject(&self) -> &str {
-        &self.subject
+        &self.0.subject
     }
 
     /// The roles, as the token listed them.
     pub fn roles(&self) -> &[String] {
-        &self.roles
+        &self.0.roles
     }
 
     /// The OAuth scopes.
     pub fn scopes(&self) -> &[String] {
-        &self.scopes
+        &self.0.scopes
     }
 
     /// Whether the principal has `role`.
     pub fn has_role(&self, role: &str) -> bool {
-        self.roles.iter().any(|r| r == role)
+        self.0.roles.iter().any(|r| r == role)
     }
 
     /// Whether the principal has `scope`.
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.scopes.iter().any(|s| s == scope)
+        self.0.scopes.iter().any(|s| s == scope)
     }
 
     /// The tenant, if any.
     pub fn tenant(&self) -> Option<&str> {
-        self.tenant.as_deref()
+        self.0.tenant.as_deref()
     }
 
     /// The token's issuer (`iss`), if it came from a token.
     pub fn issuer(&self) -> Option<&str> {
-        self.issuer.as_deref()
+        self.0.issuer.as_deref()
     }
 
     /// The token id (`jti`), if any.
     pub fn token_id(&self) -> Option<&str> {
-        self.token_id.as_deref()
+        self.0.token_id.as_deref()
     }
 
     /// When the credential expires (`exp`, seconds since the epoch), if known.
     pub fn expires_at(&self) -> Option<i64> {
-        self.expires_at
+        self.0.expires_at
     }
 
     /// Every claim of the token, as verified.
     pub fn claims(&self) -> &Map<String, Value> {
-        &self.claims
+        &self.0.claims
     }
 }
 
 impl fmt::Debug for Principal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Principal")
-            .field("subject", &self.subject)
-            .field("roles", &self.roles)
-            .field("scopes", &self.scopes)
-            .field("tenant", &self.tenant)
-            .field("token_id", &self.token_id)
-            .field("expires_at", &self.expires_at)
+            .field("subject", &self.0.subject)
+            .field("roles", &self.0.roles)
+            .field("scopes", &self.0.scopes)
+            .field("tenant", &self.0.tenant)
+            .field("token_id", &self.0.token_id)
+            .field("expires_at", &self.0.expires_at)
             .finish_non_exhaustive()
     }
 }
