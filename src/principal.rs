@@ -183,13 +183,17 @@ impl Principal {
 
     /// Adds roles.
     pub fn with_roles<S: Into<String>>(mut self, roles: impl IntoIterator<Item = S>) -> Self {
-        Arc::make_mut(&mut self.0).roles.extend(roles.into_iter().map(Into::into));
+        Arc::make_mut(&mut self.0)
+            .roles
+            .extend(roles.into_iter().map(Into::into));
         self
     }
 
     /// Adds OAuth scopes.
     pub fn with_scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
-        Arc::make_mut(&mut self.0).scopes.extend(scopes.into_iter().map(Into::into));
+        Arc::make_mut(&mut self.0)
+            .scopes
+            .extend(scopes.into_iter().map(Into::into));
         self
     }
 

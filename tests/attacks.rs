@@ -333,8 +333,10 @@ fn ten_kib_kid_is_unknown_key_under_a_raised_limit() {
     assert_eq!(check(&verifier, &huge_kid_token()), "unknown_key");
 }
 
+/// RFC 7517 §4.5 lets `alg` pick between keys; two keys that both fit are not
+/// guessed between.
 #[test]
-fn token_without_kid_is_unknown_key_for_a_two_key_set() {
+fn token_without_kid_is_ambiguous_for_two_keys_of_its_algorithm() {
     let other = VerifyingKey::from_secret(Algorithm::HS256, &[9; 32])
         .unwrap()
         .with_kid("other")
@@ -343,7 +345,20 @@ fn token_without_kid_is_unknown_key_for_a_two_key_set() {
         .clock(|| NOW)
         .build()
         .unwrap();
-    assert_eq!(check(&verifier, &hs256_token(HS, &payload())), "unknown_key");
+    assert_eq!(check(&verifier, &hs256_token(HS, &payload())), "ambiguous_key");
+}
+
+#[test]
+fn token_without_kid_uses_the_one_key_of_its_algorithm() {
+    let other = VerifyingKey::from_secret(Algorithm::HS384, &[9; 48])
+        .unwrap()
+        .with_kid("other")
+        .unwrap();
+    let verifier = Verifier::builder(KeySet::new([hs_key(), other]).unwrap())
+        .clock(|| NOW)
+        .build()
+        .unwrap();
+    assert_eq!(check(&verifier, &hs256_token(HS, &payload())), "ok");
 }
 
 #[test]

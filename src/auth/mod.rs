@@ -106,15 +106,41 @@ pub trait Authenticator: Send + Sync + 'static {
 }
 
 impl Authenticator for Verifier {
-    /// Verifies a bearer JWT ([`Verifier::verify_principal`]); no I/O, so the future
-    /// is ready at once.
-    fn authenticate(&self, credentials: &Credentials<'_>) -> impl Future<Output = Result<Principal, AuthError>> + Send {
-        std::future::ready(verify(self, credentials))
+    /// Verifies a bearer JWT ([`Verifier::verify_principal`]). With a
+    /// [`RemoteKeySet`](crate::token::RemoteKeySet) (feature `jwks`), a token whose
+    /// `kid` is unknown waits for one refetch of the keys (at most one per
+    /// cooldown, shared by concurrent requests) and is verified again.
+    async fn authenticate(&self, credentials: &Credentials<'_>) -> Result<Principal, AuthError> {
+        let result = verify(self, credentials);
+        #[cfg(feature = "jwks")]
+        if unknown_key(&result)
+            && let Some(remote) = self.remote_keys()
+            && remote.refetch_for_unknown_kid().await
+        {
+            return verify(self, credentials);
+        }
+        result
     }
 
+    /// Answers at once, except for an unknown `kid` that a remote key set may
+    /// refetch for: then `None`, and the adapters await
+    /// [`authenticate`](Self::authenticate).
     fn authenticate_now(&self, credentials: &Credentials<'_>) -> Option<Result<Principal, AuthError>> {
-        Some(verify(self, credentials))
+        let result = verify(self, credentials);
+        #[cfg(feature = "jwks")]
+        if unknown_key(&result) && self.remote_keys().is_some_and(crate::token::RemoteKeySet::may_refetch) {
+            return None;
+        }
+        Some(result)
     }
+}
+
+#[cfg(feature = "jwks")]
+fn unknown_key(result: &Result<Principal, AuthError>) -> bool {
+    matches!(
+        result,
+        Err(AuthError::InvalidToken(crate::token::TokenError::UnknownKey))
+    )
 }
 
 fn verify(verifier: &Verifier, credentials: &Credentials<'_>) -> Result<Principal, AuthError> {

@@ -86,6 +86,14 @@ pub enum TokenError {
     /// The token was revoked.
     #[error("token revoked")]
     Revoked,
+    /// More than one key matches the token's `kid` and `alg`: the key set is
+    /// ambiguous, and no key is guessed.
+    #[error("more than one key matches")]
+    AmbiguousKey,
+    /// The remote key set has not been refreshed for longer than its maximum
+    /// staleness: its keys are no longer trusted.
+    #[error("keys unavailable")]
+    KeysUnavailable,
 }
 
 impl TokenError {
@@ -107,6 +115,8 @@ impl TokenError {
             TokenError::InvalidClaim { .. } => "invalid_claim",
             TokenError::UnsupportedCriticalHeader => "unsupported_critical_header",
             TokenError::Revoked => "revoked",
+            TokenError::AmbiguousKey => "ambiguous_key",
+            TokenError::KeysUnavailable => "keys_unavailable",
         }
     }
 

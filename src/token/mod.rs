@@ -39,6 +39,7 @@
 
 mod alg;
 mod b64;
+mod cache;
 mod claims;
 pub mod crypto;
 mod der;
@@ -49,16 +50,23 @@ mod json;
 mod jwk;
 mod key;
 mod keyset;
+#[cfg(feature = "jwks")]
+mod remote;
+mod revocation;
 mod verifier;
 
 pub use alg::{Algorithm, KeyFamily, UnknownAlgorithm};
+pub use cache::{MAX_CACHED_TOKEN_BYTES, TokenCache};
 pub use claims::RegisteredClaims;
 pub use error::{KeyError, TokenError};
 pub use issuer::{DEFAULT_TTL, IssueError, Issuer, IssuerBuilder, MAX_TTL};
 pub use jwk::{Jwk, JwkSet, MAX_JWKS_BYTES, MAX_JWKS_KEYS};
 pub use key::{MAX_KID_BYTES, MAX_PEM_BYTES, MIN_RSA_BITS, SigningKey, VerifyingKey};
 pub use keyset::KeySet;
+#[cfg(feature = "jwks")]
+pub use remote::{JwksError, KeySetHealth, RemoteKeySet, RemoteKeySetBuilder};
+pub use revocation::{InMemoryRevocation, Revocation, RevocationFull, TokenIdentity};
 pub use verifier::{
-    Clock, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, MAX_LEEWAY, MAX_TOKEN_BYTES_LIMIT, NoCustomClaims, Verified,
-    Verifier, VerifierBuilder,
+    Clock, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, KeySource, MAX_LEEWAY, MAX_TOKEN_BYTES_LIMIT, NoCustomClaims,
+    Verified, Verifier, VerifierBuilder,
 };

@@ -2,12 +2,15 @@
 //! RFC 8725 ask for, in a fixed order, with a stable error code for each failure.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::de::DeserializeOwned;
 
+use super::cache::{Entry, TokenCache};
 use super::header::{self, Header};
-use super::{Algorithm, KeyError, KeySet, RegisteredClaims, TokenError, b64, claims};
+use super::revocation::{Revocation, TokenIdentity};
+use super::{Algorithm, KeyError, KeySet, RegisteredClaims, TokenError, VerifyingKey, b64, claims};
 use crate::principal::{Principal, PrincipalMapping};
 
 /// Default [`VerifierBuilder::max_token_size`]: 8 KiB.
@@ -89,8 +92,81 @@ pub struct Verifier {
     inner: Arc<Settings>,
 }
 
+/// Where a [`Verifier`]'s keys come from: a fixed [`KeySet`] (or one key), or
+/// (feature `jwks`) a [`RemoteKeySet`](super::RemoteKeySet) kept fresh from an
+/// identity provider.
+#[derive(Clone)]
+pub struct KeySource(Source);
+
+#[derive(Clone)]
+enum Source {
+    Static(Arc<KeySet>),
+    #[cfg(feature = "jwks")]
+    Remote(super::RemoteKeySet),
+}
+
+impl From<KeySet> for KeySource {
+    fn from(keys: KeySet) -> Self {
+        KeySource(Source::Static(Arc::new(keys)))
+    }
+}
+
+impl From<VerifyingKey> for KeySource {
+    fn from(key: VerifyingKey) -> Self {
+        KeySet::single(key).into()
+    }
+}
+
+#[cfg(feature = "jwks")]
+impl From<super::RemoteKeySet> for KeySource {
+    fn from(keys: super::RemoteKeySet) -> Self {
+        KeySource(Source::Remote(keys))
+    }
+}
+
+impl KeySource {
+    /// Runs `f` on the current keys, unless a remote set has gone stale.
+    fn with_current<R>(&self, now: i64, f: impl FnOnce(&KeySet) -> R) -> Result<R, TokenError> {
+        match &self.0 {
+            Source::Static(keys) => Ok(f(keys)),
+            #[cfg(feature = "jwks")]
+            Source::Remote(remote) => {
+                let snapshot = remote.snapshot();
+                if now >= snapshot.stale_after {
+                    return Err(TokenError::KeysUnavailable);
+                }
+                Ok(f(&snapshot.keys))
+            }
+        }
+    }
+
+    /// Which keys are current: changes when a remote set is replaced.
+    fn generation(&self) -> u64 {
+        match &self.0 {
+            Source::Static(_) => 0,
+            #[cfg(feature = "jwks")]
+            Source::Remote(remote) => remote.snapshot().generation,
+        }
+    }
+
+    fn keys(&self) -> Arc<KeySet> {
+        match &self.0 {
+            Source::Static(keys) => keys.clone(),
+            #[cfg(feature = "jwks")]
+            Source::Remote(remote) => remote.snapshot().keys.clone(),
+        }
+    }
+}
+
+/// Verifiers are told apart in a shared [`TokenCache`] by this number.
+static NEXT_VERIFIER_ID: AtomicU64 = AtomicU64::new(1);
+
 struct Settings {
-    keys: KeySet,
+    keys: KeySource,
+    /// This verifier in a shared cache; clones share it.
+    id: u64,
+    cache: Option<TokenCache>,
+    revocation: Option<Arc<dyn Revocation>>,
     issuers: Vec<String>,
     audiences: Vec<String>,
     required: Vec<String>,
@@ -120,11 +196,14 @@ impl Verifier {
     /// Starts a verifier for `keys`: `exp` required, leeway 30 s, tokens up to 8 KiB,
     /// no issuer or audience expected (a token that carries `aud` is then rejected, as
     /// RFC 7519 §4.1.3 requires: configure the audience you are).
-    pub fn builder(keys: impl Into<KeySet>) -> VerifierBuilder {
+    pub fn builder(keys: impl Into<KeySource>) -> VerifierBuilder {
         super::crypto::install();
         VerifierBuilder {
             settings: Settings {
                 keys: keys.into(),
+                id: NEXT_VERIFIER_ID.fetch_add(1, Ordering::Relaxed),
+                cache: None,
+                revocation: None,
                 issuers: Vec::new(),
                 audiences: Vec::new(),
                 required: Vec::new(),
@@ -166,22 +245,27 @@ impl Verifier {
         let header = Header::parse(&header_json)?;
         let checked = header.check()?;
         let alg: Algorithm = checked.alg.parse().map_err(|_| TokenError::UnsupportedAlgorithm)?;
-        let key = s.keys.select(checked.kid)?;
-        if key.algorithm() != alg {
-            return Err(TokenError::AlgorithmMismatch {
-                expected: key.algorithm(),
-            });
-        }
-
-        if signature_b64.len() > MAX_SIGNATURE_BYTES * 4 / 3 + 2 {
-            return Err(TokenError::InvalidSignature);
-        }
-        let mut signature_stack = [0u8; SIGNATURE_STACK_BYTES];
-        let signature = b64::decode_buffered(signature_b64, &mut signature_stack)
-            .ok_or(TokenError::malformed("signature is not canonical base64url"))?;
-        if !key.verify_signature(&bytes[..second], &signature) {
-            return Err(TokenError::InvalidSignature);
-        }
+        let now = (s.clock)();
+        let signed = s.keys.with_current(now, |keys| -> Result<(), TokenError> {
+            let key = keys.select(checked.kid, alg)?;
+            if key.algorithm() != alg {
+                return Err(TokenError::AlgorithmMismatch {
+                    expected: key.algorithm(),
+                });
+            }
+            if signature_b64.len() > MAX_SIGNATURE_BYTES * 4 / 3 + 2 {
+                return Err(TokenError::InvalidSignature);
+            }
+            let mut signature_stack = [0u8; SIGNATURE_STACK_BYTES];
+            let signature = b64::decode_buffered(signature_b64, &mut signature_stack)
+                .ok_or(TokenError::malformed("signature is not canonical base64url"))?;
+            if key.verify_signature(&bytes[..second], &signature) {
+                Ok(())
+            } else {
+                Err(TokenError::InvalidSignature)
+            }
+        });
+        signed??;
 
         if let Some(required) = &s.typ
             && !checked.typ.is_some_and(|typ| header::typ_matches(typ, required))
@@ -196,6 +280,16 @@ impl Verifier {
         }
         let (custom, scan) = claims::parse::<C>(payload)?;
         s.check_claims(&scan)?;
+        let claims = &scan.registered;
+        let identity = TokenIdentity {
+            jti: claims.jti.as_deref(),
+            sub: claims.sub.as_deref(),
+            iat: claims.iat,
+            exp: claims.exp,
+        };
+        if s.revoked(&identity) {
+            return Err(TokenError::Revoked);
+        }
         Ok(Verified {
             claims: scan.registered,
             custom,
@@ -210,18 +304,86 @@ impl Verifier {
 
     /// Verifies `token` and maps its claims to a [`Principal`] with the builder's
     /// [`PrincipalMapping`]. The token must carry `sub`.
+    ///
+    /// With a [`TokenCache`], a token verified before is served from it (see there
+    /// for what every hit checks again).
     pub fn verify_principal(&self, token: &str) -> Result<Principal, TokenError> {
+        let s = &*self.inner;
+        let Some(cache) = &s.cache else {
+            return self.verify_principal_uncached(token);
+        };
+        let now = (s.clock)();
+        let generation = s.keys.generation();
+        if let Some(entry) = cache.get(s.id, token) {
+            if entry.generation == generation && now >= entry.valid_from && now < entry.valid_until {
+                s.keys.with_current(now, |_| ())?;
+                let principal = &entry.principal;
+                let identity = TokenIdentity {
+                    jti: principal.token_id(),
+                    sub: Some(principal.subject()),
+                    iat: entry.iat,
+                    exp: principal.expires_at(),
+                };
+                if s.revoked(&identity) {
+                    return Err(TokenError::Revoked);
+                }
+                return Ok(principal.clone());
+            }
+            cache.remove(s.id, token);
+        }
+        let verified = self.verify::<serde_json::Map<String, serde_json::Value>>(token)?;
+        let (nbf, iat, exp) = (verified.claims.nbf, verified.claims.iat, verified.claims.exp);
+        let principal = Principal::from_claims(verified.claims, verified.custom, &s.mapping)?;
+        // Served only while verification would pass without leeway on `exp`: the
+        // cache never extends a token. No `exp` (allowed by `require_exp(false)`):
+        // not cached.
+        if let Some(exp) = exp {
+            let until_max_age = match (s.max_age, iat) {
+                (Some(max_age), Some(iat)) => iat.saturating_add(max_age),
+                _ => i64::MAX,
+            };
+            cache.insert(
+                s.id,
+                token,
+                Entry {
+                    principal: principal.clone(),
+                    valid_from: nbf.map_or(i64::MIN, |nbf| nbf.saturating_sub(s.leeway)),
+                    valid_until: exp.min(until_max_age),
+                    iat,
+                    generation,
+                },
+            );
+        }
+        Ok(principal)
+    }
+
+    fn verify_principal_uncached(&self, token: &str) -> Result<Principal, TokenError> {
         let verified = self.verify::<serde_json::Map<String, serde_json::Value>>(token)?;
         Principal::from_claims(verified.claims, verified.custom, &self.inner.mapping)
     }
 
-    /// The keys this verifier selects from.
-    pub fn keys(&self) -> &KeySet {
-        &self.inner.keys
+    /// The keys this verifier selects from now.
+    pub fn keys(&self) -> Arc<KeySet> {
+        self.inner.keys.keys()
+    }
+
+    /// The remote key set, when the keys come from one.
+    #[cfg(feature = "jwks")]
+    pub fn remote_keys(&self) -> Option<&super::RemoteKeySet> {
+        match &self.inner.keys.0 {
+            Source::Remote(remote) => Some(remote),
+            Source::Static(_) => None,
+        }
     }
 }
 
 impl Settings {
+    fn revoked(&self, identity: &TokenIdentity<'_>) -> bool {
+        self.revocation
+            .as_ref()
+            .is_some_and(|revocation| revocation.is_revoked(identity))
+    }
+
     fn check_claims(&self, scan: &claims::Scan<'_>) -> Result<(), TokenError> {
         let claims = &scan.registered;
         let now = (self.clock)();
@@ -353,6 +515,20 @@ impl VerifierBuilder {
     /// tokens at a known time.
     pub fn clock(mut self, clock: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
         self.settings.clock = Arc::new(clock);
+        self
+    }
+
+    /// Caches verified tokens for [`Verifier::verify_principal`] (off by default).
+    /// One cache may serve several verifiers: each sees only its own entries.
+    pub fn cache(mut self, cache: TokenCache) -> Self {
+        self.settings.cache = Some(cache);
+        self
+    }
+
+    /// Refuses revoked tokens (`revoked`), checked after the signature and the
+    /// claims, and on every cache hit.
+    pub fn revocation(mut self, revocation: Arc<dyn Revocation>) -> Self {
+        self.settings.revocation = Some(revocation);
         self
     }
 
