@@ -168,7 +168,9 @@ struct Config {
 
 #[derive(Default)]
 struct State {
-    last_fetch_started: Option<Instant>,
+    /// The last fetch an unknown `kid` caused: the cooldown runs from it (scheduled
+    /// refreshes do not count, so a rotation right after one is still seen).
+    last_unknown_kid_fetch: Option<Instant>,
     last_fetch_ended: Option<Instant>,
     last_success: Option<SystemTime>,
     last_error: Option<(SystemTime, &'static str)>,
@@ -279,6 +281,7 @@ impl RemoteKeySet {
         if !self.inner.cooldown_passed() {
             return false;
         }
+        self.inner.state().last_unknown_kid_fetch = Some(Instant::now());
         self.inner.fetch().await.is_ok()
     }
 }
@@ -373,7 +376,6 @@ impl RemoteKeySetBuilder {
         let (keys, max_age, digest) = fetch_keys(&client, &jwks_url, &config).await?;
         let now = SystemTime::now();
         let state = State {
-            last_fetch_started: Some(Instant::now()),
             last_fetch_ended: Some(Instant::now()),
             last_success: Some(now),
             fetches: 1,
@@ -406,17 +408,13 @@ impl Remote {
 
     fn cooldown_passed(&self) -> bool {
         self.state()
-            .last_fetch_started
+            .last_unknown_kid_fetch
             .is_none_or(|started| started.elapsed() >= self.config.cooldown)
     }
 
     /// One fetch; the caller holds `fetching`. On failure the keys stay.
     async fn fetch(&self) -> Result<(), JwksError> {
-        {
-            let mut state = self.state();
-            state.last_fetch_started = Some(Instant::now());
-            state.fetches += 1;
-        }
+        self.state().fetches += 1;
         let result = fetch_keys(&self.client, &self.jwks_url, &self.config).await;
         let mut state = self.state();
         state.last_fetch_ended = Some(Instant::now());
