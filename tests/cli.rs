@@ -638,3 +638,65 @@ fn encode_batch_and_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
 }
+
+/// `token verify --jwks-url`: keys from a JWKS served on 127.0.0.1; plain http
+/// only with `--allow-http-loopback`, and never to another host.
+#[test]
+fn verify_with_keys_from_a_jwks_url() {
+    use portcullis::token::{Algorithm, Issuer, JwkSet, SigningKey};
+
+    let mut jwk = SigningKey::generate_jwk(Algorithm::ES256).expect("key");
+    jwk.kid = Some("k1".into());
+    let jwks = serde_json::to_string(&JwkSet {
+        keys: vec![jwk.to_public().expect("public")],
+    })
+    .expect("json");
+    let token = Issuer::builder(SigningKey::from_jwk(&jwk).expect("key"))
+        .audience("orders")
+        .build()
+        .expect("issuer")
+        .issue("alice", &())
+        .expect("token");
+
+    // A one-route server on its own runtime thread.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            sender.send(listener.local_addr().expect("addr")).expect("addr");
+            let app = axum::Router::new().route("/jwks", axum::routing::get(move || async move { jwks }));
+            axum::serve(listener, app).await.expect("serve");
+        });
+    });
+    let url = format!("http://{}/jwks", receiver.recv().expect("addr"));
+
+    let verified = portcullis(
+        &[
+            "token",
+            "verify",
+            "--jwks-url",
+            &url,
+            "--allow-http-loopback",
+            "--aud",
+            "orders",
+            &token,
+        ],
+        "",
+    );
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    let claims: serde_json::Value = serde_json::from_str(&stdout(&verified)).expect("claims");
+    assert_eq!(claims["sub"], "alice");
+
+    let refused = portcullis(&["token", "verify", "--jwks-url", &url, "--aud", "orders", &token], "");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("insecure_url"));
+}

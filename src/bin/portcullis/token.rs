@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use portcullis::token::{Algorithm, Issuer, JwkSet, KeySet, SigningKey, TokenError, Verifier, VerifyingKey};
+use portcullis::token::{
+    Algorithm, Issuer, JwkSet, KeySet, KeySource, RemoteKeySet, SigningKey, TokenError, Verifier, VerifyingKey,
+};
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
@@ -60,6 +62,12 @@ pub struct VerifyArgs {
     /// JWKS file of verification keys (`oct` keys allowed for HS*).
     #[arg(long, group = "verifying")]
     jwks: Option<PathBuf>,
+    /// JWKS URL of an identity provider (https), fetched once.
+    #[arg(long, group = "verifying")]
+    jwks_url: Option<String>,
+    /// Allow a plain-http --jwks-url to a loopback address (for a local test server).
+    #[arg(long, requires = "jwks_url")]
+    allow_http_loopback: bool,
     /// SPKI (or PKCS#1 RSA) public key PEM file (with --alg).
     #[arg(long, requires = "alg", group = "verifying")]
     key: Option<PathBuf>,
@@ -130,17 +138,18 @@ fn issue(args: IssueArgs) -> Result<ExitCode, ConfigError> {
 }
 
 fn verifier(args: &VerifyArgs) -> Result<Verifier, ConfigError> {
-    let keys = if let Some(path) = &args.jwks {
-        KeySet::from_jwks(&JwkSet::from_json(std::str::from_utf8(&io::read_file(path)?)?)?)?
+    let keys: KeySource = if let Some(path) = &args.jwks {
+        KeySet::from_jwks(&JwkSet::from_json(std::str::from_utf8(&io::read_file(path)?)?)?)?.into()
+    } else if let Some(url) = &args.jwks_url {
+        remote_keys(url, args.allow_http_loopback)?.into()
     } else if let Some(path) = &args.key {
-        KeySet::single(VerifyingKey::from_pem(need_alg(args.alg)?, &io::read_file(path)?)?)
+        VerifyingKey::from_pem(need_alg(args.alg)?, &io::read_file(path)?)?.into()
     } else if let Some(path) = &args.secret_file {
-        KeySet::single(VerifyingKey::from_secret(
-            need_alg(args.alg)?,
-            &Zeroizing::new(io::read_file(path)?),
-        )?)
+        VerifyingKey::from_secret(need_alg(args.alg)?, &Zeroizing::new(io::read_file(path)?))?.into()
     } else {
-        return Err(ConfigError("one of --jwks, --key, --secret-file is required".into()));
+        return Err(ConfigError(
+            "one of --jwks, --jwks-url, --key, --secret-file is required".into(),
+        ));
     };
     let mut builder = Verifier::builder(keys).leeway(Duration::from_secs(args.leeway));
     for iss in &args.iss {
@@ -150,6 +159,21 @@ fn verifier(args: &VerifyArgs) -> Result<Verifier, ConfigError> {
         builder = builder.audience(aud.clone());
     }
     Ok(builder.build()?)
+}
+
+/// The keys at `url`, fetched once (a command does not live long enough to refresh).
+fn remote_keys(url: &str, allow_http_loopback: bool) -> Result<RemoteKeySet, ConfigError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ConfigError(format!("--jwks-url: {e}")))?;
+    runtime
+        .block_on(
+            RemoteKeySet::from_jwks_url(url)
+                .allow_http_loopback(allow_http_loopback)
+                .start(),
+        )
+        .map_err(|e| ConfigError(format!("--jwks-url: {e} ({})", e.code())))
 }
 
 fn check(verifier: &Verifier, token: &str) -> Result<Map<String, Value>, TokenError> {
