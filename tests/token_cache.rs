@@ -62,6 +62,16 @@ fn verifier(key: &VerifyingKey, clock: &TestClock) -> VerifierBuilder {
     Verifier::builder(KeySet::single(key.clone())).clock(clock.reader())
 }
 
+/// One token for `subject` with no custom claims.
+fn issue(builder: IssuerBuilder, subject: &str) -> String {
+    builder.build().unwrap().issue(subject, &()).unwrap()
+}
+
+/// The verifier, with `cache`.
+fn with_cache(builder: VerifierBuilder, cache: &TokenCache) -> Verifier {
+    builder.cache(cache.clone()).build().unwrap()
+}
+
 /// `verify_principal`'s outcome ("ok" or the error code) and how often it read the clock.
 fn check(clock: &TestClock, verifier: &Verifier, token: &str) -> (&'static str, usize) {
     let before = clock.reads.load(Ordering::SeqCst);
@@ -98,14 +108,9 @@ fn agree_with_uncached(
 fn cache_hit_is_served_only_before_exp_and_then_matches_an_uncached_verifier() {
     let clock = TestClock::at(T);
     let (signing, key) = hs_keys();
-    let token = issuer(signing, &clock)
-        .ttl(Duration::from_secs(60))
-        .build()
-        .unwrap()
-        .issue("alice", &())
-        .unwrap();
+    let token = issue(issuer(signing, &clock).ttl(Duration::from_secs(60)), "alice");
     let cache = TokenCache::new(1024 * 1024);
-    let cached = verifier(&key, &clock).cache(cache.clone()).build().unwrap();
+    let cached = with_cache(verifier(&key, &clock), &cache);
     let uncached = verifier(&key, &clock).build().unwrap();
 
     assert_eq!(check(&clock, &cached, &token).0, "ok");
@@ -133,18 +138,9 @@ fn cached_es256_token_is_expired_right_after_exp_without_leeway() {
     let clock = TestClock::at(T);
     let signing = SigningKey::generate(Algorithm::ES256).unwrap();
     let key = signing.verifying_key();
-    let token = issuer(signing, &clock)
-        .ttl(Duration::from_secs(60))
-        .build()
-        .unwrap()
-        .issue("alice", &())
-        .unwrap();
+    let token = issue(issuer(signing, &clock).ttl(Duration::from_secs(60)), "alice");
     let cache = TokenCache::new(1024 * 1024);
-    let cached = verifier(&key, &clock)
-        .leeway(Duration::ZERO)
-        .cache(cache.clone())
-        .build()
-        .unwrap();
+    let cached = with_cache(verifier(&key, &clock).leeway(Duration::ZERO), &cache);
     let uncached = verifier(&key, &clock).leeway(Duration::ZERO).build().unwrap();
 
     assert_eq!(check(&clock, &cached, &token).0, "ok");
@@ -159,23 +155,10 @@ fn cached_es256_token_is_expired_right_after_exp_without_leeway() {
 fn token_cached_by_one_verifier_is_not_served_to_another_sharing_the_cache() {
     let clock = TestClock::at(T);
     let (signing, key) = hs_keys();
-    let token = issuer(signing, &clock)
-        .audience("a")
-        .build()
-        .unwrap()
-        .issue("alice", &())
-        .unwrap();
+    let token = issue(issuer(signing, &clock).audience("a"), "alice");
     let cache = TokenCache::new(1024 * 1024);
-    let a = verifier(&key, &clock)
-        .audience("a")
-        .cache(cache.clone())
-        .build()
-        .unwrap();
-    let b = verifier(&key, &clock)
-        .audience("b")
-        .cache(cache.clone())
-        .build()
-        .unwrap();
+    let a = with_cache(verifier(&key, &clock).audience("a"), &cache);
+    let b = with_cache(verifier(&key, &clock).audience("b"), &cache);
 
     assert_eq!(check(&clock, &a, &token).0, "ok");
     let (_, miss_reads) = check(&clock, &b, &token);
@@ -189,11 +172,7 @@ fn token_cached_by_one_verifier_is_not_served_to_another_sharing_the_cache() {
     // A clone of A is the same verifier and shares its entries; an identical but
     // separately built verifier has entries of its own.
     assert!(check(&clock, &a.clone(), &token).1 < miss_reads);
-    let a2 = verifier(&key, &clock)
-        .audience("a")
-        .cache(cache.clone())
-        .build()
-        .unwrap();
+    let a2 = with_cache(verifier(&key, &clock).audience("a"), &cache);
     assert_eq!(check(&clock, &a2, &token).0, "ok");
     assert_eq!(cache.len(), 2);
 }
@@ -202,14 +181,10 @@ fn token_cached_by_one_verifier_is_not_served_to_another_sharing_the_cache() {
 fn cached_token_is_refused_once_its_jti_is_revoked() {
     let clock = TestClock::at(T);
     let (signing, key) = hs_keys();
-    let token = issuer(signing, &clock).build().unwrap().issue("alice", &()).unwrap();
+    let token = issue(issuer(signing, &clock), "alice");
     let revoked = Arc::new(InMemoryRevocation::new(Duration::from_secs(3600)));
     let cache = TokenCache::new(1024 * 1024);
-    let v = verifier(&key, &clock)
-        .cache(cache.clone())
-        .revocation(revoked.clone())
-        .build()
-        .unwrap();
+    let v = with_cache(verifier(&key, &clock).revocation(revoked.clone()), &cache);
 
     let alice = v.verify_principal(&token).unwrap();
     assert_eq!(cache.len(), 1);
@@ -230,11 +205,7 @@ fn cached_tokens_issued_before_a_subject_cut_off_are_refused_and_later_ones_pass
     let (alice_old, bob) = (issue.issue("alice", &()).unwrap(), issue.issue("bob", &()).unwrap());
     let revoked = Arc::new(InMemoryRevocation::new(Duration::from_secs(3600)));
     let cache = TokenCache::new(1024 * 1024);
-    let v = verifier(&key, &clock)
-        .cache(cache.clone())
-        .revocation(revoked.clone())
-        .build()
-        .unwrap();
+    let v = with_cache(verifier(&key, &clock).revocation(revoked.clone()), &cache);
 
     let iat = v.verify_registered(&alice_old).unwrap().claims.iat.unwrap();
     assert_eq!(iat, T);
@@ -250,6 +221,7 @@ fn cached_tokens_issued_before_a_subject_cut_off_are_refused_and_later_ones_pass
         "other subjects unaffected"
     );
 
+    // Issued at the cut-off itself: not "before" it, so it passes.
     clock.set(T + 1);
     let alice_new = issue.issue("alice", &()).unwrap();
     assert_eq!(v.verify_principal(&alice_new).unwrap().subject(), "alice");
@@ -265,14 +237,9 @@ fn cached_tokens_issued_before_a_subject_cut_off_are_refused_and_later_ones_pass
 fn cached_token_is_not_served_before_its_nbf_less_the_leeway() {
     let clock = TestClock::at(T + 100);
     let (signing, key) = hs_keys();
-    let token = issuer(signing, &clock)
-        .not_before(true)
-        .build()
-        .unwrap()
-        .issue("alice", &())
-        .unwrap();
+    let token = issue(issuer(signing, &clock).not_before(true), "alice");
     let cache = TokenCache::new(1024 * 1024);
-    let cached = verifier(&key, &clock).cache(cache.clone()).build().unwrap();
+    let cached = with_cache(verifier(&key, &clock), &cache);
     let uncached = verifier(&key, &clock).build().unwrap();
 
     // nbf = iat = T+100; with 30 s leeway it is first accepted at T+70.
@@ -290,17 +257,12 @@ fn cached_token_is_not_served_before_its_nbf_less_the_leeway() {
 fn cached_token_is_not_served_past_the_max_age() {
     let clock = TestClock::at(T);
     let (signing, key) = hs_keys();
-    let token = issuer(signing, &clock).build().unwrap().issue("alice", &()).unwrap();
+    let token = issue(issuer(signing, &clock), "alice");
     let age = Duration::from_secs(100);
     for leeway in [DEFAULT_LEEWAY, Duration::ZERO] {
         clock.set(T);
         let cache = TokenCache::new(1024 * 1024);
-        let cached = verifier(&key, &clock)
-            .max_age(age)
-            .leeway(leeway)
-            .cache(cache.clone())
-            .build()
-            .unwrap();
+        let cached = with_cache(verifier(&key, &clock).max_age(age).leeway(leeway), &cache);
         let uncached = verifier(&key, &clock).max_age(age).leeway(leeway).build().unwrap();
         assert_eq!(check(&clock, &cached, &token).0, "ok");
         assert_eq!(cache.len(), 1);
@@ -325,7 +287,7 @@ fn cache_stays_within_its_byte_budget_over_many_distinct_tokens() {
     let issue = issuer(signing, &clock).build().unwrap();
     let budget: u64 = 64 * 1024;
     let cache = TokenCache::new(budget);
-    let v = verifier(&key, &clock).cache(cache.clone()).build().unwrap();
+    let v = with_cache(verifier(&key, &clock), &cache);
     assert_eq!(cache.max_bytes(), budget);
 
     for i in 0..1000 {
@@ -350,7 +312,7 @@ fn token_over_the_cacheable_size_is_verified_but_not_cached() {
         big.len()
     );
     let cache = TokenCache::new(1024 * 1024);
-    let v = verifier(&key, &clock).cache(cache.clone()).build().unwrap();
+    let v = with_cache(verifier(&key, &clock), &cache);
 
     for _ in 0..3 {
         assert_eq!(
@@ -390,4 +352,21 @@ fn without_a_cache_revocation_applies_to_verify_and_verify_principal() {
     revoked.revoke_subject("bob", T + 1).unwrap();
     assert_eq!(v.verify_registered(&other).unwrap_err().code(), "revoked");
     assert_eq!(v.verify_principal(&other).unwrap_err().code(), "revoked");
+}
+
+/// Found in review: a clock stepped back before a cached token's `iat` (more than
+/// the leeway) must not be served what fresh verification refuses.
+#[test]
+fn cached_token_is_not_served_when_the_clock_steps_back_before_its_iat() {
+    let clock = TestClock::at(T + 100);
+    let (signing, key) = hs_keys();
+    let token = issue(issuer(signing, &clock), "alice"); // iat = T+100, no nbf
+    let cache = TokenCache::new(1024 * 1024);
+    let cached = with_cache(verifier(&key, &clock), &cache);
+    let uncached = verifier(&key, &clock).build().unwrap();
+    clock.set(T + 75);
+    assert_eq!(check(&clock, &cached, &token).0, "ok");
+    clock.set(T + 60);
+    assert_eq!(check(&clock, &uncached, &token).0, "issued_in_future");
+    assert_eq!(check(&clock, &cached, &token).0, "issued_in_future");
 }

@@ -22,8 +22,8 @@ const ENTRY_OVERHEAD_BYTES: u64 = 256;
 ///   is never served from the cache to another (even one sharing this cache), and a
 ///   token is compared in full, never by a hash alone.
 /// - **Expiry:** an entry is served only while the token's `exp` has not passed (no
-///   leeway: the cache never extends a token), after its `nbf` (less the leeway),
-///   and within the verifier's maximum age; every hit checks these against the
+///   leeway: the cache never extends a token), after its `nbf` and `iat` (less the
+///   leeway), and within the verifier's maximum age; every hit checks these against the
 ///   clock again, and asks the verifier's [`Revocation`](super::Revocation).
 /// - **Key rotation:** entries verified with an older generation of a remote key set
 ///   are verified again.
@@ -117,7 +117,8 @@ impl std::fmt::Debug for TokenCache {
 /// A cached verification.
 pub(crate) struct Entry {
     pub(crate) principal: Principal,
-    /// Served from this time on (seconds since the epoch): `nbf` less the leeway.
+    /// Served from this time on (seconds since the epoch): the later of `nbf` and
+    /// `iat`, less the leeway.
     pub(crate) valid_from: i64,
     /// Served before this time: `exp`, or earlier for a maximum age.
     pub(crate) valid_until: i64,

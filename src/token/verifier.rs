@@ -126,6 +126,7 @@ impl From<super::RemoteKeySet> for KeySource {
 
 impl KeySource {
     /// Runs `f` on the current keys, unless a remote set has gone stale.
+    #[cfg_attr(not(feature = "jwks"), allow(unused_variables))]
     fn with_current<R>(&self, now: i64, f: impl FnOnce(&KeySet) -> R) -> Result<R, TokenError> {
         match &self.0 {
             Source::Static(keys) => Ok(f(keys)),
@@ -342,17 +343,21 @@ impl Verifier {
                 (Some(max_age), Some(iat)) => iat.saturating_add(max_age),
                 _ => i64::MAX,
             };
-            cache.insert(
-                s.id,
-                token,
-                Entry {
+            let valid_until = exp.min(until_max_age);
+            // Not before `nbf`, nor before `iat` (a clock stepped back), less the
+            // leeway, as verification itself.
+            let valid_from = nbf.max(iat).map_or(i64::MIN, |from| from.saturating_sub(s.leeway));
+            // Within the leeway after `exp` a token still verifies, but is not cached.
+            if now < valid_until {
+                let entry = Entry {
                     principal: principal.clone(),
-                    valid_from: nbf.map_or(i64::MIN, |nbf| nbf.saturating_sub(s.leeway)),
-                    valid_until: exp.min(until_max_age),
+                    valid_from,
+                    valid_until,
                     iat,
                     generation,
-                },
-            );
+                };
+                cache.insert(s.id, token, entry);
+            }
         }
         Ok(principal)
     }
