@@ -44,7 +44,8 @@ pub use principal::{ClaimPath, Principal, PrincipalMapping};
     feature = "html",
     feature = "url",
     feature = "axum",
-    feature = "actix"
+    feature = "actix",
+    feature = "jwks"
 ))]
 #[doc = include_str!("../README.md")]
 struct ReadmeExamples;

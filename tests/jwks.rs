@@ -406,3 +406,30 @@ async fn the_adapters_refetch_for_a_new_key() {
     assert_eq!(response.status(), 200);
     assert_eq!(idp.hits(), 2);
 }
+
+/// The actix-web adapter over a remote key set, likewise.
+#[cfg(feature = "actix")]
+#[actix_web::test]
+async fn the_actix_middleware_refetches_for_a_new_key() {
+    use actix_web::{App, test, web};
+
+    let (idp, addr, _server) = idp().await;
+    let (old, new) = (key("old"), key("new"));
+    idp.publish(&[&old]);
+    let keys = remote(addr).start().await.expect("start");
+    let app = test::init_service(
+        App::new().service(
+            web::resource("/me")
+                .wrap(portcullis::actix::AuthMiddleware::required(verifier(&keys)))
+                .route(web::get().to(|caller: Principal| async move { caller.subject().to_owned() })),
+        ),
+    )
+    .await;
+    idp.publish(&[&old, &new]);
+    let request = test::TestRequest::get()
+        .uri("/me")
+        .insert_header(("authorization", format!("Bearer {}", token(&new, "bob"))))
+        .to_request();
+    assert_eq!(test::call_and_read_body(&app, request).await, "bob");
+    assert_eq!(idp.hits(), 2);
+}
