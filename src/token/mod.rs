@@ -51,7 +51,7 @@ mod jwk;
 mod key;
 mod keyset;
 #[cfg(feature = "jwks")]
-mod remote;
+pub mod remote;
 mod revocation;
 mod verifier;
 
