@@ -298,12 +298,12 @@ where
         // An authenticator that can answer without waiting answers here, and
         // nothing is boxed; any other is awaited below.
         match self.gate.authenticate_now(request.headers()) {
-            Some(outcome) => admit(&self.service, request, outcome, &self.gate.shared),
+            Some(outcome) => admit(&self.service, request, outcome, self.gate.shared()),
             None => {
                 let (service, gate) = (self.service.clone(), self.gate.clone());
                 let waiting = async move {
                     let outcome = gate.authenticate(request.headers()).await;
-                    admit(&service, request, outcome, &gate.shared).await
+                    admit(&service, request, outcome, gate.shared()).await
                 };
                 AuthFuture {
                     state: State::Waiting {
@@ -356,10 +356,10 @@ where
         principal.as_ref(),
         None,
     );
-    let context = Arc::new(Authenticated {
+    let context = Authenticated {
         principal,
         shared: shared.clone(),
-    });
+    };
     request.extensions_mut().insert(context.clone());
     AuthFuture {
         state: State::Inner {
@@ -391,7 +391,7 @@ pin_project_lite::pin_project! {
         Inner {
             #[pin]
             future: F,
-            context: Arc<Authenticated>,
+            context: Authenticated,
             // For an inner service's `Err`, which comes without its request. (Not
             // the request itself: actix-web routes only an `HttpRequest` that has
             // no clone.)
@@ -550,7 +550,7 @@ fn extract<T>(
     decide: impl FnOnce(Option<&Authenticated>) -> Result<T, (AuthError, Option<&'static str>)>,
 ) -> Result<T, Refused> {
     let extensions = request.extensions();
-    let context = extensions.get::<Arc<Authenticated>>().map(|context| &**context);
+    let context = extensions.get::<Authenticated>();
     decide(context).map_err(|(err, requirement)| {
         let stage = adapter::refusal_stage(requirement);
         let pending = context.is_some() && err == AuthError::MissingCredentials;
@@ -718,7 +718,7 @@ where
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let refusal = {
             let extensions = request.extensions();
-            let context = extensions.get::<Arc<Authenticated>>().map(|context| &**context);
+            let context = extensions.get::<Authenticated>();
             let verdict = adapter::guard(context, &self.requirement);
             let (outcome, code) = match &verdict {
                 Ok(_) => (Outcome::Allowed, None),

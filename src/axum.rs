@@ -227,12 +227,12 @@ where
         // An authenticator that can answer without waiting answers here, and
         // nothing is boxed; any other is awaited below.
         match self.gate.authenticate_now(request.headers()) {
-            Some(outcome) => admit(inner, request, outcome, self.gate.shared.clone()),
+            Some(outcome) => admit(inner, request, outcome, self.gate.shared().clone()),
             None => {
                 let gate = self.gate.clone();
                 let waiting = async move {
                     let outcome = gate.authenticate(request.headers()).await;
-                    admit(inner, request, outcome, gate.shared).await
+                    admit(inner, request, outcome, gate.shared().clone()).await
                 };
                 AuthFuture {
                     state: State::Waiting {
@@ -261,8 +261,9 @@ pin_project_lite::pin_project! {
         Inner {
             #[pin]
             future: F,
-            info: RequestInfo,
-            shared: Arc<Shared>,
+            context: Authenticated,
+            // Only while an audit log listens for denials.
+            info: Option<RequestInfo>,
         },
         // An authenticator that waits: the whole request, boxed.
         Waiting { future: BoxFuture<Result<Response, E>> },
@@ -286,8 +287,8 @@ where
                 )
                 .into_response()
             }))),
-            StateProjection::Inner { future, info, shared } => match future.poll(cx) {
-                Poll::Ready(Ok(response)) => Poll::Ready(Ok(rerender_handler_error(response, &shared.realm, info))),
+            StateProjection::Inner { future, context, info } => match future.poll(cx) {
+                Poll::Ready(Ok(response)) => Poll::Ready(Ok(rerender_handler_error(response, context, info.as_ref()))),
                 Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
                 Poll::Pending => Poll::Pending,
             },
@@ -341,23 +342,23 @@ where
         principal.as_ref(),
         None,
     );
-    let context = Arc::new(Authenticated {
+    let context = Authenticated {
         principal,
         shared: shared.clone(),
-    });
+    };
     request.extensions_mut().insert(context.clone());
-    let info = RequestInfo::of(&request, context);
+    let info = audit::enabled(Outcome::Denied).then(|| RequestInfo::of(&request));
     AuthFuture {
         state: State::Inner {
             future: inner.call(request),
+            context,
             info,
-            shared,
         },
     }
 }
 
 fn authenticated(extensions: &axum::http::Extensions) -> Option<&Authenticated> {
-    extensions.get::<Arc<Authenticated>>().map(|context| &**context)
+    extensions.get::<Authenticated>()
 }
 
 /// What the audit log needs of a request once it has moved on: cheap clones
@@ -367,11 +368,10 @@ struct RequestInfo {
     /// The matched route, or the path when the router matched none.
     route: Result<MatchedPath, String>,
     client: Option<SocketAddr>,
-    context: Arc<Authenticated>,
 }
 
 impl RequestInfo {
-    fn of(request: &Request, context: Arc<Authenticated>) -> Self {
+    fn of(request: &Request) -> Self {
         let extensions = request.extensions();
         RequestInfo {
             method: request.method().clone(),
@@ -380,31 +380,32 @@ impl RequestInfo {
                 .cloned()
                 .ok_or_else(|| request.uri().path().to_owned()),
             client: extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
-            context,
         }
     }
 }
 
-fn rerender_handler_error(response: Response, realm: &Realm, request: &RequestInfo) -> Response {
+fn rerender_handler_error(response: Response, context: &Authenticated, request: Option<&RequestInfo>) -> Response {
     let Some(HandlerError(err)) = response.extensions().get::<HandlerError>().cloned() else {
         return response;
     };
-    let principal = request.context.principal.as_ref();
-    audit::record(&Decision {
-        outcome: Outcome::Denied,
-        stage: Stage::Handler,
-        code: Some(err.code()),
-        subject: principal.map(Principal::subject),
-        token_id: principal.and_then(Principal::token_id),
-        client: request.client,
-        method: request.method.as_str(),
-        route: match &request.route {
-            Ok(matched) => matched.as_str(),
-            Err(path) => path,
-        },
-        requirement: None,
-    });
-    Rejection::new(&err, realm).into_response()
+    let principal = context.principal.as_ref();
+    if let Some(request) = request {
+        audit::record(&Decision {
+            outcome: Outcome::Denied,
+            stage: Stage::Handler,
+            code: Some(err.code()),
+            subject: principal.map(Principal::subject),
+            token_id: principal.and_then(Principal::token_id),
+            client: request.client,
+            method: request.method.as_str(),
+            route: match &request.route {
+                Ok(matched) => matched.as_str(),
+                Err(path) => path,
+            },
+            requirement: None,
+        });
+    }
+    Rejection::new(&err, &context.shared.realm).into_response()
 }
 
 #[allow(clippy::too_many_arguments)]

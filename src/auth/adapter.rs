@@ -45,18 +45,27 @@ impl Shared {
 }
 
 /// How a middleware authenticates: what `AuthLayer` (axum) and `AuthMiddleware`
-/// (actix-web) are made of.
-pub(crate) struct Gate<A> {
+/// (actix-web) are made of. One reference count to clone, as frameworks clone a
+/// service per request.
+pub(crate) struct Gate<A>(Arc<GateParts<A>>);
+
+struct GateParts<A> {
     authenticator: Arc<A>,
     sources: Arc<CredentialSources>,
-    pub(crate) shared: Arc<Shared>,
+    shared: Arc<Shared>,
     required: bool,
 }
 
 // By hand: the authenticator is shared, so it need not be `Clone` itself.
 impl<A> Clone for Gate<A> {
     fn clone(&self) -> Self {
-        Gate {
+        Gate(self.0.clone())
+    }
+}
+
+impl<A> Clone for GateParts<A> {
+    fn clone(&self) -> Self {
+        GateParts {
             authenticator: self.authenticator.clone(),
             sources: self.sources.clone(),
             shared: self.shared.clone(),
@@ -67,24 +76,31 @@ impl<A> Clone for Gate<A> {
 
 impl<A: Authenticator> Gate<A> {
     pub(crate) fn new(authenticator: A, required: bool) -> Self {
-        Gate {
+        Gate(Arc::new(GateParts {
             authenticator: Arc::new(authenticator),
             sources: Arc::new(CredentialSources::authorization_header()),
             shared: Shared::new(),
             required,
-        }
+        }))
+    }
+
+    /// What extractors and guards see of this middleware.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.0.shared
     }
 
     pub(crate) fn set_realm(&mut self, realm: Realm) {
-        self.shared = self.shared.with_realm(realm);
+        let parts = Arc::make_mut(&mut self.0);
+        parts.shared = parts.shared.with_realm(realm);
     }
 
     pub(crate) fn set_sources(&mut self, sources: CredentialSources) {
-        self.sources = Arc::new(sources);
+        Arc::make_mut(&mut self.0).sources = Arc::new(sources);
     }
 
     pub(crate) fn set_policy(&mut self, policy: PolicyHandle) {
-        self.shared = self.shared.with_policy(policy);
+        let parts = Arc::make_mut(&mut self.0);
+        parts.shared = parts.shared.with_policy(policy);
     }
 
     /// The request's caller (`None`: anonymous, where that is allowed), when the
@@ -95,10 +111,11 @@ impl<A: Authenticator> Gate<A> {
         &self,
         headers: &H,
     ) -> Option<Result<Option<Principal>, AuthError>> {
-        match read_credentials(&self.sources, headers, self.required) {
+        let parts = &*self.0;
+        match read_credentials(&parts.sources, headers, parts.required) {
             Err(err) => Some(Err(err)),
             Ok(None) => Some(Ok(None)),
-            Ok(Some(credentials)) => self
+            Ok(Some(credentials)) => parts
                 .authenticator
                 .authenticate_now(&credentials)
                 .map(|result| result.map(Some)),
@@ -107,14 +124,17 @@ impl<A: Authenticator> Gate<A> {
 
     /// The request's caller, awaiting the authenticator.
     pub(crate) async fn authenticate<H: Headers + ?Sized>(&self, headers: &H) -> Result<Option<Principal>, AuthError> {
-        match read_credentials(&self.sources, headers, self.required)? {
+        let parts = &*self.0;
+        match read_credentials(&parts.sources, headers, parts.required)? {
             None => Ok(None),
-            Some(credentials) => self.authenticator.authenticate(&credentials).await.map(Some),
+            Some(credentials) => parts.authenticator.authenticate(&credentials).await.map(Some),
         }
     }
 }
 
-/// What the middleware leaves in a request's extensions.
+/// What the middleware leaves in a request's extensions (two reference counts to
+/// clone; no allocation of its own).
+#[derive(Clone)]
 pub(crate) struct Authenticated {
     pub(crate) principal: Option<Principal>,
     pub(crate) shared: Arc<Shared>,
