@@ -27,6 +27,8 @@ enum Mode {
     Garbage,
     Huge,
     Slow(Duration),
+    /// The keys, after a delay.
+    SlowKeys(Duration),
 }
 
 #[derive(Clone)]
@@ -57,8 +59,11 @@ impl Idp {
 async fn jwks(State(idp): State<Idp>) -> Response {
     idp.hits.fetch_add(1, Ordering::SeqCst);
     let mode = idp.mode.lock().expect("mode").clone();
+    if let Mode::SlowKeys(delay) = mode {
+        tokio::time::sleep(delay).await;
+    }
     match mode {
-        Mode::Keys => {
+        Mode::Keys | Mode::SlowKeys(_) => {
             let body = serde_json::to_string(&JwkSet {
                 keys: idp.keys.lock().expect("keys").clone(),
             })
@@ -432,4 +437,70 @@ async fn the_actix_middleware_refetches_for_a_new_key() {
         .to_request();
     assert_eq!(test::call_and_read_body(&app, request).await, "bob");
     assert_eq!(idp.hits(), 2);
+}
+
+/// Found in review: a caller that gives up on an unknown-kid refetch (a client
+/// gone, a timeout) must not abandon it, and misses that arrive while it runs
+/// wait for it instead of being refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abandoned_refetch_still_completes_and_later_misses_share_it() {
+    let (idp, addr, _server) = idp().await;
+    let (old, new) = (key("old"), key("new"));
+    idp.publish(&[&old]);
+    let keys = remote(addr)
+        .timeout(Duration::from_secs(3))
+        .start()
+        .await
+        .expect("start");
+    let verifier = verifier(&keys);
+    idp.publish(&[&old, &new]);
+    idp.set(Mode::SlowKeys(Duration::from_millis(400)));
+    let bob = token(&new, "bob");
+
+    // The first caller gives up after 50 ms.
+    let first = tokio::time::timeout(Duration::from_millis(50), authenticate(&verifier, &bob)).await;
+    assert!(first.is_err(), "gave up");
+    // A second miss while the fetch runs waits for it, rather than being refused.
+    assert_eq!(code(&authenticate(&verifier, &bob).await), "ok");
+    assert_eq!(keys.health().fetches, 2, "one start-up fetch, one shared refetch");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn symmetric_keys_are_never_taken_from_a_published_set() {
+    let (idp, addr, _server) = idp().await;
+    let secret: Jwk = serde_json::from_value(serde_json::json!({
+        "kty": "oct", "alg": "HS256", "kid": "shared",
+        "k": "YmVuY2htYXJrLXNlY3JldC1vZi0zMi1ieXRlcy1vayE"
+    }))
+    .expect("oct JWK");
+    *idp.keys.lock().expect("keys") = vec![secret.clone(), key("k1").to_public().expect("public")];
+    let keys = remote(addr).start().await.expect("start");
+    assert_eq!(keys.health().keys, 1, "the oct key was left out");
+    let forged = token(&secret, "admin");
+    assert_eq!(code(&authenticate(&verifier(&keys), &forged).await), "unknown_key");
+
+    *idp.keys.lock().expect("keys") = vec![secret];
+    let err = remote(addr).start().await.unwrap_err();
+    assert_eq!(err.code(), "no_usable_key");
+}
+
+/// Found in review: refreshes are scheduled within half the maximum staleness,
+/// so a healthy provider's keys never go stale between two refreshes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_healthy_provider_never_lets_the_keys_go_stale() {
+    let (idp, addr, _server) = idp().await;
+    let signing = key("k1");
+    idp.publish(&[&signing]);
+    let keys = remote(addr)
+        .max_staleness(Duration::from_secs(2))
+        .start()
+        .await
+        .expect("start");
+    tokio::time::sleep(Duration::from_millis(2600)).await;
+    assert!(keys.health().is_ready());
+    assert!(idp.hits() >= 2, "refreshed within the staleness bound");
+    assert_eq!(
+        code(&authenticate(&verifier(&keys), &token(&signing, "alice")).await),
+        "ok"
+    );
 }

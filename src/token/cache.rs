@@ -27,9 +27,10 @@ const ENTRY_OVERHEAD_BYTES: u64 = 256;
 ///   clock again, and asks the verifier's [`Revocation`](super::Revocation).
 /// - **Key rotation:** entries verified with an older generation of a remote key set
 ///   are verified again.
-/// - **Memory:** at most `max_bytes`, counting each entry as twice its token's
-///   length plus 256 bytes (the claims are the token's payload, decoded), within a
-///   few percent; tokens over [`MAX_CACHED_TOKEN_BYTES`] are not cached. Eviction is
+/// - **Memory:** at most `max_bytes` (within a few percent), counting each entry as
+///   its token, its claims as they sit in memory (80 bytes a JSON value, 32 a
+///   string, plus their bytes), roles, scopes and 256 bytes; tokens over
+///   [`MAX_CACHED_TOKEN_BYTES`] are not cached. Eviction is
 ///   S3-FIFO (quick_cache), which keeps hot tokens better than LRU under a scan of
 ///   one-off tokens.
 ///
@@ -89,8 +90,9 @@ impl TokenCache {
         self.entries.get(&Lookup { verifier, token })
     }
 
-    pub(crate) fn insert(&self, verifier: u64, token: &str, entry: Entry) {
+    pub(crate) fn insert(&self, verifier: u64, token: &str, mut entry: Entry) {
         if token.len() <= MAX_CACHED_TOKEN_BYTES {
+            entry.weight = weigh(token, &entry.principal);
             let key = Key {
                 verifier,
                 token: token.into(),
@@ -125,6 +127,38 @@ pub(crate) struct Entry {
     pub(crate) iat: Option<i64>,
     /// The remote key set's generation it was verified with (0 for static keys).
     pub(crate) generation: u64,
+    /// Bytes it is counted as (set on insert).
+    pub(crate) weight: u64,
+}
+
+/// An entry's memory: the token, the claims as they sit in memory (each JSON value
+/// as a tree node, strings and keys with their bytes), roles and scopes, and a
+/// fixed overhead. An estimate that errs high: claims of many small values (a
+/// token of 1,300 scopes) weigh what they cost, not what their text is.
+fn weigh(token: &str, principal: &Principal) -> u64 {
+    const VALUE: u64 = 80;
+    const STRING: u64 = 32;
+    fn value(v: &serde_json::Value) -> u64 {
+        VALUE
+            + match v {
+                serde_json::Value::String(s) => s.len() as u64,
+                serde_json::Value::Array(items) => items.iter().map(value).sum(),
+                serde_json::Value::Object(map) => map.iter().map(|(k, v)| STRING + k.len() as u64 + value(v)).sum(),
+                _ => 0,
+            }
+    }
+    let claims: u64 = principal
+        .claims()
+        .iter()
+        .map(|(k, v)| STRING + k.len() as u64 + value(v))
+        .sum();
+    let names = |list: &[String]| list.iter().map(|s| STRING + s.len() as u64).sum::<u64>();
+    token.len() as u64
+        + claims
+        + names(principal.roles())
+        + names(principal.scopes())
+        + principal.subject().len() as u64
+        + ENTRY_OVERHEAD_BYTES
 }
 
 pub(crate) struct Key {
@@ -199,8 +233,8 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 struct ByBytes;
 
 impl Weighter<Key, Arc<Entry>> for ByBytes {
-    fn weight(&self, key: &Key, _: &Arc<Entry>) -> u64 {
-        2 * key.token.len() as u64 + ENTRY_OVERHEAD_BYTES
+    fn weight(&self, _: &Key, entry: &Arc<Entry>) -> u64 {
+        entry.weight
     }
 }
 

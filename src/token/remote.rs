@@ -9,8 +9,7 @@ use arc_swap::ArcSwap;
 use reqwest::Url;
 use reqwest::header::{ACCEPT, CACHE_CONTROL};
 
-use super::verifier::system_clock;
-use super::{Algorithm, JwkSet, KeySet, MAX_JWKS_BYTES};
+use super::{Algorithm, JwkSet, KeyError, KeySet, MAX_JWKS_BYTES};
 
 /// Default refresh interval when the response sets no `max-age`: 5 minutes.
 pub const DEFAULT_REFRESH: Duration = Duration::from_secs(300);
@@ -55,9 +54,13 @@ pub enum JwksError {
     /// The body is not a JWKS (or discovery document) in JSON.
     #[error("invalid document")]
     InvalidDocument,
-    /// The JWKS holds no key portcullis can verify with.
+    /// The JWKS holds no key portcullis can verify with (symmetric `oct` keys are
+    /// never taken from a remote set: whoever can read it could sign).
     #[error("no usable key")]
     NoUsableKey,
+    /// Two keys with the same `kid` and algorithm.
+    #[error("duplicate key")]
+    DuplicateKey,
     /// The discovery document names another issuer than the one configured.
     #[error("discovery issuer mismatch")]
     IssuerMismatch,
@@ -82,6 +85,7 @@ impl JwksError {
             JwksError::TooLarge(_) => "too_large",
             JwksError::InvalidDocument => "invalid_document",
             JwksError::NoUsableKey => "no_usable_key",
+            JwksError::DuplicateKey => "duplicate_key",
             JwksError::IssuerMismatch => "issuer_mismatch",
             JwksError::NoRuntime => "no_runtime",
             JwksError::Tls => "tls_config",
@@ -95,8 +99,9 @@ pub(crate) struct Snapshot {
     /// Bumped when a fetch brings different keys; cached tokens of an older
     /// generation are verified again.
     pub(crate) generation: u64,
-    /// Seconds since the epoch after which these keys are not used.
-    pub(crate) stale_after: i64,
+    /// After this, these keys are not used (a monotonic clock: wall-clock steps and
+    /// verifiers' own clocks do not move it).
+    pub(crate) stale_after: Instant,
 }
 
 /// A key set from an identity provider's JWKS, kept fresh in the background.
@@ -106,11 +111,13 @@ pub(crate) struct Snapshot {
 /// - **Reads:** keys are served from memory, with no lock: a refresh swaps the whole
 ///   set.
 /// - **Refresh:** every [`DEFAULT_REFRESH`], or the response's
-///   `Cache-Control: max-age` within [`REFRESH_BOUNDS`].
+///   `Cache-Control: max-age` within [`REFRESH_BOUNDS`], and never later than half
+///   the maximum staleness, so a healthy provider's keys never go stale.
 /// - **Unknown `kid`:** a token naming a key the set does not have (a rotation the
 ///   refresh has not seen yet) causes one refetch, at most one per cooldown
-///   (default 30 s); concurrent misses share that fetch. A flood of made-up `kid`s
-///   therefore costs the provider one request per cooldown.
+///   (default 30 s). It runs as a task of its own: every miss that arrives while it
+///   runs waits for it, and a caller that gives up does not abandon it. A flood of
+///   made-up `kid`s therefore costs the provider one request per cooldown.
 /// - **Failures:** a failed fetch (down, 5xx, not JSON, too large, too slow) keeps
 ///   the last good keys, is logged (target `portcullis::jwks`, warn) and shows in
 ///   [`health`](RemoteKeySet::health); after the maximum staleness (default 1 day)
@@ -118,6 +125,8 @@ pub(crate) struct Snapshot {
 /// - **Transport:** HTTPS with rustls on ring and the platform's trust store;
 ///   redirects only to the same origin, at most [`MAX_REDIRECTS`]; bodies up to
 ///   [`MAX_JWKS_BYTES`]; a time limit on the whole fetch (default 5 s).
+/// - **Symmetric keys:** `oct` keys in the set are left out (and logged): anyone
+///   who can read a published set could sign with them.
 /// - **Selection:** RFC 7517/7518, as [`KeySet`] does: `kid`, then `alg` (or the
 ///   curve's), `use` and `key_ops`; RSA keys without `alg` take
 ///   [`rsa_default_algorithm`](RemoteKeySetBuilder::rsa_default_algorithm) or are
@@ -139,7 +148,9 @@ pub(crate) struct Snapshot {
 /// # }
 /// ```
 ///
-/// The background refresh ends when the last clone of the set is dropped.
+/// The background refresh runs on the tokio runtime `start` ran on; it ends when
+/// the last clone of the set is dropped (or that runtime is: keys then go stale
+/// after the maximum staleness, which health reports).
 #[derive(Clone)]
 pub struct RemoteKeySet {
     inner: Arc<Remote>,
@@ -171,6 +182,8 @@ struct State {
     /// The last fetch an unknown `kid` caused: the cooldown runs from it (scheduled
     /// refreshes do not count, so a rotation right after one is still seen).
     last_unknown_kid_fetch: Option<Instant>,
+    /// The unknown-`kid` fetch under way, which later misses wait for.
+    in_flight: Option<tokio::sync::watch::Receiver<Option<bool>>>,
     last_fetch_ended: Option<Instant>,
     last_success: Option<SystemTime>,
     last_error: Option<(SystemTime, &'static str)>,
@@ -185,8 +198,8 @@ struct State {
 pub struct KeySetHealth {
     /// When keys were last fetched successfully.
     pub last_success: Option<SystemTime>,
-    /// The last failure and its [`JwksError::code`], if any came after the last
-    /// success or before it.
+    /// The most recent failure and its [`JwksError::code`], kept after later
+    /// successes (compare with `last_success`).
     pub last_error: Option<(SystemTime, &'static str)>,
     /// Keys in use.
     pub keys: usize,
@@ -241,7 +254,7 @@ impl RemoteKeySet {
             last_error: state.last_error,
             keys: snapshot.keys.len(),
             fetches: state.fetches,
-            stale: system_clock() >= snapshot.stale_after,
+            stale: Instant::now() >= snapshot.stale_after,
         }
     }
 
@@ -261,28 +274,46 @@ impl RemoteKeySet {
         self.inner.fetch().await
     }
 
-    /// Whether an unknown `kid` may cause a fetch now (the cooldown has passed).
+    /// Whether an unknown `kid` may cause a fetch now, or join one under way.
     pub(crate) fn may_refetch(&self) -> bool {
-        self.inner.cooldown_passed()
+        let state = self.inner.state();
+        state.in_flight.is_some() || self.inner.cooldown_passed(&state)
     }
 
-    /// On an unknown `kid`: one fetch per cooldown, shared by concurrent callers.
-    /// True when keys were fetched while the caller waited, so a retry may now
-    /// find the key.
+    /// On an unknown `kid`: one fetch per cooldown, shared by every caller that
+    /// asks while it runs. It runs as a task of its own, so a caller that gives up
+    /// (a client gone, a timeout) does not abandon it. True when it brought keys, so
+    /// a retry may now find the key.
     pub(crate) async fn refetch_for_unknown_kid(&self) -> bool {
-        let asked = Instant::now();
-        if !self.inner.cooldown_passed() {
-            return false;
+        let mut done = {
+            let mut state = self.inner.state();
+            match &state.in_flight {
+                Some(done) => done.clone(),
+                None if self.inner.cooldown_passed(&state) => {
+                    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+                        return false;
+                    };
+                    state.last_unknown_kid_fetch = Some(Instant::now());
+                    let (sender, done) = tokio::sync::watch::channel(None);
+                    state.in_flight = Some(done.clone());
+                    let remote = self.inner.clone();
+                    runtime.spawn(async move {
+                        let fetched = {
+                            let _fetching = remote.fetching.lock().await;
+                            remote.fetch().await.is_ok()
+                        };
+                        remote.state().in_flight = None;
+                        let _ = sender.send(Some(fetched));
+                    });
+                    done
+                }
+                None => return false,
+            }
+        };
+        match done.wait_for(Option::is_some).await {
+            Ok(fetched) => fetched.unwrap_or(false),
+            Err(_) => false,
         }
-        let _fetching = self.inner.fetching.lock().await;
-        if self.inner.state().last_fetch_ended.is_some_and(|ended| ended >= asked) {
-            return true;
-        }
-        if !self.inner.cooldown_passed() {
-            return false;
-        }
-        self.inner.state().last_unknown_kid_fetch = Some(Instant::now());
-        self.inner.fetch().await.is_ok()
     }
 }
 
@@ -379,7 +410,7 @@ impl RemoteKeySetBuilder {
             last_fetch_ended: Some(Instant::now()),
             last_success: Some(now),
             fetches: 1,
-            next_refresh: Some(max_age.map_or(config.refresh, bounded)),
+            next_refresh: None,
             body_digest: Some(digest),
             ..State::default()
         };
@@ -396,6 +427,8 @@ impl RemoteKeySetBuilder {
             fetching: tokio::sync::Mutex::new(()),
             state: Mutex::new(state),
         });
+        let first = inner.next_after_success(max_age);
+        inner.state().next_refresh = Some(first);
         runtime.spawn(refresh_in_background(Arc::downgrade(&inner)));
         Ok(RemoteKeySet { inner })
     }
@@ -406,10 +439,18 @@ impl Remote {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn cooldown_passed(&self) -> bool {
-        self.state()
+    fn cooldown_passed(&self, state: &State) -> bool {
+        state
             .last_unknown_kid_fetch
             .is_none_or(|started| started.elapsed() >= self.config.cooldown)
+    }
+
+    /// When to refresh after a success: the response's `max-age` (bounded), and
+    /// never later than half the maximum staleness, so healthy keys never go stale.
+    fn next_after_success(&self, max_age: Option<Duration>) -> Duration {
+        max_age
+            .map_or(self.config.refresh, bounded)
+            .min(self.config.max_staleness / 2)
     }
 
     /// One fetch; the caller holds `fetching`. On failure the keys stay.
@@ -437,7 +478,7 @@ impl Remote {
                 }));
                 state.last_success = Some(SystemTime::now());
                 state.body_digest = Some(digest);
-                state.next_refresh = Some(max_age.map_or(self.config.refresh, bounded));
+                state.next_refresh = Some(self.next_after_success(max_age));
                 Ok(())
             }
             Err(err) => {
@@ -475,9 +516,9 @@ fn bounded(max_age: Duration) -> Duration {
     max_age.clamp(REFRESH_BOUNDS.0, REFRESH_BOUNDS.1)
 }
 
-fn stale_after(config: &Config) -> i64 {
-    let staleness = i64::try_from(config.max_staleness.as_secs()).unwrap_or(i64::MAX);
-    system_clock().saturating_add(staleness)
+fn stale_after(config: &Config) -> Instant {
+    let now = Instant::now();
+    now.checked_add(config.max_staleness).unwrap_or(now)
 }
 
 fn client(config: &Config) -> Result<reqwest::Client, JwksError> {
@@ -553,8 +594,19 @@ async fn fetch_keys(
 ) -> Result<(KeySet, Option<Duration>, u64), JwksError> {
     let (body, max_age) = get(client, url, config).await?;
     let text = std::str::from_utf8(&body).map_err(|_| JwksError::InvalidDocument)?;
-    let jwks = JwkSet::from_json(text).map_err(|_| JwksError::InvalidDocument)?;
-    let keys = KeySet::from_jwks_with_rsa_default(&jwks, config.rsa_default).map_err(|_| JwksError::NoUsableKey)?;
+    let mut jwks = JwkSet::from_json(text).map_err(|_| JwksError::InvalidDocument)?;
+    // A symmetric key in a published set is readable by anyone who could forge.
+    jwks.keys.retain(|jwk| {
+        let public = jwk.kty != "oct";
+        if !public {
+            tracing::warn!(target: "portcullis::jwks", kid = jwk.kid.as_deref(), "symmetric JWKS key left out");
+        }
+        public
+    });
+    let keys = KeySet::from_jwks_with_rsa_default(&jwks, config.rsa_default).map_err(|err| match err {
+        KeyError::DuplicateKid => JwksError::DuplicateKey,
+        _ => JwksError::NoUsableKey,
+    })?;
     Ok((keys, max_age, digest(&body)))
 }
 

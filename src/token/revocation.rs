@@ -45,6 +45,7 @@ pub trait Revocation: Send + Sync + 'static {
 /// let token = |jti, sub, iat| TokenIdentity { jti: Some(jti), sub: Some(sub), iat: Some(iat), exp: Some(2_000_000_000) };
 /// assert!(revoked.is_revoked(&token("4f2a", "bob", 1_800_000_000)));
 /// assert!(revoked.is_revoked(&token("77aa", "alice", 1_600_000_000)), "issued before the cut-off");
+/// assert!(revoked.is_revoked(&token("77aa", "alice", 1_700_000_000)), "in its second");
 /// assert!(!revoked.is_revoked(&token("77aa", "alice", 1_800_000_000)), "issued after it");
 /// # Ok::<(), portcullis::token::RevocationFull>(())
 /// ```
@@ -56,7 +57,9 @@ pub struct InMemoryRevocation {
     clock: super::Clock,
 }
 
-/// [`InMemoryRevocation`] holds its maximum number of live entries.
+/// [`InMemoryRevocation`] holds its maximum number of live entries. The
+/// revocation was not recorded: treat it as a failure (alert; refuse the logout),
+/// never as done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the revocation list is full")]
 pub struct RevocationFull;
@@ -97,6 +100,10 @@ impl InMemoryRevocation {
     pub fn revoke_token(&self, jti: &str, exp: i64) -> Result<(), RevocationFull> {
         let now = (self.clock)();
         let mut tokens = self.tokens.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(expires) = tokens.get_mut(jti) {
+            *expires = (*expires).max(exp);
+            return Ok(());
+        }
         if tokens.len() >= self.max_entries {
             tokens.retain(|_, expires| *expires > now);
             if tokens.len() >= self.max_entries {
@@ -107,9 +114,11 @@ impl InMemoryRevocation {
         Ok(())
     }
 
-    /// Revokes every token of `subject` issued before `before` (seconds since the
-    /// epoch): "log out everywhere". Tokens of the subject without `iat` are
-    /// revoked too, as their age cannot be told.
+    /// Revokes every token of `subject` issued at or before `before` (seconds since
+    /// the epoch): "log out everywhere". `iat` counts whole seconds, so a token
+    /// issued in the same second is revoked too (a login right after the logout
+    /// may need repeating a second later: the safe side of the tie). Tokens of the
+    /// subject without `iat` are revoked too, as their age cannot be told.
     ///
     /// # Errors
     ///
@@ -118,14 +127,17 @@ impl InMemoryRevocation {
         let now = (self.clock)();
         let until = before.saturating_add(self.max_lifetime);
         let mut subjects = self.subjects.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = subjects.get_mut(subject) {
+            *entry = (entry.0.max(before), entry.1.max(until));
+            return Ok(());
+        }
         if subjects.len() >= self.max_entries {
             subjects.retain(|_, (_, until)| *until > now);
             if subjects.len() >= self.max_entries {
                 return Err(RevocationFull);
             }
         }
-        let entry = subjects.entry(subject.into()).or_insert((before, until));
-        *entry = (entry.0.max(before), entry.1.max(until));
+        subjects.insert(subject.into(), (before, until));
         Ok(())
     }
 
@@ -159,7 +171,7 @@ impl Revocation for InMemoryRevocation {
         };
         let subjects = self.subjects.read().unwrap_or_else(PoisonError::into_inner);
         match subjects.get(sub) {
-            Some(&(before, _)) => token.iat.is_none_or(|iat| iat < before),
+            Some(&(before, _)) => token.iat.is_none_or(|iat| iat <= before),
             None => false,
         }
     }

@@ -126,14 +126,13 @@ impl From<super::RemoteKeySet> for KeySource {
 
 impl KeySource {
     /// Runs `f` on the current keys, unless a remote set has gone stale.
-    #[cfg_attr(not(feature = "jwks"), allow(unused_variables))]
-    fn with_current<R>(&self, now: i64, f: impl FnOnce(&KeySet) -> R) -> Result<R, TokenError> {
+    fn with_current<R>(&self, f: impl FnOnce(&KeySet) -> R) -> Result<R, TokenError> {
         match &self.0 {
             Source::Static(keys) => Ok(f(keys)),
             #[cfg(feature = "jwks")]
             Source::Remote(remote) => {
                 let snapshot = remote.snapshot();
-                if now >= snapshot.stale_after {
+                if std::time::Instant::now() >= snapshot.stale_after {
                     return Err(TokenError::KeysUnavailable);
                 }
                 Ok(f(&snapshot.keys))
@@ -246,8 +245,7 @@ impl Verifier {
         let header = Header::parse(&header_json)?;
         let checked = header.check()?;
         let alg: Algorithm = checked.alg.parse().map_err(|_| TokenError::UnsupportedAlgorithm)?;
-        let now = (s.clock)();
-        let signed = s.keys.with_current(now, |keys| -> Result<(), TokenError> {
+        let signed = s.keys.with_current(|keys| -> Result<(), TokenError> {
             let key = keys.select(checked.kid, alg)?;
             if key.algorithm() != alg {
                 return Err(TokenError::AlgorithmMismatch {
@@ -317,7 +315,7 @@ impl Verifier {
         let generation = s.keys.generation();
         if let Some(entry) = cache.get(s.id, token) {
             if entry.generation == generation && now >= entry.valid_from && now < entry.valid_until {
-                s.keys.with_current(now, |_| ())?;
+                s.keys.with_current(|_| ())?;
                 let principal = &entry.principal;
                 let identity = TokenIdentity {
                     jti: principal.token_id(),
@@ -355,6 +353,7 @@ impl Verifier {
                     valid_until,
                     iat,
                     generation,
+                    weight: 0,
                 };
                 cache.insert(s.id, token, entry);
             }
