@@ -375,7 +375,7 @@ where
 }
 
 pin_project_lite::pin_project! {
-    /// The response future of [`AuthService`].
+    /// The response future of [`AuthService`] and [`GuardService`].
     pub struct AuthFuture<F, B> {
         #[pin]
         state: State<F, B>,
@@ -397,6 +397,8 @@ pin_project_lite::pin_project! {
             // no clone.)
             site: Site,
         },
+        // Let through by a guard: the route's own future.
+        Passed { #[pin] future: F },
         // An authenticator that waits: the whole request, boxed.
         Waiting { future: LocalBoxFuture<Result<ServiceResponse<EitherBody<B>>, Error>> },
     }
@@ -423,6 +425,9 @@ where
                 Poll::Ready(Err(err)) => Poll::Ready(on_error(err, site, context)),
                 Poll::Pending => Poll::Pending,
             },
+            StateProjection::Passed { future } => future
+                .poll(cx)
+                .map(|result| result.map(ServiceResponse::map_into_left_body)),
             StateProjection::Waiting { future } => future.as_mut().poll(cx),
         }
     }
@@ -711,7 +716,7 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = GuardFuture<S::Future, B>;
+    type Future = AuthFuture<S::Future, B>;
 
     forward_ready!(service);
 
@@ -736,53 +741,17 @@ where
         let state = match refusal {
             // Recorded here, so the error is the plain `Rejection`, which the
             // authentication middleware lets pass unrecorded.
-            Some(rejection) => GuardState::Refused {
+            Some(rejection) => State::Refused {
                 response: Some(
                     request
                         .into_response(HttpResponse::from_error(rejection))
                         .map_into_right_body(),
                 ),
             },
-            None => GuardState::Inner {
+            None => State::Passed {
                 future: self.service.call(request),
             },
         };
-        GuardFuture { state }
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// The response future of [`GuardService`].
-    pub struct GuardFuture<F, B> {
-        #[pin]
-        state: GuardState<F, B>,
-    }
-}
-
-pin_project_lite::pin_project! {
-    #[project = GuardProjection]
-    enum GuardState<F, B> {
-        Refused { response: Option<ServiceResponse<EitherBody<B>>> },
-        Inner { #[pin] future: F },
-    }
-}
-
-impl<F, B> Future for GuardFuture<F, B>
-where
-    F: Future<Output = Result<ServiceResponse<B>, Error>>,
-{
-    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().state.project() {
-            GuardProjection::Refused { response } => Poll::Ready(
-                response
-                    .take()
-                    .ok_or_else(|| Error::from(AuthError::Internal("response polled after completion"))),
-            ),
-            GuardProjection::Inner { future } => future
-                .poll(cx)
-                .map(|result| result.map(ServiceResponse::map_into_left_body)),
-        }
+        AuthFuture { state }
     }
 }

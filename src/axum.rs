@@ -245,7 +245,7 @@ where
 }
 
 pin_project_lite::pin_project! {
-    /// The response future of [`AuthService`].
+    /// The response future of [`AuthService`] and [`GuardService`].
     pub struct AuthFuture<F, E> {
         #[pin]
         state: State<F, E>,
@@ -264,6 +264,11 @@ pin_project_lite::pin_project! {
             context: Authenticated,
             // Only while an audit log listens for denials.
             info: Option<RequestInfo>,
+        },
+        // Let through by a guard: the route's own future.
+        Passed {
+            #[pin]
+            future: F,
         },
         // An authenticator that waits: the whole request, boxed.
         Waiting { future: BoxFuture<Result<Response, E>> },
@@ -292,6 +297,7 @@ where
                 Poll::Ready(Err(err)) => Poll::Ready(Err(err)),
                 Poll::Pending => Poll::Pending,
             },
+            StateProjection::Passed { future } => future.poll(cx),
             StateProjection::Waiting { future } => future.as_mut().poll(cx),
         }
     }
@@ -311,9 +317,7 @@ where
     let principal = match outcome {
         Err(err) => {
             record(
-                request.method(),
-                request.uri(),
-                request.extensions(),
+                At::request(&request),
                 (Outcome::Denied, Stage::Authentication),
                 Some(err.code()),
                 None,
@@ -334,9 +338,7 @@ where
         Outcome::Anonymous
     };
     record(
-        request.method(),
-        request.uri(),
-        request.extensions(),
+        At::request(&request),
         (outcome, Stage::Authentication),
         None,
         principal.as_ref(),
@@ -408,11 +410,34 @@ fn rerender_handler_error(response: Response, context: &Authenticated, request: 
     Rejection::new(&err, &context.shared.realm).into_response()
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A request as the audit log reads it: whole, or taken apart by an extractor.
+#[derive(Clone, Copy)]
+struct At<'r> {
+    method: &'r axum::http::Method,
+    uri: &'r axum::http::Uri,
+    extensions: &'r axum::http::Extensions,
+}
+
+impl<'r> At<'r> {
+    fn request(request: &'r Request) -> Self {
+        At {
+            method: request.method(),
+            uri: request.uri(),
+            extensions: request.extensions(),
+        }
+    }
+
+    fn parts(parts: &'r Parts) -> Self {
+        At {
+            method: &parts.method,
+            uri: &parts.uri,
+            extensions: &parts.extensions,
+        }
+    }
+}
+
 fn record(
-    method: &axum::http::Method,
-    uri: &axum::http::Uri,
-    extensions: &axum::http::Extensions,
+    at: At<'_>,
     (outcome, stage): (Outcome, Stage),
     code: Option<&'static str>,
     principal: Option<&Principal>,
@@ -421,47 +446,29 @@ fn record(
     if !audit::enabled(outcome) {
         return;
     }
-    let route = extensions
+    let route = at
+        .extensions
         .get::<MatchedPath>()
-        .map_or_else(|| uri.path(), MatchedPath::as_str);
+        .map_or_else(|| at.uri.path(), MatchedPath::as_str);
     audit::record(&Decision {
         outcome,
         stage,
         code,
         subject: principal.map(Principal::subject),
         token_id: principal.and_then(Principal::token_id),
-        client: extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
-        method: method.as_str(),
+        client: at.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0),
+        method: at.method.as_str(),
         route,
         requirement,
     });
 }
 
-/// [`record`] for a request taken apart, as extractors and guards see it.
-fn record_parts(
-    parts: &Parts,
-    decision: (Outcome, Stage),
-    code: Option<&'static str>,
-    principal: Option<&Principal>,
-    requirement: Option<&str>,
-) {
-    record(
-        &parts.method,
-        &parts.uri,
-        &parts.extensions,
-        decision,
-        code,
-        principal,
-        requirement,
-    );
-}
-
 /// Refuses a request from an extractor or guard: recorded, and rendered under the
 /// layer's realm.
-fn refuse(parts: &Parts, err: AuthError, requirement: Option<&str>) -> Rejection {
-    let context = authenticated(&parts.extensions);
-    record_parts(
-        parts,
+fn refuse(at: At<'_>, err: AuthError, requirement: Option<&str>) -> Rejection {
+    let context = authenticated(at.extensions);
+    record(
+        at,
         (Outcome::Denied, adapter::refusal_stage(requirement)),
         Some(err.code()),
         context.and_then(|context| context.principal.as_ref()),
@@ -478,7 +485,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         adapter::principal(authenticated(&parts.extensions))
             .cloned()
-            .map_err(|err| refuse(parts, err, None))
+            .map_err(|err| refuse(At::parts(parts), err, None))
     }
 }
 
@@ -489,7 +496,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Principal {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
         adapter::optional_principal(authenticated(&parts.extensions))
             .map(Option::<&Principal>::cloned)
-            .map_err(|err| refuse(parts, err, None))
+            .map_err(|err| refuse(At::parts(parts), err, None))
     }
 }
 
@@ -501,7 +508,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Claims<T> {
         adapter::principal(authenticated(&parts.extensions))
             .and_then(adapter::claims)
             .map(Claims)
-            .map_err(|err| refuse(parts, err, None))
+            .map_err(|err| refuse(At::parts(parts), err, None))
     }
 }
 
@@ -512,8 +519,8 @@ impl<S: Send + Sync, P: Permission> FromRequestParts<S> for Authorized<P> {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         match adapter::authorize::<P>(authenticated(&parts.extensions)) {
             Ok(principal) => {
-                record_parts(
-                    parts,
+                record(
+                    At::parts(parts),
                     (Outcome::Allowed, Stage::Authorization),
                     None,
                     Some(principal),
@@ -521,7 +528,7 @@ impl<S: Send + Sync, P: Permission> FromRequestParts<S> for Authorized<P> {
                 );
                 Ok(Authorized::new(principal.clone()))
             }
-            Err((err, requirement)) => Err(refuse(parts, err, requirement)),
+            Err((err, requirement)) => Err(refuse(At::parts(parts), err, requirement)),
         }
     }
 }
@@ -592,32 +599,40 @@ where
 {
     type Response = Response;
     type Error = S::Error;
-    type Future = BoxFuture<Result<Response, S::Error>>;
+    type Future = AuthFuture<S::Future, S::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
+    // The verdict needs no waiting: decided here, with nothing boxed.
     fn call(&mut self, request: Request) -> Self::Future {
+        let at = At::request(&request);
+        let principal = match adapter::guard(authenticated(at.extensions), &self.requirement) {
+            Ok(principal) => principal,
+            Err(err) => {
+                let response = refuse(at, err, Some(&self.described)).into_response();
+                return AuthFuture {
+                    state: State::Refused {
+                        response: Some(response),
+                    },
+                };
+            }
+        };
+        record(
+            at,
+            (Outcome::Allowed, Stage::Authorization),
+            None,
+            principal,
+            Some(&self.described),
+        );
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
-        let requirement = self.requirement.clone();
-        let described = self.described.clone();
-        Box::pin(async move {
-            let (parts, body) = request.into_parts();
-            let principal = match adapter::guard(authenticated(&parts.extensions), &requirement) {
-                Ok(principal) => principal,
-                Err(err) => return Ok(refuse(&parts, err, Some(&described)).into_response()),
-            };
-            record_parts(
-                &parts,
-                (Outcome::Allowed, Stage::Authorization),
-                None,
-                principal,
-                Some(&described),
-            );
-            inner.call(Request::from_parts(parts, body)).await
-        })
+        AuthFuture {
+            state: State::Passed {
+                future: inner.call(request),
+            },
+        }
     }
 }
 

@@ -133,15 +133,19 @@ impl KeySet {
     }
 
     /// The key for a token with this `kid` and `alg` (see the type's docs).
+    /// The key it returns always has algorithm `alg`.
     pub(crate) fn select(&self, kid: Option<&str>, alg: Algorithm) -> Result<&VerifyingKey, TokenError> {
-        match kid {
-            Some(kid) if self.with_kid(kid).next().is_some() => pick(self.with_kid(kid), alg),
-            Some(_) => match self.keys.as_slice() {
-                [only] if only.kid().is_none() => Ok(only),
-                _ => Err(TokenError::UnknownKey),
+        let picked = match kid {
+            Some(kid) => match pick(self.with_kid(kid), alg)? {
+                None => match self.keys.as_slice() {
+                    [only] if only.kid().is_none() => pick(std::iter::once(only), alg)?,
+                    _ => None,
+                },
+                found => found,
             },
-            None => pick(self.keys.iter(), alg),
-        }
+            None => pick(self.keys.iter(), alg)?,
+        };
+        picked.ok_or(TokenError::UnknownKey)
     }
 
     /// The number of keys.
@@ -160,11 +164,11 @@ impl KeySet {
     }
 }
 
-/// The one candidate of algorithm `alg`.
+/// The one candidate of algorithm `alg`; `None` when there is no candidate at all.
 fn pick<'k>(
     candidates: impl Iterator<Item = &'k VerifyingKey>,
     alg: Algorithm,
-) -> Result<&'k VerifyingKey, TokenError> {
+) -> Result<Option<&'k VerifyingKey>, TokenError> {
     let (mut found, mut count, mut other) = (None, 0usize, None);
     for key in candidates {
         count += 1;
@@ -175,7 +179,8 @@ fn pick<'k>(
         }
     }
     match (found, count, other) {
-        (Some(key), ..) => Ok(key),
+        (Some(key), ..) => Ok(Some(key)),
+        (None, 0, _) => Ok(None),
         (None, 1, Some(expected)) => Err(TokenError::AlgorithmMismatch { expected }),
         _ => Err(TokenError::UnknownKey),
     }

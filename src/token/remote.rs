@@ -184,7 +184,6 @@ struct State {
     last_unknown_kid_fetch: Option<Instant>,
     /// The unknown-`kid` fetch under way, which later misses wait for.
     in_flight: Option<tokio::sync::watch::Receiver<Option<bool>>>,
-    last_fetch_ended: Option<Instant>,
     last_success: Option<SystemTime>,
     last_error: Option<(SystemTime, &'static str)>,
     fetches: u64,
@@ -270,7 +269,6 @@ impl RemoteKeySet {
     ///
     /// Why the fetch failed; the last good keys stay in use.
     pub async fn refresh(&self) -> Result<(), JwksError> {
-        let _fetching = self.inner.fetching.lock().await;
         self.inner.fetch().await
     }
 
@@ -298,10 +296,7 @@ impl RemoteKeySet {
                     state.in_flight = Some(done.clone());
                     let remote = self.inner.clone();
                     runtime.spawn(async move {
-                        let fetched = {
-                            let _fetching = remote.fetching.lock().await;
-                            remote.fetch().await.is_ok()
-                        };
+                        let fetched = remote.fetch().await.is_ok();
                         remote.state().in_flight = None;
                         let _ = sender.send(Some(fetched));
                     });
@@ -407,7 +402,6 @@ impl RemoteKeySetBuilder {
         let (keys, max_age, digest) = fetch_keys(&client, &jwks_url, &config).await?;
         let now = SystemTime::now();
         let state = State {
-            last_fetch_ended: Some(Instant::now()),
             last_success: Some(now),
             fetches: 1,
             next_refresh: None,
@@ -453,12 +447,12 @@ impl Remote {
             .min(self.config.max_staleness / 2)
     }
 
-    /// One fetch; the caller holds `fetching`. On failure the keys stay.
+    /// One fetch, after any under way has ended. On failure the keys stay.
     async fn fetch(&self) -> Result<(), JwksError> {
+        let _fetching = self.fetching.lock().await;
         self.state().fetches += 1;
         let result = fetch_keys(&self.client, &self.jwks_url, &self.config).await;
         let mut state = self.state();
-        state.last_fetch_ended = Some(Instant::now());
         match result {
             Ok((keys, max_age, digest)) => {
                 let current = self.snapshot.load();
@@ -507,7 +501,6 @@ async fn refresh_in_background(remote: Weak<Remote>) {
         let Some(remote) = remote.upgrade() else {
             return;
         };
-        let _fetching = remote.fetching.lock().await;
         let _ = remote.fetch().await;
     }
 }

@@ -140,12 +140,16 @@ impl KeySource {
         }
     }
 
-    /// Which keys are current: changes when a remote set is replaced.
-    fn generation(&self) -> u64 {
+    /// Which keys are current (changes when a remote set is replaced), and whether
+    /// they may be used (a remote set not stale), from one look at them.
+    fn generation(&self) -> (u64, bool) {
         match &self.0 {
-            Source::Static(_) => 0,
+            Source::Static(_) => (0, true),
             #[cfg(feature = "jwks")]
-            Source::Remote(remote) => remote.snapshot().generation,
+            Source::Remote(remote) => {
+                let snapshot = remote.snapshot();
+                (snapshot.generation, std::time::Instant::now() < snapshot.stale_after)
+            }
         }
     }
 
@@ -246,12 +250,8 @@ impl Verifier {
         let checked = header.check()?;
         let alg: Algorithm = checked.alg.parse().map_err(|_| TokenError::UnsupportedAlgorithm)?;
         let signed = s.keys.with_current(|keys| -> Result<(), TokenError> {
+            // The selected key's own algorithm is `alg`: the key set sees to it.
             let key = keys.select(checked.kid, alg)?;
-            if key.algorithm() != alg {
-                return Err(TokenError::AlgorithmMismatch {
-                    expected: key.algorithm(),
-                });
-            }
             if signature_b64.len() > MAX_SIGNATURE_BYTES * 4 / 3 + 2 {
                 return Err(TokenError::InvalidSignature);
             }
@@ -312,10 +312,12 @@ impl Verifier {
             return self.verify_principal_uncached(token);
         };
         let now = (s.clock)();
-        let generation = s.keys.generation();
+        let (generation, fresh) = s.keys.generation();
         if let Some(entry) = cache.get(s.id, token) {
             if entry.generation == generation && now >= entry.valid_from && now < entry.valid_until {
-                s.keys.with_current(|_| ())?;
+                if !fresh {
+                    return Err(TokenError::KeysUnavailable);
+                }
                 let principal = &entry.principal;
                 let identity = TokenIdentity {
                     jti: principal.token_id(),
