@@ -1391,6 +1391,13 @@ fn safe_join_refuses_windows_device_names_and_trailing_dots_or_spaces() {
         "a.php.",
         "a.php ",
         "dir./x",
+        // The same, percent-encoded (found in review: once checked only as written).
+        "a.php%2e",
+        "a.php%20",
+        "CON%2etxt",
+        "N%55L",
+        "a%2e%2e",
+        "a.php%252e",
     ] {
         assert_eq!(safe_join("/b", name), Err(SanitizeError::InvalidPath), "{name:?}");
     }

@@ -149,8 +149,12 @@ fn checked_segments(untrusted: &str) -> Result<Vec<&str>, SanitizeError> {
         return Err(SanitizeError::TooLarge { limit: MAX_PATH_BYTES });
     }
     let mut current = Cow::Borrowed(untrusted);
+    // Windows names are judged in every form too (`a.php%2e` decodes to a name
+    // Windows trims to `a.php`), after traversal has been looked for in all of them.
+    let mut windows_hazard = false;
     for round in 0..=DECODE_ROUNDS {
         check_form(&current)?;
+        windows_hazard |= current.split('/').any(is_windows_hazard);
         match percent_decode(&current)? {
             Some(decoded) if round < DECODE_ROUNDS => current = Cow::Owned(decoded),
             Some(_) => return Err(SanitizeError::InvalidPath),
@@ -167,7 +171,7 @@ fn checked_segments(untrusted: &str) -> Result<Vec<&str>, SanitizeError> {
             (Some(Component::Normal(_)), None)
         )
     });
-    if segments.is_empty() || !all_normal || segments.iter().any(|segment| is_windows_hazard(segment)) {
+    if segments.is_empty() || !all_normal || windows_hazard {
         return Err(SanitizeError::InvalidPath);
     }
     Ok(segments)
