@@ -56,14 +56,12 @@ impl UrlPolicy {
     ///
     /// [`SanitizeError::InvalidConfiguration`] for an empty list, a malformed scheme,
     /// or a scheme that runs code or carries its own document (`javascript`,
-    /// `vbscript`, `data`, `blob`, `file`, `filesystem`).
+    /// `vbscript`, `data`, `blob`, `file`, `filesystem`, `about`).
     pub fn new<'a>(schemes: impl IntoIterator<Item = &'a str>) -> Result<Self, SanitizeError> {
         let mut allowed = HashSet::new();
         for scheme in schemes {
             let scheme = scheme.to_ascii_lowercase();
-            if !is_scheme(scheme.as_bytes())
-                || ["javascript", "vbscript", "data", "blob", "file", "filesystem"].contains(&scheme.as_str())
-            {
+            if !is_scheme(scheme.as_bytes()) || super::FORBIDDEN_SCHEMES.contains(&scheme.as_str()) {
                 return Err(SanitizeError::InvalidConfiguration(format!(
                     "URL scheme `{scheme}` cannot be allowed"
                 )));

@@ -255,8 +255,6 @@ const FORBIDDEN_ATTRIBUTES: &[&str] = &[
     "form",
 ];
 
-/// Schemes the builder refuses: they run script or carry a document of their own.
-const FORBIDDEN_SCHEMES: &[&str] = &["javascript", "vbscript", "data", "blob", "filesystem", "about", "file"];
 
 /// A configured HTML cleaner: cheap to clone and share between threads.
 ///
@@ -566,7 +564,7 @@ impl HtmlCleanerBuilder {
             }
         }
         for scheme in &self.url_schemes {
-            if !is_lowercase_name(scheme) || FORBIDDEN_SCHEMES.contains(scheme) {
+            if !is_lowercase_name(scheme) || super::FORBIDDEN_SCHEMES.contains(scheme) {
                 return refuse(format!("URL scheme `{scheme}` cannot be allowed"));
             }
         }
