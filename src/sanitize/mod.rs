@@ -48,4 +48,5 @@ pub use error::SanitizeError;
 /// URL schemes no allowlist may take (HTML cleaning or URL policy): they run script
 /// or carry a document of their own.
 #[cfg(any(feature = "html", feature = "url"))]
-pub(crate) const FORBIDDEN_SCHEMES: &[&str] = &["javascript", "vbscript", "data", "blob", "filesystem", "about", "file"];
+pub(crate) const FORBIDDEN_SCHEMES: &[&str] =
+    &["javascript", "vbscript", "data", "blob", "filesystem", "about", "file"];

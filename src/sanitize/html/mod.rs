@@ -181,42 +181,13 @@ pub const REMOVED_WITH_CONTENT: &[&str] = &[
     "math",
 ];
 
-/// Tags the builder refuses to allow: they run script, load active content, submit
-/// forms or parse their content in ways that let markup change meaning on
-/// re-parsing (mutation XSS).
+/// Tags the builder refuses to allow besides [`REMOVED_WITH_CONTENT`] (which it
+/// refuses too: ammonia panics on a tag both allowed and removed with its content):
+/// they load active content, submit forms or parse their content in ways that let
+/// markup change meaning on re-parsing (mutation XSS).
 const FORBIDDEN_TAGS: &[&str] = &[
-    "script",
-    "style",
-    "template",
-    "noscript",
-    "iframe",
-    "frame",
-    "frameset",
-    "noembed",
-    "noframes",
-    "xmp",
-    "plaintext",
-    "object",
-    "embed",
-    "applet",
-    "svg",
-    "math",
-    "form",
-    "input",
-    "button",
-    "select",
-    "textarea",
-    "option",
-    "link",
-    "meta",
-    "base",
-    "title",
-    "head",
-    "body",
-    "html",
-    "portal",
-    "listing",
-    "param",
+    "frame", "frameset", "embed", "applet", "form", "input", "button", "select", "textarea", "option", "link", "meta",
+    "base", "title", "head", "body", "html", "portal", "listing", "param",
 ];
 
 /// Attributes the builder refuses: styles, form and navigation targets, URL
@@ -254,7 +225,6 @@ const FORBIDDEN_ATTRIBUTES: &[&str] = &[
     "name",
     "form",
 ];
-
 
 /// A configured HTML cleaner: cheap to clone and share between threads.
 ///
@@ -553,7 +523,7 @@ impl HtmlCleanerBuilder {
     pub fn build(self) -> Result<HtmlCleaner, SanitizeError> {
         let refuse = |what: String| Err(SanitizeError::InvalidConfiguration(what));
         for tag in self.tags.iter().chain(self.tag_attributes.keys()) {
-            if !is_lowercase_name(tag) || FORBIDDEN_TAGS.contains(tag) {
+            if !is_lowercase_name(tag) || REMOVED_WITH_CONTENT.contains(tag) || FORBIDDEN_TAGS.contains(tag) {
                 return refuse(format!("tag `{tag}` cannot be allowed"));
             }
         }
