@@ -47,6 +47,14 @@ pub use error::SanitizeError;
 
 /// URL schemes no allowlist may take (HTML cleaning or URL policy): they run script
 /// or carry a document of their own.
+/// Whether a browser would rewrite this URL text before resolving it: backslashes
+/// (read as `/`), control characters (tabs and newlines are dropped anywhere), or
+/// leading and trailing spaces (stripped); an inner space is only a space.
+#[cfg(any(feature = "html", feature = "url"))]
+pub(crate) fn browser_rewrites(url: &[u8]) -> bool {
+    url.iter().any(|&b| b == b'\\' || b.is_ascii_control()) || url.first() == Some(&b' ') || url.last() == Some(&b' ')
+}
+
 #[cfg(any(feature = "html", feature = "url"))]
 pub(crate) const FORBIDDEN_SCHEMES: &[&str] =
     &["javascript", "vbscript", "data", "blob", "filesystem", "about", "file"];

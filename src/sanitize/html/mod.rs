@@ -556,10 +556,7 @@ impl HtmlCleanerBuilder {
 /// control character (tabs and newlines are dropped: `/\t/host`) or outer space
 /// (stripped: ` //host`) that could make it so.
 fn same_site_relative(url: &str) -> Option<std::borrow::Cow<'_, str>> {
-    let risky = url.starts_with("//")
-        || url.starts_with(' ')
-        || url.ends_with(' ')
-        || url.bytes().any(|b| b == b'\\' || b.is_ascii_control());
+    let risky = url.starts_with("//") || super::browser_rewrites(url.as_bytes());
     (!risky).then_some(std::borrow::Cow::Borrowed(url))
 }
 
