@@ -206,7 +206,6 @@ fn is_ignorable_or_format(c: char) -> bool {
 fn is_disallowed_in_identifier(c: char) -> bool {
     c.is_whitespace()
         || c.is_control()
-        || is_invisible_format(c)
         || is_ignorable_or_format(c)
         || matches!(c, '\u{E000}'..='\u{F8FF}' | '\u{F0000}'..='\u{10FFFF}' | '\u{FDD0}'..='\u{FDEF}')
         || (u32::from(c) & 0xFFFE) == 0xFFFE
