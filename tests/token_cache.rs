@@ -377,3 +377,61 @@ fn cached_token_is_not_served_when_the_clock_steps_back_before_its_iat() {
     assert_eq!(check(&clock, &uncached, &token).0, "issued_in_future");
     assert_eq!(check(&clock, &cached, &token).0, "issued_in_future");
 }
+
+/// Found in review: a full list made room by dropping a revoked `jti` at its `exp`,
+/// while the verifier still accepts the token within the leeway after it.
+#[test]
+fn a_full_revocation_list_keeps_a_revoked_token_while_the_leeway_still_accepts_it() {
+    let clock = TestClock::at(T);
+    let (signing, key) = hs_keys();
+    let issue = issuer(signing, &clock).ttl(Duration::from_secs(60)).build().unwrap();
+    let (token, other) = (issue.issue("alice", &()).unwrap(), issue.issue("bob", &()).unwrap());
+    let revoked = Arc::new(
+        InMemoryRevocation::new(Duration::from_secs(3600))
+            .with_max_entries(1)
+            .with_clock(clock.reader()),
+    );
+    let v = verifier(&key, &clock).revocation(revoked.clone()).build().unwrap();
+    let claims = v.verify_registered(&token).unwrap().claims;
+    let exp = claims.exp.unwrap();
+    revoked.revoke_token(claims.jti.as_deref().unwrap(), exp).unwrap();
+
+    // Past `exp`, inside the default 30 s leeway: the token would still verify.
+    clock.set(exp + 10);
+    let bob = v.verify_registered(&other).unwrap().claims;
+    assert_eq!(
+        revoked.revoke_token(bob.jti.as_deref().unwrap(), bob.exp.unwrap()),
+        Err(portcullis::token::RevocationFull),
+        "the first entry must not be dropped while a verifier may accept its token"
+    );
+    assert_eq!(v.verify_registered(&token).unwrap_err().code(), "revoked");
+
+    // Once no verifier can accept it (exp + the largest leeway), its room is reused.
+    clock.set(exp + portcullis::token::MAX_LEEWAY.as_secs() as i64);
+    assert_eq!(v.verify_registered(&token).unwrap_err().code(), "expired");
+    revoked
+        .revoke_token(bob.jti.as_deref().unwrap(), bob.exp.unwrap())
+        .unwrap();
+}
+
+/// The same for a subject's cut-off: kept for the longest lifetime plus the leeway.
+#[test]
+fn a_full_revocation_list_keeps_a_subject_cut_off_through_the_leeway() {
+    let clock = TestClock::at(T);
+    let (signing, key) = hs_keys();
+    let issue = issuer(signing, &clock).ttl(Duration::from_secs(60)).build().unwrap();
+    let token = issue.issue("alice", &()).unwrap();
+    let revoked = Arc::new(
+        InMemoryRevocation::new(Duration::from_secs(60))
+            .with_max_entries(1)
+            .with_clock(clock.reader()),
+    );
+    let v = verifier(&key, &clock).revocation(revoked.clone()).build().unwrap();
+    revoked.revoke_subject("alice", T).unwrap();
+    clock.set(T + 60 + 10);
+    assert_eq!(
+        revoked.revoke_subject("bob", T + 70),
+        Err(portcullis::token::RevocationFull)
+    );
+    assert_eq!(v.verify_registered(&token).unwrap_err().code(), "revoked");
+}

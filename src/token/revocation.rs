@@ -29,9 +29,11 @@ pub trait Revocation: Send + Sync + 'static {
     fn is_revoked(&self, token: &TokenIdentity<'_>) -> bool;
 }
 
-/// Revocations in memory, each forgotten once the tokens it could refuse have
-/// expired: a revoked `jti` at its token's `exp`, a subject's cut-off after the
-/// longest token lifetime you issue. At most [`max_entries`](Self::with_max_entries)
+/// Revocations in memory, each forgotten once no verifier could accept the tokens it
+/// refuses: a revoked `jti` at its token's `exp`, a subject's cut-off after the
+/// longest token lifetime you issue, each plus [`MAX_LEEWAY`](super::MAX_LEEWAY)
+/// (a verifier accepts a token until `exp` plus its leeway, and no verifier's leeway
+/// is longer). At most [`max_entries`](Self::with_max_entries)
 /// entries (default 100,000, about 100 bytes each plus the strings).
 ///
 /// ```
@@ -105,7 +107,7 @@ impl InMemoryRevocation {
             return Ok(());
         }
         if tokens.len() >= self.max_entries {
-            tokens.retain(|_, expires| *expires > now);
+            tokens.retain(|_, expires| still_accepted(*expires, now));
             if tokens.len() >= self.max_entries {
                 return Err(RevocationFull);
             }
@@ -132,7 +134,7 @@ impl InMemoryRevocation {
             return Ok(());
         }
         if subjects.len() >= self.max_entries {
-            subjects.retain(|_, (_, until)| *until > now);
+            subjects.retain(|_, (_, until)| still_accepted(*until, now));
             if subjects.len() >= self.max_entries {
                 return Err(RevocationFull);
             }
@@ -153,6 +155,12 @@ impl InMemoryRevocation {
     pub fn is_empty(&self) -> bool {
         self.len() == (0, 0)
     }
+}
+
+/// Whether a verifier may still accept a token that expires at `exp`: until `exp`
+/// plus the largest leeway a verifier can be built with.
+fn still_accepted(exp: i64, now: i64) -> bool {
+    exp.saturating_add(super::MAX_LEEWAY.as_secs() as i64) > now
 }
 
 impl Revocation for InMemoryRevocation {
