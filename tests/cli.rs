@@ -700,3 +700,43 @@ fn verify_with_keys_from_a_jwks_url() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("insecure_url"));
 }
+
+/// Found in review: an existing 0644 file kept its mode with the private key inside.
+#[cfg(unix)]
+#[test]
+fn keygen_replaces_a_loose_existing_file_with_an_owner_only_one() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::new("loose");
+    let private = dir.path("ES256.private.jwks");
+    std::fs::write(&private, "old").expect("write");
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    keygen(&dir, "ES256");
+    let mode = std::fs::metadata(&private).expect("metadata").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert!(std::fs::read_to_string(&private).expect("read").contains("\"d\""));
+}
+
+/// Found in review: a symbolic link at --private-out was written through, putting the
+/// private key wherever it pointed. The link is replaced; its target is untouched.
+#[cfg(unix)]
+#[test]
+fn keygen_never_writes_a_private_key_through_a_symbolic_link() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::new("symlink");
+    let elsewhere = dir.path("elsewhere.txt");
+    std::fs::write(&elsewhere, "untouched").expect("write");
+    std::fs::set_permissions(&elsewhere, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let private = dir.path("ES256.private.jwks");
+    std::os::unix::fs::symlink(&elsewhere, &private).expect("symlink");
+    keygen(&dir, "ES256");
+    assert_eq!(std::fs::read_to_string(&elsewhere).expect("read"), "untouched");
+    let meta = std::fs::symlink_metadata(&private).expect("metadata");
+    assert!(meta.file_type().is_file(), "the link was replaced by a file");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let leftovers: Vec<_> = std::fs::read_dir(&dir.0)
+        .expect("list")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary file is left behind");
+}

@@ -55,21 +55,61 @@ pub fn read_secret(reader: impl Read, max: usize, what: &str) -> Result<Zeroizin
     Ok(bytes)
 }
 
-/// Writes `contents` to `path`, readable by the owner only when `private`.
+/// Writes `contents` to `path` atomically: into a new file beside it (created
+/// exclusively, mode 0600 when `private`, else 0644 less the umask), flushed to disk,
+/// then renamed over `path`. Whatever `path` was before (a file of looser mode, a
+/// symbolic link to elsewhere) is replaced, never written through, and a reader sees
+/// either the old contents or the new, never a part.
 pub fn write_file(path: &Path, contents: &[u8], private: bool) -> Result<(), ConfigError> {
-    let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+    let fail = |e: std::io::Error| ConfigError(format!("{}: {e}", path.display()));
+    let name = path
+        .file_name()
+        .ok_or_else(|| ConfigError(format!("{}: not a file name", path.display())))?;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let (temp, mut file) = create_temp(dir, name, private).map_err(fail)?;
+    let written = file
+        .write_all(contents)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| fs::rename(&temp, path));
+    if let Err(e) = written {
+        let _ = fs::remove_file(&temp);
+        return Err(fail(e));
     }
+    // The rename is durable once the directory is (best effort: not every
+    // platform can open a directory).
+    if let Ok(dir) = fs::File::open(dir) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+/// A new file `.NAME.PID.N.tmp` in `dir`, created exclusively (never an existing
+/// file or a link).
+fn create_temp(dir: &Path, name: &std::ffi::OsStr, private: bool) -> std::io::Result<(std::path::PathBuf, fs::File)> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(if private { 0o600 } else { 0o644 });
+    }
+    #[cfg(not(unix))]
     let _ = private;
-    let mut file = options
-        .open(path)
-        .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
-    file.write_all(contents)
-        .map_err(|e| ConfigError(format!("{}: {e}", path.display())))
+    let mut attempt = 0u32;
+    loop {
+        let mut temp_name = std::ffi::OsString::from(".");
+        temp_name.push(name);
+        temp_name.push(format!(".{}.{attempt}.tmp", std::process::id()));
+        let temp = dir.join(temp_name);
+        match options.open(&temp) {
+            Ok(file) => return Ok((temp, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// One line of batch input.

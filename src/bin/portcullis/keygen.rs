@@ -42,7 +42,7 @@ pub fn run(args: Args) -> Result<ExitCode, ConfigError> {
             jwk.clone()
         }
     };
-    let private = to_json(&JwkSet { keys: vec![jwk] })?;
+    let private = zeroize::Zeroizing::new(to_json(&JwkSet { keys: vec![jwk] })?);
     match &args.private_out {
         Some(path) => io::write_file(path, &private, true)?,
         None => println!("{}", String::from_utf8_lossy(&private)),
