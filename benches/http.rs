@@ -139,7 +139,7 @@ fn axum_layer(c: &mut Criterion) {
         if alg == Algorithm::ES256 {
             // The same, with verified tokens cached: what a service with a
             // TokenCache pays per request once a token has been seen.
-            let cached = Verifier::builder(verifier.keys().as_ref().clone())
+            let cached = Verifier::builder(verifier.keys(None).expect("one key source").as_ref().clone())
                 .issuer("https://auth.example")
                 .audience("orders")
                 .cache(portcullis::token::TokenCache::new(16 << 20))

@@ -740,3 +740,138 @@ fn keygen_never_writes_a_private_key_through_a_symbolic_link() {
         .collect();
     assert!(leftovers.is_empty(), "no temporary file is left behind");
 }
+
+fn issue_as(private: &str, iss: &str) -> String {
+    let out = portcullis(
+        &[
+            "token",
+            "issue",
+            "--jwks-private",
+            private,
+            "--kid",
+            "k1",
+            "--iss",
+            iss,
+            "--aud",
+            "orders",
+            "--sub",
+            "alice",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    stdout(&out).trim().to_owned()
+}
+
+/// Found in review (RFC 8725 §3.8): one key set for two issuers accepted a token
+/// signed with A's key that claims to come from B. Each issuer now brings its keys.
+#[test]
+fn token_verify_binds_each_issuers_keys_to_that_issuer() {
+    let (dir_a, dir_b) = (Dir::new("issuer-a"), Dir::new("issuer-b"));
+    let (private_a, public_a) = keygen(&dir_a, "ES256");
+    let (private_b, public_b) = keygen(&dir_b, "ES256");
+    let (a, b) = ("https://a.example", "https://b.example");
+    let verify = |token: &str| {
+        let issuer_a = format!("{a}={public_a}");
+        let issuer_b = format!("{b}={public_b}");
+        portcullis(
+            &[
+                "token",
+                "verify",
+                "--issuer-jwks",
+                &issuer_a,
+                "--issuer-jwks",
+                &issuer_b,
+                "--aud",
+                "orders",
+                token,
+            ],
+            "",
+        )
+    };
+    for (private, iss) in [(&private_a, a), (&private_b, b)] {
+        let out = verify(&issue_as(private, iss));
+        assert_eq!(out.status.code(), Some(0), "{iss}: {}", stdout(&out));
+    }
+    // A's key (kid k1, like B's), claiming B.
+    let out = verify(&issue_as(&private_a, b));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout(&out).trim(), r#"{"valid":false,"error":"invalid_signature"}"#);
+    // An issuer neither names.
+    let out = verify(&issue_as(&private_a, "https://c.example"));
+    assert_eq!(stdout(&out).trim(), r#"{"valid":false,"error":"invalid_issuer"}"#);
+}
+
+#[test]
+fn token_verify_refuses_one_key_source_for_several_issuers() {
+    let dir = Dir::new("several-iss");
+    let (private, public) = keygen(&dir, "ES256");
+    let token = issue(&private, "orders");
+    let out = portcullis(
+        &[
+            "token",
+            "verify",
+            "--jwks",
+            &public,
+            "--iss",
+            "https://auth.example",
+            "--iss",
+            "https://other.example",
+            &token,
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(stdout(&out).is_empty());
+    let issuer = format!("https://auth.example={public}");
+    let out = portcullis(
+        &[
+            "token",
+            "verify",
+            "--issuer-jwks",
+            &issuer,
+            "--iss",
+            "https://auth.example",
+            &token,
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2), "--iss with --issuer-jwks is a usage error");
+}
+
+/// Found in review: subject bindings matched `sub` alone, though `sub` is unique
+/// only per issuer.
+#[test]
+fn policy_check_applies_subject_bindings_of_the_named_issuer_only() {
+    let dir = Dir::new("policy-issuer");
+    let policy = dir.path("policy.toml");
+    std::fs::write(
+        &policy,
+        "[roles.admin]\npermissions = [\"orders:*\"]\n[issuers.\"https://a.example\".subjects]\nalice = [\"admin\"]\n",
+    )
+    .expect("write");
+    let check = |issuer: Option<&str>| {
+        let mut args = vec![
+            "policy",
+            "check",
+            "--policy",
+            &policy,
+            "--subject",
+            "alice",
+            "--permission",
+            "orders:delete",
+        ];
+        if let Some(issuer) = issuer {
+            args.extend(["--issuer", issuer]);
+        }
+        portcullis(&args, "").status.code()
+    };
+    assert_eq!(check(Some("https://a.example")), Some(0));
+    assert_eq!(check(Some("https://b.example")), Some(1));
+    assert_eq!(check(None), Some(1));
+    let batch = portcullis(
+        &["policy", "check", "--policy", &policy, "--batch"],
+        "{\"subject\":\"alice\",\"permission\":\"orders:delete\",\"issuer\":\"https://a.example\"}\n{\"subject\":\"alice\",\"permission\":\"orders:delete\",\"issuer\":\"https://b.example\"}\n",
+    );
+    assert_eq!(stdout(&batch), "{\"allowed\":true}\n{\"allowed\":false}\n");
+}

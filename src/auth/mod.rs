@@ -114,7 +114,7 @@ impl Authenticator for Verifier {
         let result = verify(self, credentials);
         #[cfg(feature = "jwks")]
         if unknown_key(&result)
-            && let Some(remote) = self.remote_keys()
+            && let Some(remote) = remote_keys(self, credentials)
             && remote.refetch_for_unknown_kid().await
         {
             return verify(self, credentials);
@@ -128,10 +128,18 @@ impl Authenticator for Verifier {
     fn authenticate_now(&self, credentials: &Credentials<'_>) -> Option<Result<Principal, AuthError>> {
         let result = verify(self, credentials);
         #[cfg(feature = "jwks")]
-        if unknown_key(&result) && self.remote_keys().is_some_and(crate::token::RemoteKeySet::may_refetch) {
+        if unknown_key(&result) && remote_keys(self, credentials).is_some_and(crate::token::RemoteKeySet::may_refetch) {
             return None;
         }
         Some(result)
+    }
+}
+
+/// The remote key set the bearer token's keys come from, if any.
+#[cfg(feature = "jwks")]
+fn remote_keys<'v>(verifier: &'v Verifier, credentials: &Credentials<'_>) -> Option<&'v crate::token::RemoteKeySet> {
+    match credentials {
+        Credentials::Bearer(token) => verifier.remote_keys_for_token(token),
     }
 }
 

@@ -9,16 +9,25 @@ use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 /// A policy before compilation: roles with the roles they inherit and the permissions
 /// they grant, and subjects bound to roles, globally or within a tenant.
 ///
+/// A subject is a name only within its issuer: OIDC's `sub` is unique per issuer, not
+/// across them. So bindings say whose subjects they name. Those under
+/// `[issuers."<iss>"]` hold for principals whose token came from that issuer
+/// (`iss`, compared exactly); the top-level `[subjects]` and `[tenants]` hold only
+/// for principals with no issuer (made in code, or from tokens without `iss`). A
+/// principal from any other issuer gets none of them.
+///
 /// ```toml
 /// [roles.viewer]
 /// permissions = ["orders:read"]
 /// [roles.editor]
 /// inherits = ["viewer"]
 /// permissions = ["orders:write", "invoices:*"]
-/// [subjects]
+/// [issuers."https://auth.example".subjects]
 /// alice = ["editor"]
-/// [tenants.acme.subjects]
+/// [issuers."https://auth.example".tenants.acme.subjects]
 /// bob = ["viewer"]
+/// [subjects]            # principals without an issuer
+/// batch-job = ["viewer"]
 /// ```
 ///
 /// The same in code:
@@ -29,10 +38,12 @@ use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 /// let doc = PolicyDocument::new()
 ///     .role("viewer", Role::new().grant("orders:read"))
 ///     .role("editor", Role::new().inherit("viewer").grant("orders:write").grant("invoices:*"))
-///     .subject("alice", ["editor"])
-///     .tenant_subject("acme", "bob", ["viewer"]);
+///     .issuer_subject("https://auth.example", "alice", ["editor"])
+///     .issuer_tenant_subject("https://auth.example", "acme", "bob", ["viewer"])
+///     .subject("batch-job", ["viewer"]);
 /// let policy = Policy::compile(&doc)?;
 /// assert_eq!(policy.role_count(), 2);
+/// assert_eq!(policy.binding_count(), 3);
 /// # Ok::<(), portcullis::rbac::RbacError>(())
 /// ```
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -40,6 +51,18 @@ use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 pub struct PolicyDocument {
     #[serde(default)]
     pub(super) roles: Unique<Role>,
+    #[serde(default)]
+    pub(super) subjects: Unique<Vec<String>>,
+    #[serde(default)]
+    pub(super) tenants: Unique<Tenant>,
+    #[serde(default)]
+    pub(super) issuers: Unique<IssuerBindings>,
+}
+
+/// The subject bindings of one issuer: globally and within tenants.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct IssuerBindings {
     #[serde(default)]
     pub(super) subjects: Unique<Vec<String>>,
     #[serde(default)]
@@ -77,7 +100,8 @@ impl PolicyDocument {
         self
     }
 
-    /// Binds a subject to roles for every tenant.
+    /// Binds a subject of no issuer (a principal made in code, or from a token
+    /// without `iss`) to roles for every tenant.
     #[must_use]
     pub fn subject<'a>(mut self, subject: &str, roles: impl IntoIterator<Item = &'a str>) -> Self {
         self.subjects
@@ -85,19 +109,56 @@ impl PolicyDocument {
         self
     }
 
-    /// Binds a subject to roles within one tenant only.
+    /// Binds a subject of no issuer to roles within one tenant only.
     #[must_use]
     pub fn tenant_subject<'a>(mut self, tenant: &str, subject: &str, roles: impl IntoIterator<Item = &'a str>) -> Self {
-        let roles = roles.into_iter().map(str::to_owned).collect();
-        match self.tenants.entries.get_mut(tenant) {
-            Some(t) => t.subjects.insert(subject, roles),
-            None => {
-                let mut t = Tenant::default();
-                t.subjects.insert(subject, roles);
-                self.tenants.insert(tenant, t);
-            }
-        }
+        bind_in_tenant(&mut self.tenants, tenant, subject, roles);
         self
+    }
+
+    /// Binds a subject of `issuer` (a token's `iss`) to roles for every tenant.
+    #[must_use]
+    pub fn issuer_subject<'a>(mut self, issuer: &str, subject: &str, roles: impl IntoIterator<Item = &'a str>) -> Self {
+        let roles = roles.into_iter().map(str::to_owned).collect();
+        self.issuer_entry(issuer).subjects.insert(subject, roles);
+        self
+    }
+
+    /// Binds a subject of `issuer` to roles within one tenant only.
+    #[must_use]
+    pub fn issuer_tenant_subject<'a>(
+        mut self,
+        issuer: &str,
+        tenant: &str,
+        subject: &str,
+        roles: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        bind_in_tenant(&mut self.issuer_entry(issuer).tenants, tenant, subject, roles);
+        self
+    }
+
+    fn issuer_entry(&mut self, issuer: &str) -> &mut IssuerBindings {
+        if !self.issuers.entries.contains_key(issuer) {
+            self.issuers.insert(issuer, IssuerBindings::default());
+        }
+        self.issuers.entries.entry(issuer.to_owned()).or_default()
+    }
+}
+
+fn bind_in_tenant<'a>(
+    tenants: &mut Unique<Tenant>,
+    tenant: &str,
+    subject: &str,
+    roles: impl IntoIterator<Item = &'a str>,
+) {
+    let roles = roles.into_iter().map(str::to_owned).collect();
+    match tenants.entries.get_mut(tenant) {
+        Some(t) => t.subjects.insert(subject, roles),
+        None => {
+            let mut t = Tenant::default();
+            t.subjects.insert(subject, roles);
+            tenants.insert(tenant, t);
+        }
     }
 }
 

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::document::Unique;
+use super::document::{Tenant, Unique};
 use super::permission::{self, Parsed, PermissionId, PermissionSet, Registry};
 use super::{PolicyDocument, RbacError};
 use crate::Principal;
@@ -59,9 +59,35 @@ pub struct Policy {
     permission_count: usize,
     role_index: HashMap<String, usize>,
     roles: Vec<CompiledRole>,
-    subjects: HashMap<String, Box<[usize]>>,
-    tenant_subjects: HashMap<String, Bindings>,
+    /// Bindings of subjects that have no issuer.
+    local: SubjectBindings,
+    /// Bindings of each issuer's subjects.
+    issuers: HashMap<String, SubjectBindings>,
     tenants: usize,
+}
+
+/// One issuer's subject bindings (or those of subjects without one): global, and
+/// per tenant.
+#[derive(Default)]
+struct SubjectBindings {
+    global: Bindings,
+    tenants: HashMap<String, Bindings>,
+}
+
+impl SubjectBindings {
+    fn roles<'a>(&'a self, subject: &str, tenant: Option<&str>) -> impl Iterator<Item = &'a usize> {
+        let global = self.global.get(subject).map(|r| &r[..]).unwrap_or_default();
+        let scoped = tenant
+            .and_then(|t| self.tenants.get(t))
+            .and_then(|bindings| bindings.get(subject))
+            .map(|r| &r[..])
+            .unwrap_or_default();
+        global.iter().chain(scoped)
+    }
+
+    fn len(&self) -> usize {
+        self.global.len() + self.tenants.values().map(HashMap::len).sum::<usize>()
+    }
 }
 
 struct CompiledRole {
@@ -125,30 +151,59 @@ impl Policy {
         set
     }
 
-    /// The permissions bound to `subject` by the policy: its global bindings and, if
-    /// `tenant` is given, its bindings in that tenant.
+    /// The permissions the policy binds to `subject` of no issuer (the top-level
+    /// `[subjects]`): its global bindings and, if `tenant` is given, its bindings in
+    /// that tenant. For a subject of a token's issuer, see
+    /// [`issuer_subject_permissions`](Self::issuer_subject_permissions).
     pub fn subject_permissions(&self, subject: &str, tenant: Option<&str>) -> PermissionSet {
+        self.bound_permissions(None, subject, tenant)
+    }
+
+    /// The permissions the policy binds to `subject` of `issuer` (under
+    /// `[issuers."<issuer>"]`): globally and, if `tenant` is given, in that tenant.
+    /// Bindings of other issuers, and of no issuer, never apply.
+    ///
+    /// ```
+    /// use portcullis::rbac::Policy;
+    ///
+    /// let policy = Policy::from_toml(r#"
+    ///     [roles.admin]
+    ///     permissions = ["orders:*"]
+    ///     [issuers."https://a.example".subjects]
+    ///     alice = ["admin"]
+    /// "#)?;
+    /// let from_a = policy.issuer_subject_permissions("https://a.example", "alice", None);
+    /// let from_b = policy.issuer_subject_permissions("https://b.example", "alice", None);
+    /// assert!(policy.check_str(&from_a, "orders:delete"));
+    /// assert!(!policy.check_str(&from_b, "orders:delete"));
+    /// assert!(!policy.check_str(&policy.subject_permissions("alice", None), "orders:delete"));
+    /// # Ok::<(), portcullis::rbac::RbacError>(())
+    /// ```
+    pub fn issuer_subject_permissions(&self, issuer: &str, subject: &str, tenant: Option<&str>) -> PermissionSet {
+        self.bound_permissions(Some(issuer), subject, tenant)
+    }
+
+    fn bound_permissions(&self, issuer: Option<&str>, subject: &str, tenant: Option<&str>) -> PermissionSet {
         let mut set = PermissionSet::empty(self.registry_id, self.bits);
-        self.add_subject(&mut set, subject, tenant);
+        self.add_subject(&mut set, issuer, subject, tenant);
         set
     }
 
     /// The permissions of a verified caller: the roles in their token, plus the roles
-    /// the policy binds to their subject (globally and in their tenant).
+    /// the policy binds to their subject within their issuer (globally and in their
+    /// tenant).
     pub fn principal_permissions(&self, principal: &Principal) -> PermissionSet {
         let mut set = self.permissions_for(principal.roles().iter().map(String::as_str));
-        self.add_subject(&mut set, principal.subject(), principal.tenant());
+        self.add_subject(&mut set, principal.issuer(), principal.subject(), principal.tenant());
         set
     }
 
-    fn add_subject(&self, set: &mut PermissionSet, subject: &str, tenant: Option<&str>) {
-        let global = self.subjects.get(subject).map(|r| &r[..]).unwrap_or_default();
-        let scoped = tenant
-            .and_then(|t| self.tenant_subjects.get(t))
-            .and_then(|bindings| bindings.get(subject))
-            .map(|r| &r[..])
-            .unwrap_or_default();
-        for index in global.iter().chain(scoped) {
+    fn add_subject(&self, set: &mut PermissionSet, issuer: Option<&str>, subject: &str, tenant: Option<&str>) {
+        let bindings = match issuer {
+            None => Some(&self.local),
+            Some(issuer) => self.issuers.get(issuer),
+        };
+        for index in bindings.into_iter().flat_map(|b| b.roles(subject, tenant)) {
             set.union_with(&self.roles[*index].set);
         }
     }
@@ -267,9 +322,9 @@ impl Policy {
         self.permission_count
     }
 
-    /// The number of subject bindings, global and per tenant.
+    /// The number of subject bindings, global and per tenant, of every issuer.
     pub fn binding_count(&self) -> usize {
-        self.subjects.len() + self.tenant_subjects.values().map(HashMap::len).sum::<usize>()
+        self.local.len() + self.issuers.values().map(SubjectBindings::len).sum::<usize>()
     }
 
     /// The number of tenants with bindings.
@@ -454,7 +509,7 @@ impl<'d> Compiler<'d> {
             inherits.push(parents);
         }
         let order = topological_order(&inherits, &names)?;
-        let (subjects, tenant_subjects) = self.bindings()?;
+        let (local, issuers) = self.bindings()?;
 
         // Every permission is parsed and counted before the shared registry is touched,
         // so a refused policy leaves no bits behind.
@@ -535,21 +590,28 @@ impl<'d> Compiler<'d> {
             permission_count,
             role_index: self.index,
             roles,
-            subjects,
-            tenants: self.document.tenants.entries.len(),
-            tenant_subjects,
+            tenants: distinct_tenants(&local, &issuers),
+            local,
+            issuers,
         })
     }
 
-    #[allow(clippy::type_complexity)]
-    fn bindings(&self) -> Result<(Bindings, HashMap<String, Bindings>), RbacError> {
+    fn bindings(&self) -> Result<(SubjectBindings, HashMap<String, SubjectBindings>), RbacError> {
         let doc = self.document;
-        let total = doc.subjects.entries.len()
+        let count = |subjects: &Unique<Vec<String>>, tenants: &Unique<Tenant>| {
+            subjects.entries.len()
+                + tenants
+                    .entries
+                    .values()
+                    .map(|t| t.subjects.entries.len())
+                    .sum::<usize>()
+        };
+        let total = count(&doc.subjects, &doc.tenants)
             + doc
-                .tenants
+                .issuers
                 .entries
                 .values()
-                .map(|t| t.subjects.entries.len())
+                .map(|i| count(&i.subjects, &i.tenants))
                 .sum::<usize>();
         if total > MAX_BINDINGS {
             return Err(RbacError::TooLarge {
@@ -557,19 +619,38 @@ impl<'d> Compiler<'d> {
                 limit: MAX_BINDINGS,
             });
         }
-        if let Some(name) = doc.tenants.repeated.first() {
+        if let Some(name) = doc.issuers.repeated.first() {
+            return Err(RbacError::DuplicateSubject(format!(
+                "issuer {}",
+                permission::shorten(name)
+            )));
+        }
+        let local = self.bind_all(&doc.subjects, &doc.tenants)?;
+        let mut issuers = HashMap::with_capacity(doc.issuers.entries.len());
+        for (issuer, bindings) in &doc.issuers.entries {
+            check_name("issuer", issuer)?;
+            issuers.insert(issuer.clone(), self.bind_all(&bindings.subjects, &bindings.tenants)?);
+        }
+        Ok((local, issuers))
+    }
+
+    fn bind_all(&self, subjects: &Unique<Vec<String>>, tenants: &Unique<Tenant>) -> Result<SubjectBindings, RbacError> {
+        if let Some(name) = tenants.repeated.first() {
             return Err(RbacError::DuplicateSubject(format!(
                 "tenant {}",
                 permission::shorten(name)
             )));
         }
-        let subjects = self.bind(&doc.subjects, None)?;
-        let mut scoped = HashMap::new();
-        for (tenant, bindings) in &doc.tenants.entries {
+        let global = self.bind(subjects, None)?;
+        let mut scoped = HashMap::with_capacity(tenants.entries.len());
+        for (tenant, bindings) in &tenants.entries {
             check_name("tenant", tenant)?;
             scoped.insert(tenant.clone(), self.bind(&bindings.subjects, Some(tenant))?);
         }
-        Ok((subjects, scoped))
+        Ok(SubjectBindings {
+            global,
+            tenants: scoped,
+        })
     }
 
     fn bind(&self, bindings: &Unique<Vec<String>>, tenant: Option<&str>) -> Result<Bindings, RbacError> {
@@ -597,6 +678,15 @@ impl<'d> Compiler<'d> {
         }
         Ok(out)
     }
+}
+
+/// The number of distinct tenant names with bindings, over every issuer.
+fn distinct_tenants(local: &SubjectBindings, issuers: &HashMap<String, SubjectBindings>) -> usize {
+    let names: HashSet<&str> = std::iter::once(local)
+        .chain(issuers.values())
+        .flat_map(|bindings| bindings.tenants.keys().map(String::as_str))
+        .collect();
+    names.len()
 }
 
 fn check_name(kind: &'static str, name: &str) -> Result<(), RbacError> {

@@ -125,17 +125,18 @@ impl From<super::RemoteKeySet> for KeySource {
 }
 
 impl KeySource {
-    /// Runs `f` on the current keys, unless a remote set has gone stale.
-    fn with_current<R>(&self, f: impl FnOnce(&KeySet) -> R) -> Result<R, TokenError> {
+    /// Runs `f` on the current keys, unless a remote set has gone stale, and says
+    /// which keys they were (the generation, from the same look at them).
+    fn with_current<R>(&self, f: impl FnOnce(&KeySet) -> R) -> Result<(R, u64), TokenError> {
         match &self.0 {
-            Source::Static(keys) => Ok(f(keys)),
+            Source::Static(keys) => Ok((f(keys), 0)),
             #[cfg(feature = "jwks")]
             Source::Remote(remote) => {
                 let snapshot = remote.snapshot();
                 if std::time::Instant::now() >= snapshot.stale_after {
                     return Err(TokenError::KeysUnavailable);
                 }
-                Ok(f(&snapshot.keys))
+                Ok((f(&snapshot.keys), snapshot.generation))
             }
         }
     }
@@ -160,13 +161,41 @@ impl KeySource {
             Source::Remote(remote) => remote.snapshot().keys.clone(),
         }
     }
+
+    #[cfg(feature = "jwks")]
+    fn remote(&self) -> Option<&super::RemoteKeySet> {
+        match &self.0 {
+            Source::Remote(remote) => Some(remote),
+            Source::Static(_) => None,
+        }
+    }
+}
+
+/// A verifier's keys: one source (for one issuer, or for tokens whatever their
+/// `iss`), or one source per issuer (RFC 8725 §3.8), chosen by the token's `iss`.
+enum Keys {
+    One(KeySource),
+    PerIssuer(Box<[(String, KeySource)]>),
+}
+
+impl Keys {
+    /// The source that verifies tokens from `iss`.
+    fn for_issuer(&self, iss: Option<&str>) -> Option<&KeySource> {
+        match self {
+            Keys::One(source) => Some(source),
+            Keys::PerIssuer(sources) => {
+                let iss = iss?;
+                sources.iter().find(|(name, _)| name == iss).map(|(_, source)| source)
+            }
+        }
+    }
 }
 
 /// Verifiers are told apart in a shared [`TokenCache`] by this number.
 static NEXT_VERIFIER_ID: AtomicU64 = AtomicU64::new(1);
 
 struct Settings {
-    keys: KeySource,
+    keys: Keys,
     /// This verifier in a shared cache; clones share it.
     id: u64,
     cache: Option<TokenCache>,
@@ -201,10 +230,71 @@ impl Verifier {
     /// no issuer or audience expected (a token that carries `aud` is then rejected, as
     /// RFC 7519 §4.1.3 requires: configure the audience you are).
     pub fn builder(keys: impl Into<KeySource>) -> VerifierBuilder {
+        Self::with_keys(Keys::One(keys.into()))
+    }
+
+    /// Starts a verifier for tokens from several issuers, each verified only with
+    /// its own issuer's keys (RFC 8725 §3.8): the token's `iss` chooses the keys,
+    /// so a key of one issuer can never vouch for a token that names another.
+    /// `iss` is then required and must be one of these issuers.
+    ///
+    /// [`build`](VerifierBuilder::build) refuses an empty list, an empty or repeated
+    /// issuer, and a further [`issuer`](VerifierBuilder::issuer).
+    ///
+    /// ```
+    /// use portcullis::token::{Algorithm, Issuer, SigningKey, Verifier};
+    ///
+    /// let a = SigningKey::generate_jwk(Algorithm::ES256)?;
+    /// let b = SigningKey::generate_jwk(Algorithm::ES256)?;
+    /// let public = |jwk| SigningKey::from_jwk(jwk).map(|key| key.verifying_key());
+    /// let verifier = Verifier::builder_for_issuers([
+    ///     ("https://a.example", public(&a)?),
+    ///     ("https://b.example", public(&b)?),
+    /// ])
+    /// .audience("orders")
+    /// .build()?;
+    ///
+    /// let issue = |jwk, iss: &str| -> Result<String, Box<dyn std::error::Error>> {
+    ///     let issuer = Issuer::builder(SigningKey::from_jwk(jwk)?).issuer(iss).audience("orders").build()?;
+    ///     Ok(issuer.issue("alice", &())?)
+    /// };
+    /// assert!(verifier.verify_registered(&issue(&a, "https://a.example")?).is_ok());
+    /// // A's key, claiming to be B: refused.
+    /// let forged = issue(&a, "https://b.example")?;
+    /// assert_eq!(verifier.verify_registered(&forged).unwrap_err().code(), "invalid_signature");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn builder_for_issuers<I, K>(issuers: impl IntoIterator<Item = (I, K)>) -> VerifierBuilder
+    where
+        I: Into<String>,
+        K: Into<KeySource>,
+    {
+        let sources: Vec<(String, KeySource)> = issuers
+            .into_iter()
+            .map(|(iss, keys)| (iss.into(), keys.into()))
+            .collect();
+        let names: Vec<String> = sources.iter().map(|(iss, _)| iss.clone()).collect();
+        let mut builder = Self::with_keys(Keys::PerIssuer(sources.into_boxed_slice()));
+        if names.is_empty() {
+            return builder.fail("a verifier for several issuers needs at least one");
+        }
+        for (index, iss) in names.iter().enumerate() {
+            if iss.is_empty() {
+                return builder.fail("issuer must not be empty");
+            }
+            if names[..index].contains(iss) {
+                return builder.fail("an issuer is named twice");
+            }
+        }
+        builder.settings.issuers = names;
+        builder
+    }
+
+    fn with_keys(keys: Keys) -> VerifierBuilder {
         super::crypto::install();
         VerifierBuilder {
             settings: Settings {
-                keys: keys.into(),
+                keys,
                 id: NEXT_VERIFIER_ID.fetch_add(1, Ordering::Relaxed),
                 cache: None,
                 revocation: None,
@@ -228,6 +318,11 @@ impl Verifier {
     /// `C` sees every claim, registered ones included; use [`NoCustomClaims`] (or
     /// [`verify_registered`](Self::verify_registered)) when you need none.
     pub fn verify<C: DeserializeOwned>(&self, token: &str) -> Result<Verified<C>, TokenError> {
+        self.verify_with_generation(token).map(|(verified, _)| verified)
+    }
+
+    /// [`verify`](Self::verify), and the generation of the keys that verified it.
+    fn verify_with_generation<C: DeserializeOwned>(&self, token: &str) -> Result<(Verified<C>, u64), TokenError> {
         let s = &*self.inner;
         if token.len() > s.max_size {
             return Err(TokenError::TooLarge {
@@ -249,7 +344,22 @@ impl Verifier {
         let header = Header::parse(&header_json)?;
         let checked = header.check()?;
         let alg: Algorithm = checked.alg.parse().map_err(|_| TokenError::UnsupportedAlgorithm)?;
-        let signed = s.keys.with_current(|keys| -> Result<(), TokenError> {
+        // With one key source per issuer, the keys are chosen by the token's `iss`,
+        // read (by the same strict parser as after the signature) before it is
+        // checked; with one source, nothing of the payload is read before.
+        let mut early_payload = None;
+        let source = match &s.keys {
+            Keys::One(source) => source,
+            Keys::PerIssuer(_) => {
+                let payload = decode_payload(payload_b64)?;
+                let (_, scan) = claims::parse::<NoCustomClaims>(&payload)?;
+                let iss = scan.registered.iss.as_deref().ok_or(TokenError::missing_claim("iss"))?;
+                let source = s.keys.for_issuer(Some(iss)).ok_or(TokenError::InvalidIssuer)?;
+                early_payload = Some(payload);
+                source
+            }
+        };
+        let (signed, generation) = source.with_current(|keys| -> Result<(), TokenError> {
             // The selected key's own algorithm is `alg`: the key set sees to it.
             let key = keys.select(checked.kid, alg)?;
             if signature_b64.len() > MAX_SIGNATURE_BYTES * 4 / 3 + 2 {
@@ -263,8 +373,8 @@ impl Verifier {
             } else {
                 Err(TokenError::InvalidSignature)
             }
-        });
-        signed??;
+        })?;
+        signed?;
 
         if let Some(required) = &s.typ
             && !checked.typ.is_some_and(|typ| header::typ_matches(typ, required))
@@ -272,12 +382,11 @@ impl Verifier {
             return Err(TokenError::invalid_claim("typ"));
         }
 
-        let payload = b64::decode(payload_b64).ok_or(TokenError::malformed("payload is not canonical base64url"))?;
-        let payload = std::str::from_utf8(&payload).map_err(|_| TokenError::malformed("payload is not UTF-8"))?;
-        if !super::json::depth_within_limit(payload.as_bytes()) {
-            return Err(TokenError::malformed("claims nest too deeply"));
-        }
-        let (custom, scan) = claims::parse::<C>(payload)?;
+        let payload = match early_payload {
+            Some(payload) => payload,
+            None => decode_payload(payload_b64)?,
+        };
+        let (custom, scan) = claims::parse::<C>(&payload)?;
         s.check_claims(&scan)?;
         let claims = &scan.registered;
         let identity = TokenIdentity {
@@ -289,11 +398,12 @@ impl Verifier {
         if s.revoked(&identity) {
             return Err(TokenError::Revoked);
         }
-        Ok(Verified {
+        let verified = Verified {
             claims: scan.registered,
             custom,
             alg,
-        })
+        };
+        Ok((verified, generation))
     }
 
     /// Verifies `token`, keeping only its registered claims.
@@ -312,13 +422,17 @@ impl Verifier {
             return self.verify_principal_uncached(token);
         };
         let now = (s.clock)();
-        let (generation, fresh) = s.keys.generation();
         if let Some(entry) = cache.get(s.id, token) {
-            if entry.generation == generation && now >= entry.valid_from && now < entry.valid_until {
+            let principal = &entry.principal;
+            let keys = s.keys.for_issuer(principal.issuer()).map(KeySource::generation);
+            if let Some((generation, fresh)) = keys
+                && entry.generation == generation
+                && now >= entry.valid_from
+                && now < entry.valid_until
+            {
                 if !fresh {
                     return Err(TokenError::KeysUnavailable);
                 }
-                let principal = &entry.principal;
                 let identity = TokenIdentity {
                     jti: principal.token_id(),
                     sub: Some(principal.subject()),
@@ -332,7 +446,8 @@ impl Verifier {
             }
             cache.remove(s.id, token);
         }
-        let verified = self.verify::<serde_json::Map<String, serde_json::Value>>(token)?;
+        let (verified, generation) =
+            self.verify_with_generation::<serde_json::Map<String, serde_json::Value>>(token)?;
         let (nbf, iat, exp) = (verified.claims.nbf, verified.claims.iat, verified.claims.exp);
         let principal = Principal::from_claims(verified.claims, verified.custom, &s.mapping)?;
         // Served only while verification would pass without leeway on `exp`: the
@@ -368,19 +483,54 @@ impl Verifier {
         Principal::from_claims(verified.claims, verified.custom, &self.inner.mapping)
     }
 
-    /// The keys this verifier selects from now.
-    pub fn keys(&self) -> Arc<KeySet> {
-        self.inner.keys.keys()
+    /// The keys this verifier selects from now, for tokens from `iss` (with one key
+    /// source, whatever `iss` is). `None` for an issuer it does not trust.
+    ///
+    /// ```
+    /// use portcullis::token::{Algorithm, SigningKey, Verifier};
+    ///
+    /// let a = SigningKey::generate(Algorithm::EdDSA)?.with_kid("a1")?;
+    /// let verifier = Verifier::builder_for_issuers([("https://a.example", a.verifying_key())]).build()?;
+    /// assert!(verifier.keys(Some("https://a.example")).is_some_and(|keys| keys.get("a1").is_some()));
+    /// assert!(verifier.keys(Some("https://b.example")).is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn keys(&self, iss: Option<&str>) -> Option<Arc<KeySet>> {
+        self.inner.keys.for_issuer(iss).map(KeySource::keys)
     }
 
-    /// The remote key set, when the keys come from one.
+    /// The remote key set that verifies tokens from `iss` (with one key source,
+    /// whatever `iss` is), when the keys come from one.
     #[cfg(feature = "jwks")]
-    pub fn remote_keys(&self) -> Option<&super::RemoteKeySet> {
-        match &self.inner.keys.0 {
-            Source::Remote(remote) => Some(remote),
-            Source::Static(_) => None,
+    pub fn remote_keys(&self, iss: Option<&str>) -> Option<&super::RemoteKeySet> {
+        self.inner.keys.for_issuer(iss).and_then(KeySource::remote)
+    }
+
+    /// The remote key set a token's keys would come from: the only source's, or,
+    /// with one source per issuer, that of the issuer the token names (read without
+    /// any check: only to choose which set to refetch for an unknown `kid`).
+    #[cfg(feature = "jwks")]
+    pub(crate) fn remote_keys_for_token(&self, token: &str) -> Option<&super::RemoteKeySet> {
+        match &self.inner.keys {
+            Keys::One(source) => source.remote(),
+            Keys::PerIssuer(_) => {
+                let payload_b64 = token.split('.').nth(1)?;
+                let payload = decode_payload(payload_b64.as_bytes()).ok()?;
+                let (_, scan) = claims::parse::<NoCustomClaims>(&payload).ok()?;
+                self.remote_keys(scan.registered.iss.as_deref())
+            }
         }
     }
+}
+
+/// The payload's JSON text, checked for canonical base64url, UTF-8 and nesting depth.
+fn decode_payload(payload_b64: &[u8]) -> Result<String, TokenError> {
+    let payload = b64::decode(payload_b64).ok_or(TokenError::malformed("payload is not canonical base64url"))?;
+    let payload = String::from_utf8(payload).map_err(|_| TokenError::malformed("payload is not UTF-8"))?;
+    if !super::json::depth_within_limit(payload.as_bytes()) {
+        return Err(TokenError::malformed("claims nest too deeply"));
+    }
+    Ok(payload)
 }
 
 impl Settings {
@@ -442,12 +592,23 @@ impl VerifierBuilder {
         self
     }
 
-    /// Accepts tokens from this issuer (compared exactly; call again for several).
-    /// Makes `iss` required.
+    /// Accepts tokens from this issuer only (compared exactly), the one the keys
+    /// belong to. Makes `iss` required.
+    ///
+    /// Once per verifier: keys belong to one issuer (RFC 8725 §3.8), so a second
+    /// issuer needs keys of its own, given with
+    /// [`Verifier::builder_for_issuers`]. [`build`](Self::build) refuses a second
+    /// call, and any call on a verifier for several issuers.
     pub fn issuer(mut self, iss: impl Into<String>) -> Self {
         let iss = iss.into();
         if iss.is_empty() {
             return self.fail("issuer must not be empty");
+        }
+        if matches!(self.settings.keys, Keys::PerIssuer(_)) {
+            return self.fail("a verifier for several issuers takes them with their keys");
+        }
+        if !self.settings.issuers.is_empty() {
+            return self.fail("one key source belongs to one issuer: use Verifier::builder_for_issuers");
         }
         self.settings.issuers.push(iss);
         self

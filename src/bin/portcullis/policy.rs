@@ -31,7 +31,11 @@ pub struct CheckArgs {
     /// Also apply the subject's bindings in this tenant.
     #[arg(long)]
     tenant: Option<String>,
-    /// Read {"subject","permission"[,"tenant"]} JSON lines on stdin; write {"allowed":bool} per line.
+    /// The issuer the subject belongs to (a token's `iss`): its bindings under
+    /// `[issuers."ISS"]` apply. Without it, the top-level bindings (subjects of no issuer).
+    #[arg(long)]
+    issuer: Option<String>,
+    /// Read {"subject","permission"[,"tenant"][,"issuer"]} JSON lines on stdin; write {"allowed":bool} per line.
     #[arg(long, group = "input")]
     batch: bool,
 }
@@ -61,8 +65,12 @@ fn load(path: &Path) -> Result<Result<Policy, RbacError>, ConfigError> {
     })
 }
 
-fn allowed(policy: &Policy, subject: &str, permission: &str, tenant: Option<&str>) -> bool {
-    policy.check_str(&policy.subject_permissions(subject, tenant), permission)
+fn allowed(policy: &Policy, issuer: Option<&str>, subject: &str, permission: &str, tenant: Option<&str>) -> bool {
+    let set = match issuer {
+        Some(issuer) => policy.issuer_subject_permissions(issuer, subject, tenant),
+        None => policy.subject_permissions(subject, tenant),
+    };
+    policy.check_str(&set, permission)
 }
 
 #[derive(serde::Serialize)]
@@ -79,6 +87,8 @@ struct BatchInput {
     permission: String,
     #[serde(default)]
     tenant: Option<String>,
+    #[serde(default)]
+    issuer: Option<String>,
 }
 
 fn check(args: &CheckArgs) -> Result<ExitCode, ConfigError> {
@@ -88,7 +98,13 @@ fn check(args: &CheckArgs) -> Result<ExitCode, ConfigError> {
         return io::batch(64 * 1024, |line| match line {
             Line::Text(text) => match serde_json::from_str::<BatchInput>(&text) {
                 Ok(q) => Outcome::Decided {
-                    allowed: allowed(&policy, &q.subject, &q.permission, q.tenant.as_deref()),
+                    allowed: allowed(
+                        &policy,
+                        q.issuer.as_deref(),
+                        &q.subject,
+                        &q.permission,
+                        q.tenant.as_deref(),
+                    ),
                 },
                 Err(_) => Outcome::Failed {
                     error: "malformed_input",
@@ -104,7 +120,13 @@ fn check(args: &CheckArgs) -> Result<ExitCode, ConfigError> {
             "--subject and --permission are required without --batch".into(),
         ));
     };
-    let decision = allowed(&policy, subject, permission, args.tenant.as_deref());
+    let decision = allowed(
+        &policy,
+        args.issuer.as_deref(),
+        subject,
+        permission,
+        args.tenant.as_deref(),
+    );
     println!("{}", serde_json::to_string(&Outcome::Decided { allowed: decision })?);
     Ok(if decision { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -65,8 +65,9 @@ pub struct VerifyArgs {
     /// JWKS URL of an identity provider (https), fetched once.
     #[arg(long, group = "verifying")]
     jwks_url: Option<String>,
-    /// Allow a plain-http --jwks-url to a loopback address (for a local test server).
-    #[arg(long, requires = "jwks_url")]
+    /// Allow a plain-http --jwks-url or --issuer-jwks-url to a loopback address (for a
+    /// local test server).
+    #[arg(long)]
     allow_http_loopback: bool,
     /// SPKI (or PKCS#1 RSA) public key PEM file (with --alg).
     #[arg(long, requires = "alg", group = "verifying")]
@@ -77,7 +78,16 @@ pub struct VerifyArgs {
     /// Algorithm for --key or --secret-file.
     #[arg(long)]
     alg: Option<Algorithm>,
-    /// Expected issuer (repeat for several).
+    /// An issuer and the JWKS file of its keys, `ISS=FILE` (repeat for several
+    /// issuers: a token is verified only with the keys of the issuer it names).
+    #[arg(long, value_name = "ISS=FILE", value_parser = issuer_pair, group = "verifying", conflicts_with = "iss")]
+    issuer_jwks: Vec<(String, String)>,
+    /// An issuer and the JWKS URL of its keys, `ISS=URL` (https; fetched once; repeat for
+    /// several issuers).
+    #[arg(long, value_name = "ISS=URL", value_parser = issuer_pair, group = "verifying", conflicts_with = "iss")]
+    issuer_jwks_url: Vec<(String, String)>,
+    /// Expected issuer, the one the keys belong to (once: for several issuers, give
+    /// each its keys with --issuer-jwks or --issuer-jwks-url).
     #[arg(long)]
     iss: Vec<String>,
     /// Expected audience (repeat for several). A token with `aud` is rejected when none is given.
@@ -137,9 +147,53 @@ fn issue(args: IssueArgs) -> Result<ExitCode, ConfigError> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `ISS=VALUE`, split at the first `=` (an issuer is a URL, which may hold `=` only
+/// after its path; the value is a file or a URL).
+fn issuer_pair(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((iss, value)) if !iss.is_empty() && !value.is_empty() => Ok((iss.to_owned(), value.to_owned())),
+        _ => Err("expected ISS=VALUE".to_owned()),
+    }
+}
+
+fn jwks_file(path: &std::path::Path) -> Result<KeySet, ConfigError> {
+    Ok(KeySet::from_jwks(&JwkSet::from_json(std::str::from_utf8(
+        &io::read_file(path)?,
+    )?)?)?)
+}
+
 fn verifier(args: &VerifyArgs) -> Result<Verifier, ConfigError> {
+    let per_issuer = !args.issuer_jwks.is_empty() || !args.issuer_jwks_url.is_empty();
+    let mut builder = if per_issuer {
+        let mut sources: Vec<(String, KeySource)> = Vec::new();
+        for (iss, path) in &args.issuer_jwks {
+            sources.push((iss.clone(), jwks_file(std::path::Path::new(path))?.into()));
+        }
+        for (iss, url) in &args.issuer_jwks_url {
+            sources.push((iss.clone(), remote_keys(url, args.allow_http_loopback)?.into()));
+        }
+        Verifier::builder_for_issuers(sources)
+    } else {
+        if args.iss.len() > 1 {
+            return Err(ConfigError(
+                "one key source belongs to one issuer: give each issuer its keys with --issuer-jwks ISS=FILE".into(),
+            ));
+        }
+        Verifier::builder(single_source(args)?)
+    };
+    builder = builder.leeway(Duration::from_secs(args.leeway));
+    for iss in &args.iss {
+        builder = builder.issuer(iss.clone());
+    }
+    for aud in &args.aud {
+        builder = builder.audience(aud.clone());
+    }
+    Ok(builder.build()?)
+}
+
+fn single_source(args: &VerifyArgs) -> Result<KeySource, ConfigError> {
     let keys: KeySource = if let Some(path) = &args.jwks {
-        KeySet::from_jwks(&JwkSet::from_json(std::str::from_utf8(&io::read_file(path)?)?)?)?.into()
+        jwks_file(path)?.into()
     } else if let Some(url) = &args.jwks_url {
         remote_keys(url, args.allow_http_loopback)?.into()
     } else if let Some(path) = &args.key {
@@ -148,17 +202,10 @@ fn verifier(args: &VerifyArgs) -> Result<Verifier, ConfigError> {
         VerifyingKey::from_secret(need_alg(args.alg)?, &Zeroizing::new(io::read_file(path)?))?.into()
     } else {
         return Err(ConfigError(
-            "one of --jwks, --jwks-url, --key, --secret-file is required".into(),
+            "one of --jwks, --jwks-url, --key, --secret-file, --issuer-jwks, --issuer-jwks-url is required".into(),
         ));
     };
-    let mut builder = Verifier::builder(keys).leeway(Duration::from_secs(args.leeway));
-    for iss in &args.iss {
-        builder = builder.issuer(iss.clone());
-    }
-    for aud in &args.aud {
-        builder = builder.audience(aud.clone());
-    }
-    Ok(builder.build()?)
+    Ok(keys)
 }
 
 /// The keys at `url`, fetched once (a command does not live long enough to refresh).
