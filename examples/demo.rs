@@ -21,14 +21,16 @@ pub mod orders;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, State};
-use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderValue, StatusCode};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use orders::{
-    AuditLog, Catalog, ChangeError, Contact, LoginRequest, Me, NewOrder, Options, OrderError, PasswordChange,
+    AuditLog, BodyError, Catalog, ChangeError, Contact, LoginRequest, Me, NewOrder, Options, PasswordChange,
     ReadOrders, Service,
 };
 use portcullis::Principal;
@@ -72,31 +74,66 @@ pub async fn app(options: Options, audit: AuditLog) -> Result<Router, Box<dyn st
             get(payments).route_layer(require(service.payments_requirement()?)),
         )
         .route("/admin/audit", get(audit_log).route_layer(require_role("admin")))
+        // Before the layer, so that a method a route does not serve is
+        // authenticated first (as under actix-web), then answered 405.
+        .method_not_allowed_fallback(method_not_allowed)
         // route_layer: authenticate the routes, not the fallback, so that a path the
         // service does not have gets 404 (as under actix-web) rather than a
         // challenge.
         .route_layer(auth);
     let public = Router::new()
         .route("/catalog", get(catalog))
+        .method_not_allowed_fallback(method_not_allowed)
         .route_layer(AuthLayer::optional(service.verifier()).realm(service.realm()));
-    let browser = Router::new().route("/web/me", get(me)).route_layer(
-        AuthLayer::required(service.verifier())
-            .realm(service.realm())
-            .sources(Service::browser_sources()?),
-    );
+    let browser = Router::new()
+        .route("/web/me", get(me))
+        .method_not_allowed_fallback(method_not_allowed)
+        .route_layer(
+            AuthLayer::required(service.verifier())
+                .realm(service.realm())
+                .sources(Service::browser_sources()?),
+        );
     Ok(Router::new()
         .route("/login", post(login))
         .merge(protected)
         .merge(public)
         .merge(browser)
+        // Every error is problem+json: a path or a method the service does not
+        // serve, and a body over the limit, as well as portcullis's refusals.
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(orders::BODY_LIMIT))
         .with_state(service))
+}
+
+async fn not_found() -> Rejection {
+    orders::not_found()
+}
+
+async fn method_not_allowed() -> Rejection {
+    orders::method_not_allowed()
+}
+
+/// The request's JSON body, parsed by the service's shared rules (so that both
+/// demos answer every body alike).
+fn json_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, Rejection> {
+    let body = body.as_deref().map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => BodyError::TooLarge,
+        _ => BodyError::Unreadable,
+    });
+    orders::json_body(headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes), body)
 }
 
 async fn login(
     State(service): State<Shared>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
-    Json(request): Json<LoginRequest>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Rejection> {
+    let request: LoginRequest = json_body(&headers, body)?;
     let response = service.login(&request, Some(client)).await?;
     let mut reply = Json(&response).into_response();
     if let Ok(cookie) = HeaderValue::from_str(&response.session_cookie()) {
@@ -113,8 +150,13 @@ async fn me(caller: Principal) -> Json<Me> {
 async fn change_password(
     State(service): State<Shared>,
     caller: Principal,
-    Json(change): Json<PasswordChange>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, AuthError> {
+    let change: PasswordChange = match json_body(&headers, body) {
+        Ok(change) => change,
+        Err(rejection) => return Ok(rejection.into_response()),
+    };
     match service.change_password(&caller, &change).await {
         Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
         Err(ChangeError::Weak(code)) => Ok((
@@ -134,11 +176,19 @@ async fn list_orders(State(service): State<Shared>, _caller: Authorized<ReadOrde
     Json(service.orders())
 }
 
-async fn create_order(State(service): State<Shared>, caller: Principal, Json(new): Json<NewOrder>) -> Response {
+async fn create_order(
+    State(service): State<Shared>,
+    caller: Principal,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let new: NewOrder = match json_body(&headers, body) {
+        Ok(new) => new,
+        Err(rejection) => return rejection.into_response(),
+    };
     match service.create_order(&caller, new) {
         Ok(order) => (StatusCode::CREATED, Json(order)).into_response(),
-        Err(OrderError::NoteTooLarge) => (StatusCode::PAYLOAD_TOO_LARGE, "note too large").into_response(),
-        Err(OrderError::Unavailable) => (StatusCode::INTERNAL_SERVER_ERROR, "orders unavailable").into_response(),
+        Err(err) => err.rejection().into_response(),
     }
 }
 

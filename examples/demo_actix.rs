@@ -12,10 +12,11 @@ pub mod orders;
 
 use std::sync::Arc;
 
-use actix_web::http::header::SET_COOKIE;
-use actix_web::{HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CONTENT_TYPE, SET_COOKIE};
+use actix_web::{HttpRequest, HttpResponse, HttpServer, ResponseError, guard, web};
 use orders::{
-    AuditLog, Catalog, ChangeError, Contact, LoginRequest, Me, NewOrder, Options, OrderError, PasswordChange,
+    AuditLog, BodyError, Catalog, ChangeError, Contact, LoginRequest, Me, NewOrder, Options, PasswordChange,
     ReadOrders, Service,
 };
 use portcullis::Principal;
@@ -72,64 +73,92 @@ impl Demo {
     /// still get 405).
     pub fn configure(&self, config: &mut web::ServiceConfig) {
         let auth = &self.required;
-        config
-            .app_data(web::Data::from(self.service.clone()))
-            .service(web::resource("/login").route(web::post().to(login)))
-            .service(web::resource("/me").wrap(auth.clone()).route(web::get().to(me)))
+        // Every error is problem+json: a method a route does not serve (each
+        // resource's default), a path the service does not have (the default
+        // service), and a body over the limit, as well as portcullis's refusals.
+        let resource = |path| web::resource(path).default_service(web::to(method_not_allowed));
+        // actix-web decodes a path before routing it, axum does not: a path spelled
+        // with percent-encoding is no route here either (see `orders::is_route_spelling`).
+        let routes = web::scope("")
+            .guard(guard::fn_guard(|ctx| orders::is_route_spelling(ctx.head().uri.path())))
+            .service(resource("/login").route(web::post().to(login)))
+            .service(resource("/me").wrap(auth.clone()).route(web::get().to(me)))
             .service(
-                web::resource("/me/password")
+                resource("/me/password")
                     .wrap(auth.clone())
                     .route(web::post().to(change_password)),
             )
+            .service(resource("/me/contact").wrap(auth.clone()).route(web::get().to(contact)))
             .service(
-                web::resource("/me/contact")
-                    .wrap(auth.clone())
-                    .route(web::get().to(contact)),
-            )
-            .service(
-                web::resource("/orders")
+                resource("/orders")
                     .wrap(auth.clone())
                     .route(web::get().to(list_orders))
                     .route(web::post().to(create_order).wrap(self.write_orders.clone())),
             )
             .service(
-                web::resource("/orders/export")
+                resource("/orders/export")
                     .wrap(auth.clone())
                     .route(web::get().to(export).wrap(self.export.clone())),
             )
             .service(
-                web::resource("/reports/daily")
+                resource("/reports/daily")
                     .wrap(auth.clone())
                     .route(web::get().to(report).wrap(self.reports.clone())),
             )
             .service(
-                web::resource("/payments")
+                resource("/payments")
                     .wrap(auth.clone())
                     .route(web::get().to(payments).wrap(self.payments.clone())),
             )
             .service(
-                web::resource("/admin/audit")
+                resource("/admin/audit")
                     .wrap(auth.clone())
                     .route(web::get().to(audit_log).wrap(self.admin.clone())),
             )
             .service(
-                web::resource("/catalog")
+                resource("/catalog")
                     .wrap(self.optional.clone())
                     .route(web::get().to(catalog)),
             )
-            .service(
-                web::resource("/web/me")
-                    .wrap(self.browser.clone())
-                    .route(web::get().to(me)),
-            );
+            .service(resource("/web/me").wrap(self.browser.clone()).route(web::get().to(me)));
+        config
+            .app_data(web::Data::from(self.service.clone()))
+            .app_data(web::PayloadConfig::new(orders::BODY_LIMIT))
+            .service(routes)
+            .default_service(web::to(not_found));
     }
+}
+
+async fn not_found() -> Rejection {
+    orders::not_found()
+}
+
+async fn method_not_allowed() -> Rejection {
+    orders::method_not_allowed()
+}
+
+/// The request's JSON body, parsed by the service's shared rules (so that both
+/// demos answer every body alike).
+fn json_body<T: serde::de::DeserializeOwned>(
+    request: &HttpRequest,
+    body: &Result<web::Bytes, actix_web::Error>,
+) -> Result<T, Rejection> {
+    let body = body
+        .as_deref()
+        .map_err(|err| match err.as_response_error().status_code() {
+            StatusCode::PAYLOAD_TOO_LARGE => BodyError::TooLarge,
+            _ => BodyError::Unreadable,
+        });
+    let content_type = request.headers().get(CONTENT_TYPE).map(|value| value.as_bytes());
+    orders::json_body(content_type, body)
 }
 
 async fn login(
     service: web::Data<Service>,
     request: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, Rejection> {
+    let body: LoginRequest = json_body(&request, &body)?;
     let response = service.login(&body, request.peer_addr()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((SET_COOKIE, response.session_cookie()))
@@ -144,8 +173,13 @@ async fn me(caller: Principal) -> HttpResponse {
 async fn change_password(
     service: web::Data<Service>,
     caller: Principal,
-    change: web::Json<PasswordChange>,
+    request: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, AuthError> {
+    let change: PasswordChange = match json_body(&request, &body) {
+        Ok(change) => change,
+        Err(rejection) => return Ok(rejection.error_response()),
+    };
     match service.change_password(&caller, &change).await {
         Ok(()) => Ok(HttpResponse::NoContent().finish()),
         Err(ChangeError::Weak(code)) => {
@@ -163,11 +197,19 @@ async fn list_orders(service: web::Data<Service>, _caller: Authorized<ReadOrders
     HttpResponse::Ok().json(service.orders())
 }
 
-async fn create_order(service: web::Data<Service>, caller: Principal, new: web::Json<NewOrder>) -> HttpResponse {
-    match service.create_order(&caller, new.into_inner()) {
+async fn create_order(
+    service: web::Data<Service>,
+    caller: Principal,
+    request: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+) -> HttpResponse {
+    let new: NewOrder = match json_body(&request, &body) {
+        Ok(new) => new,
+        Err(rejection) => return rejection.error_response(),
+    };
+    match service.create_order(&caller, new) {
         Ok(order) => HttpResponse::Created().json(order),
-        Err(OrderError::NoteTooLarge) => HttpResponse::PayloadTooLarge().body("note too large"),
-        Err(OrderError::Unavailable) => HttpResponse::InternalServerError().body("orders unavailable"),
+        Err(err) => err.rejection().error_response(),
     }
 }
 

@@ -69,7 +69,8 @@
 //!     assert_eq!(refused.status(), 403);
 //!     assert_eq!(
 //!         refused.headers().get("www-authenticate").unwrap(),
-//!         r#"Bearer realm="api", error="insufficient_scope", scope="orders:write""#
+//!         r#"Bearer realm="api", error="insufficient_scope""#,
+//!         "a permission is the service's own name, never told to the client"
 //!     );
 //! });
 //! # Ok(())
@@ -141,6 +142,16 @@ impl ResponseError for Rejection {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
         }
         response.body(self.body().to_owned())
+    }
+}
+
+/// A [`Rejection`] is also a response of its own, as under axum's `IntoResponse`:
+/// a handler (or a default service) may return one as its answer.
+impl actix_web::Responder for Rejection {
+    type Body = BoxBody;
+
+    fn respond_to(self, _request: &HttpRequest) -> HttpResponse<BoxBody> {
+        self.error_response()
     }
 }
 

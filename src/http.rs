@@ -8,7 +8,7 @@
 //! | no credentials, or a failed login | 401 | `Bearer realm="…"` |
 //! | malformed `Authorization` | 400 | `Bearer realm="…", error="invalid_request"` |
 //! | token rejected | 401 | `Bearer realm="…", error="invalid_token", error_description="<code>"` |
-//! | not permitted | 403 | `Bearer realm="…", error="insufficient_scope", scope="<required>"` (no `scope` for any-of requirements) |
+//! | not permitted | 403 | `Bearer realm="…", error="insufficient_scope", scope="<missing OAuth scopes>"` (no `scope` when what is missing is a permission or a role, or for any-of requirements) |
 //! | password work at capacity | 503 | none; `Retry-After` |
 //!
 //! ```
@@ -138,6 +138,43 @@ impl Rejection {
         }
     }
 
+    /// A problem+json response for one of the service's own errors (a malformed
+    /// body, a route it does not have), in the shape of portcullis's refusals, so
+    /// that every error a client sees reads alike. `code` is a stable snake_case
+    /// code. `status` is a client or server error, 400 to 599; any other is
+    /// answered as 500 `internal`, since a problem is never a success.
+    ///
+    /// ```
+    /// use portcullis::http::Rejection;
+    ///
+    /// let too_large = Rejection::problem(413, "too_large");
+    /// assert_eq!(too_large.status(), 413);
+    /// assert_eq!(too_large.www_authenticate(), None);
+    /// assert_eq!(
+    ///     too_large.body(),
+    ///     r#"{"type":"about:blank","title":"Content Too Large","status":413,"code":"too_large"}"#
+    /// );
+    /// assert_eq!(Rejection::problem(200, "fine").code(), "internal");
+    /// ```
+    pub fn problem(status: u16, code: &'static str) -> Self {
+        let well_formed = !code.is_empty() && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        let (status, code) = match (400..=599).contains(&status) && well_formed {
+            true => (status, code),
+            false => (500, "internal"),
+        };
+        let body = format!(
+            r#"{{"type":"about:blank","title":"{}","status":{status},"code":"{code}"}}"#,
+            title(status)
+        );
+        Rejection {
+            status,
+            www_authenticate: None,
+            retry_after: None,
+            code,
+            body,
+        }
+    }
+
     /// The HTTP status code.
     pub fn status(&self) -> u16 {
         self.status
@@ -176,13 +213,23 @@ impl std::fmt::Display for Rejection {
     }
 }
 
+/// RFC 9110's reason phrase for `status` (§15), the problem's `title`.
 fn title(status: u16) -> &'static str {
     match status {
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        413 => "Content Too Large",
+        415 => "Unsupported Media Type",
+        422 => "Unprocessable Content",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
         503 => "Service Unavailable",
-        _ => "Internal Server Error",
+        _ if status < 500 => "Client Error",
+        _ => "Server Error",
     }
 }
 

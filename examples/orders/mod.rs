@@ -17,6 +17,14 @@
 //! | `GET /admin/audit` | role `admin` | role guard |
 //! | `GET /catalog` | anyone; named callers are greeted | optional middleware, `Option<Principal>` |
 //! | `GET /web/me` | the browser session cookie, or the header | cookie source |
+//!
+//! Every error either demo sends is problem+json (RFC 9457), as portcullis's own
+//! refusals are: a body that is not JSON of the route's shape (400 `malformed_body`,
+//! 415 `unsupported_media_type`, 422 `invalid_body`, 413 `too_large` over
+//! [`BODY_LIMIT`]), a note the cleaner refuses, a path the service does not have
+//! (404 `not_found`) or a method a route does not serve (405 `method_not_allowed`).
+//! Bodies are read by both demos as bytes and parsed here, by [`json_body`], so
+//! both answer every body alike.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -100,7 +108,8 @@ pub struct AuditLog(Arc<Mutex<VecDeque<String>>>);
 impl AuditLog {
     const KEEP: usize = 100;
 
-    fn lines(&self) -> Vec<String> {
+    /// The kept lines, oldest first.
+    pub fn lines(&self) -> Vec<String> {
         self.0
             .lock()
             .map(|lines| lines.iter().cloned().collect())
@@ -271,10 +280,88 @@ pub struct Payments {
 /// Why an order was not created (not an authorization failure: the caller was
 /// allowed, the order was not acceptable).
 pub enum OrderError {
-    /// The note is larger than the cleaner takes (413).
-    NoteTooLarge,
-    /// The order store failed (500).
+    /// The cleaner refused the note: larger than it takes (413 `too_large`), or
+    /// too much markup (422, with the cleaner's code).
+    Note(portcullis::sanitize::SanitizeError),
+    /// The order store failed (500 `internal`).
     Unavailable,
+}
+
+impl OrderError {
+    /// The problem+json response for this error.
+    pub fn rejection(&self) -> Rejection {
+        match self {
+            OrderError::Note(err @ portcullis::sanitize::SanitizeError::TooLarge { .. }) => {
+                Rejection::problem(413, err.code())
+            }
+            OrderError::Note(err) => Rejection::problem(422, err.code()),
+            OrderError::Unavailable => Rejection::problem(500, "internal"),
+        }
+    }
+}
+
+/// The largest request body either demo reads: 64 KiB.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// Why a request body could not be read, as the framework reports it.
+pub enum BodyError {
+    /// Longer than [`BODY_LIMIT`].
+    TooLarge,
+    /// The connection failed, or the body was not valid in its transfer coding.
+    Unreadable,
+}
+
+/// A request body as JSON of `T`'s shape, or the problem+json to answer instead:
+/// 415 `unsupported_media_type` unless the content type is `application/json` (or
+/// `application/…+json`), 413 `too_large`, 400 `malformed_body` for a body that is
+/// not JSON, 422 `invalid_body` for JSON of another shape.
+///
+/// # Errors
+///
+/// The refusal to send, as above.
+pub fn json_body<T: serde::de::DeserializeOwned>(
+    content_type: Option<&[u8]>,
+    body: Result<&[u8], BodyError>,
+) -> Result<T, Rejection> {
+    if !content_type.is_some_and(is_json) {
+        return Err(Rejection::problem(415, "unsupported_media_type"));
+    }
+    let body = body.map_err(|err| match err {
+        BodyError::TooLarge => Rejection::problem(413, "too_large"),
+        BodyError::Unreadable => Rejection::problem(400, "malformed_body"),
+    })?;
+    serde_json::from_slice(body).map_err(|err| match err.is_data() {
+        true => Rejection::problem(422, "invalid_body"),
+        false => Rejection::problem(400, "malformed_body"),
+    })
+}
+
+/// `application/json` or `application/<name>+json`, with any parameters.
+fn is_json(content_type: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(content_type) else {
+        return false;
+    };
+    let essence = text.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || essence.starts_with("application/") && essence.ends_with("+json")
+}
+
+/// 404 `not_found`: a path this service does not have.
+pub fn not_found() -> Rejection {
+    Rejection::problem(404, "not_found")
+}
+
+/// 405 `method_not_allowed`: a route this service has, with another method.
+pub fn method_not_allowed() -> Rejection {
+    Rejection::problem(405, "method_not_allowed")
+}
+
+/// Whether `path` (as sent, before any decoding) can name a route of this service:
+/// none of its routes is spelled with percent-encoding. axum matches a path as it
+/// was sent, actix-web after decoding it, so `/%6frders` would be `/orders` to one
+/// and nothing to the other; both demos answer such a path 404 (a proxy in front,
+/// matching as sent, would disagree with the service otherwise).
+pub fn is_route_spelling(path: &str) -> bool {
+    !path.contains('%')
 }
 
 /// The whole service, in memory.
@@ -474,7 +561,7 @@ impl Service {
     ///
     /// A note too large to clean, or a poisoned store.
     pub fn create_order(&self, owner: &Principal, new: NewOrder) -> Result<Order, OrderError> {
-        let note = self.cleaner.clean(&new.note).map_err(|_| OrderError::NoteTooLarge)?;
+        let note = self.cleaner.clean(&new.note).map_err(OrderError::Note)?;
         let mut orders = self.orders.lock().map_err(|_| OrderError::Unavailable)?;
         let order = Order {
             id: orders.len() as u64 + 1,
@@ -532,14 +619,41 @@ impl Service {
     }
 }
 
-/// Installs the demo's log: audit events to stdout and to `/admin/audit`.
+/// Installs the demo's log: events to stdout as `RUST_LOG` selects (default
+/// `info`), and audit events to `/admin/audit` whatever `RUST_LOG` says.
 pub fn install_log(audit: &AuditLog) {
-    use tracing_subscriber::fmt::writer::MakeWriterExt;
+    use tracing_subscriber::util::SubscriberInitExt;
 
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stdout.and(audit.clone()))
-        .with_ansi(false)
-        .init();
+    log_subscriber(std::io::stdout, audit, std::env::var("RUST_LOG").ok().as_deref()).init();
+}
+
+/// The demo's subscriber: everything `rust_log` (`RUST_LOG`'s syntax) selects to
+/// `out`, and `portcullis::audit` events to `audit`. An unreadable `rust_log` is
+/// reported on stderr and `info` is used.
+pub fn log_subscriber<W>(out: W, audit: &AuditLog, rust_log: Option<&str>) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    use tracing_subscriber::filter::{EnvFilter, LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::{Layer, fmt};
+
+    let selected = match rust_log {
+        Some(directives) => EnvFilter::try_new(directives).unwrap_or_else(|err| {
+            eprintln!("RUST_LOG ignored ({err}); logging at info");
+            EnvFilter::new("info")
+        }),
+        None => EnvFilter::new("info"),
+    };
+    let audit_only = Targets::new().with_target("portcullis::audit", LevelFilter::INFO);
+    tracing_subscriber::registry()
+        .with(fmt::layer().with_writer(out).with_ansi(false).with_filter(selected))
+        .with(
+            fmt::layer()
+                .with_writer(audit.clone())
+                .with_ansi(false)
+                .with_filter(audit_only),
+        )
 }
 
 /// The port to listen on: `PORT`, default 3000.

@@ -201,8 +201,9 @@ pub(crate) fn authorize<P: Permission>(
     if current.check_str(&current.principal_permissions(principal), P::NAME) {
         Ok(principal)
     } else {
-        let required = Some(P::NAME.to_owned());
-        Err((AuthError::Forbidden { required }, Some(P::NAME)))
+        // A permission is the service's own name, never an OAuth scope the client
+        // could ask for: the challenge names none (the audit log names it).
+        Err((AuthError::Forbidden { required: None }, Some(P::NAME)))
     }
 }
 

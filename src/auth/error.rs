@@ -39,11 +39,12 @@ pub enum AuthError {
     #[error("token rejected: {0}")]
     InvalidToken(TokenError),
     /// The caller is authenticated but lacks what the route requires (HTTP 403,
-    /// `insufficient_scope`). `required` names it, from the route's configuration,
-    /// never from the request: space-separated names that are all needed
-    /// (permissions and scopes as they are, roles as `role:NAME`), which the
-    /// challenge carries as its `scope` parameter (RFC 6750 §3). `None` when no
-    /// such list is true, as for any-of requirements.
+    /// `insufficient_scope`). `required` lists the OAuth scopes the caller lacks,
+    /// from the route's configuration, never from the request: space-separated
+    /// names that are all needed, which the challenge carries as its `scope`
+    /// parameter (RFC 6750 §3). `None` when no such list is true (any-of
+    /// requirements) or when what is missing is not a scope (a permission or a
+    /// role: the service's own names, which the client is never told).
     #[error("forbidden")]
     Forbidden {
         /// Everything the route requires, when that is one list of names.

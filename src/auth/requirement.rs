@@ -93,20 +93,24 @@ impl Requirement {
     ///
     /// # Errors
     ///
-    /// [`AuthError::Forbidden`] naming what is missing (HTTP 403, with the names in
-    /// the challenge's `scope` parameter).
+    /// [`AuthError::Forbidden`] (HTTP 403). Its `required` lists the OAuth scopes
+    /// the caller lacks, for the challenge's `scope` parameter (RFC 6750 §3), when
+    /// the requirement is one list of needs (no any-of inside) and some of them
+    /// are scopes. Permissions and roles are never named to the client: they are
+    /// the service's own vocabulary, not something the client can ask a token
+    /// for ([`describe`](Self::describe) names them for the audit log).
     pub fn check(&self, principal: &Principal) -> Result<(), AuthError> {
         let mut caller = Caller {
             principal,
             permissions: None,
         };
         if self.met(&mut caller) {
-            Ok(())
-        } else {
-            Err(AuthError::Forbidden {
-                required: self.all_needed(),
-            })
+            return Ok(());
         }
+        let required = self.missing_scopes(principal).map(|scopes| scopes.join(" "));
+        Err(AuthError::Forbidden {
+            required: required.filter(|scopes| !scopes.is_empty()),
+        })
     }
 
     fn met(&self, caller: &mut Caller<'_>) -> bool {
@@ -144,17 +148,21 @@ impl Requirement {
         }
     }
 
-    /// Everything required as one space-separated list, when the requirement is one
-    /// (no any-of inside): what a 403 challenge's `scope` parameter can truthfully
-    /// say, since RFC 6750 §3 reads that list as "all of these".
-    fn all_needed(&self) -> Option<String> {
+    /// The OAuth scopes required that `principal` lacks, when the requirement is one
+    /// list of needs (no any-of inside): what a 403 challenge's `scope` parameter
+    /// can truthfully say, since RFC 6750 §3 reads that list as "all of these".
+    fn missing_scopes<'r>(&'r self, principal: &Principal) -> Option<Vec<&'r str>> {
         match &*self.0 {
             Inner::AnyOf(_) => None,
             Inner::AllOf(all) => {
-                let parts: Option<Vec<String>> = all.iter().map(Requirement::all_needed).collect();
-                parts.map(|parts| parts.join(" "))
+                let mut missing = Vec::new();
+                for requirement in all {
+                    missing.extend(requirement.missing_scopes(principal)?);
+                }
+                Some(missing)
             }
-            _ => Some(self.describe()),
+            Inner::Scope(scope) if !principal.has_scope(scope) => Some(vec![scope.as_str()]),
+            Inner::Scope(_) | Inner::Permission { .. } | Inner::Role(_) => Some(Vec::new()),
         }
     }
 }
@@ -195,10 +203,32 @@ mod tests {
         assert_eq!(
             both.check(&p),
             Err(AuthError::Forbidden {
-                required: Some("role:b t".into())
+                required: Some("t".into())
             })
         );
+        assert_eq!(both.describe(), "role:b t");
         assert!(Requirement::any_of([]).check(&p).is_err());
         assert!(Requirement::all_of([]).check(&p).is_ok());
+    }
+
+    /// Found in review: challenges named roles and permissions (`scope="role:admin"`)
+    /// and scopes the caller already held.
+    #[test]
+    fn a_refusal_names_only_the_oauth_scopes_the_caller_lacks() {
+        let p = Principal::new("x").with_scopes(["payments"]);
+        let forbidden = |required: Option<&str>| {
+            Err(AuthError::Forbidden {
+                required: required.map(str::to_owned),
+            })
+        };
+        assert_eq!(Requirement::role("admin").check(&p), forbidden(None));
+        let read = Requirement::permission(&policy(), "orders:read").unwrap();
+        assert_eq!(read.check(&p), forbidden(None));
+        let held_and_missing = Requirement::all_of([
+            read,
+            Requirement::scope("payments"),
+            Requirement::all_of([Requirement::scope("orders.export"), Requirement::role("clerk")]),
+        ]);
+        assert_eq!(held_and_missing.check(&p), forbidden(Some("orders.export")));
     }
 }
