@@ -504,3 +504,48 @@ async fn a_healthy_provider_never_lets_the_keys_go_stale() {
         "ok"
     );
 }
+
+/// Keys bound to issuers (RFC 8725 §3.8) with remote sets: a new key of one issuer
+/// refetches that issuer's set only, and never vouches for a token naming the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_issuer_remote_sets_refetch_only_the_named_issuers_keys() {
+    let ((idp_a, addr_a, _a), (idp_b, addr_b, _b)) = (idp().await, idp().await);
+    let (a1, a2, b1) = (key("a1"), key("a2"), key("b1"));
+    idp_a.publish(&[&a1]);
+    idp_b.publish(&[&b1]);
+    let (keys_a, keys_b) = (
+        remote(addr_a).start().await.expect("start a"),
+        remote(addr_b).start().await.expect("start b"),
+    );
+    let verifier = Verifier::builder_for_issuers([("https://a.example", keys_a), ("https://b.example", keys_b)])
+        .audience("orders")
+        .build()
+        .expect("verifier");
+    let issued = |key: &Jwk, iss: &str| {
+        Issuer::builder(SigningKey::from_jwk(key).expect("key"))
+            .issuer(iss)
+            .audience("orders")
+            .build()
+            .expect("issuer")
+            .issue("alice", &())
+            .expect("token")
+    };
+    assert_eq!(
+        code(&authenticate(&verifier, &issued(&a1, "https://a.example")).await),
+        "ok"
+    );
+    let (hits_a, hits_b) = (idp_a.hits(), idp_b.hits());
+
+    // A rotates: its new key is fetched from A, and B's set is not asked.
+    idp_a.publish(&[&a1, &a2]);
+    assert_eq!(
+        code(&authenticate(&verifier, &issued(&a2, "https://a.example")).await),
+        "ok"
+    );
+    assert_eq!((idp_a.hits(), idp_b.hits()), (hits_a + 1, hits_b));
+
+    // A's key claiming B: B's set is searched (and refetched once), never A's.
+    let forged = issued(&a2, "https://b.example");
+    assert_eq!(code(&authenticate(&verifier, &forged).await), "unknown_key");
+    assert_eq!((idp_a.hits(), idp_b.hits()), (hits_a + 1, hits_b + 1));
+}
