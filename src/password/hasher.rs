@@ -159,6 +159,24 @@ impl PasswordHasher {
     /// Errors (each with a stable [`code`](PasswordError::code)) mean the stored hash
     /// could not be checked at all: it is malformed, exceeds the [`Limits`], or names
     /// a pepper that is not configured. A wrong password is `Ok` with `ok: false`.
+    ///
+    /// So is a password over [`MAX_PASSWORD_BYTES`], which [`hash`](Self::hash)
+    /// refuses: no hash made here is of it, and it is never compared. It costs what
+    /// any wrong password costs (argon2 runs with the stored hash's parameters, on the
+    /// empty password rather than on a prefix of it, which could match), so neither
+    /// the answer nor its timing tells an over-long password from another wrong one.
+    ///
+    /// ```
+    /// use portcullis::password::{MAX_PASSWORD_BYTES, PasswordHasher};
+    ///
+    /// let hasher = PasswordHasher::new();
+    /// let stored = hasher.hash("correct horse battery staple")?;
+    /// let over_long = "a".repeat(MAX_PASSWORD_BYTES + 1);
+    /// let v = hasher.verify(&over_long, &stored)?;
+    /// assert!(!v.ok && !v.needs_rehash);
+    /// assert_eq!(hasher.hash(&over_long).unwrap_err().code(), "password_too_long");
+    /// # Ok::<(), portcullis::password::PasswordError>(())
+    /// ```
     pub fn verify(&self, password: &str, phc: &str) -> Result<Verified, PasswordError> {
         self.verify_in(password, phc, &mut Memory::default())
     }
@@ -284,15 +302,23 @@ impl Inner {
         hash: &PasswordHash,
         memory: &mut Memory,
     ) -> Result<Verified, PasswordError> {
-        let password = self.prepare(password)?;
         hash.check_limits(&self.limits)?;
         let secret = match &hash.keyid {
             None => None,
             Some(id) => Some(self.pepper_for(id).ok_or(PasswordError::UnknownPepper)?.secret()),
         };
+        // A password `hash` refuses matches no stored hash, but its answer must cost
+        // what a wrong password's does: argon2 runs on the empty password instead
+        // (never on a prefix of the given one, which could match), and `ok` is false.
+        let password = match self.prepare(password) {
+            Ok(password) => Some(password),
+            Err(PasswordError::PasswordTooLong { .. }) => None,
+            Err(err) => return Err(err),
+        };
         let mut output = Zeroizing::new(vec![0u8; hash.output.len()]);
-        compute(hash, secret, password.as_bytes(), &mut output, memory)?;
-        let ok = bool::from(output.as_slice().ct_eq(&hash.output));
+        let input = password.as_ref().map_or(&[][..], Prepared::as_bytes);
+        compute(hash, secret, input, &mut output, memory)?;
+        let ok = bool::from(output.as_slice().ct_eq(&hash.output)) && password.is_some();
         Ok(Verified {
             ok,
             needs_rehash: ok && self.differs(hash),
@@ -419,6 +445,8 @@ fn compute(
             .hash_password_into_with_memory(password, &hash.salt, output, blocks)
             .map_err(internal)
     })??;
+    #[cfg(test)]
+    tests::record_run(hash);
     Ok(())
 }
 
@@ -504,6 +532,92 @@ mod tests {
     use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
 
     use super::*;
+
+    /// One argon2 run on this thread: the stored hash's costs and salt.
+    type Run = (u32, u32, u32, Vec<u8>);
+
+    std::thread_local! {
+        static RUNS: std::cell::RefCell<Vec<Run>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+
+    /// Called by `compute` after each argon2 run that completed.
+    pub(super) fn record_run(hash: &PasswordHash) {
+        RUNS.with(|runs| {
+            runs.borrow_mut()
+                .push((hash.m_cost, hash.t_cost, hash.p_cost, hash.salt.clone()))
+        });
+    }
+
+    /// The argon2 runs `f` made on this thread.
+    fn runs_of(f: impl FnOnce()) -> Vec<Run> {
+        RUNS.with(|runs| runs.borrow_mut().clear());
+        f();
+        RUNS.with(|runs| runs.take())
+    }
+
+    fn run_of(phc: &str) -> Run {
+        let hash = PasswordHash::parse(phc).unwrap();
+        (hash.m_cost, hash.t_cost, hash.p_cost, hash.salt)
+    }
+
+    const MISMATCH: Verified = Verified {
+        ok: false,
+        needs_rehash: false,
+    };
+
+    /// An over-long password is a wrong password, and costs what one costs: one argon2
+    /// run with the stored hash's parameters and salt (not the hasher's own).
+    #[test]
+    fn an_over_long_password_is_a_mismatch_after_one_argon2_run_with_the_stored_parameters() {
+        let older = Params {
+            m_cost: 12_288,
+            t_cost: 3,
+            ..Params::default()
+        };
+        let stored = PasswordHasher::builder()
+            .params(older)
+            .build()
+            .unwrap()
+            .hash("pw")
+            .unwrap();
+        let hasher = PasswordHasher::new();
+        let over_long = "a".repeat(MAX_PASSWORD_BYTES + 1);
+
+        let wrong = runs_of(|| assert_eq!(hasher.verify("wrong", &stored), Ok(MISMATCH)));
+        let long = runs_of(|| assert_eq!(hasher.verify(&over_long, &stored), Ok(MISMATCH)));
+        assert_eq!(wrong, [run_of(&stored)]);
+        assert_eq!(long, wrong);
+        // Its first 4096 bytes are not compared either: that prefix is the password.
+        let prefix = hasher.hash(&over_long[..MAX_PASSWORD_BYTES]).unwrap();
+        assert_eq!(hasher.verify(&over_long, &prefix), Ok(MISMATCH));
+        assert!(hasher.verify(&over_long[..MAX_PASSWORD_BYTES], &prefix).unwrap().ok);
+    }
+
+    /// With normalization on, a password that only NFC takes over the limit is the
+    /// same: `hash` refuses it, `verify` runs argon2 and says no.
+    #[test]
+    fn a_password_over_the_limit_after_nfc_is_a_mismatch_after_one_argon2_run() {
+        let hasher = PasswordHasher::builder().normalize_unicode(true).build().unwrap();
+        // U+0958 is excluded from composition: 3 bytes, 6 bytes in NFC.
+        let doubling = "\u{958}".repeat(1000);
+        assert!(doubling.len() <= MAX_PASSWORD_BYTES);
+        assert_eq!(hasher.hash(&doubling).unwrap_err().code(), "password_too_long");
+        let stored = hasher.hash("pw").unwrap();
+        let runs = runs_of(|| assert_eq!(hasher.verify(&doubling, &stored), Ok(MISMATCH)));
+        assert_eq!(runs, [run_of(&stored)]);
+    }
+
+    #[test]
+    fn an_unknown_user_with_an_over_long_password_costs_one_argon2_run_on_the_decoy() {
+        let hasher = PasswordHasher::new();
+        let decoy = &hasher.inner.decoy;
+        let decoy = (decoy.m_cost, decoy.t_cost, decoy.p_cost, decoy.salt.clone());
+        let over_long = "a".repeat(MAX_PASSWORD_BYTES + 1);
+        let long = runs_of(|| assert_eq!(hasher.verify_unknown_user(&over_long), MISMATCH));
+        let short = runs_of(|| assert_eq!(hasher.verify_unknown_user("pw"), MISMATCH));
+        assert_eq!(long, [decoy]);
+        assert_eq!(short, long);
+    }
 
     /// One `Memory` serves job after job without moving, is all zeros between them,
     /// and grows only for a job that needs more.
