@@ -2,7 +2,7 @@
 //! peppers, limits and malformed stored hashes.
 
 use portcullis::password::{
-    Limits, MAX_PASSWORD_BYTES, Params, PasswordError, PasswordHash, PasswordHasher, Pepper, Variant, Version,
+    Limits, MAX_PASSWORD_BYTES, Params, PasswordError, PasswordHash, PasswordHasher, Pepper, Variant, Verified, Version,
 };
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -178,8 +178,27 @@ fn passwords_over_4096_bytes_are_refused_before_hashing() {
     assert!(hasher.hash(&at_limit).is_ok());
     let over = "a".repeat(MAX_PASSWORD_BYTES + 1);
     assert_eq!(hasher.hash(&over), Err(PasswordError::PasswordTooLong { max: 4096 }));
+}
+
+/// No stored hash can be of a password `hash` refuses: verifying one is a plain
+/// mismatch, for a known user exactly as for an unknown one, and never an error a
+/// login could answer differently (as a 500 against a 401 gave accounts away).
+#[test]
+fn verifying_a_password_over_4096_bytes_is_a_mismatch_not_an_error() {
+    let mismatch = Verified {
+        ok: false,
+        needs_rehash: false,
+    };
+    let hasher = PasswordHasher::new();
+    let over = "a".repeat(MAX_PASSWORD_BYTES + 1);
     let stored = hasher.hash(PASSWORD).unwrap();
-    assert_eq!(code(hasher.verify(&over, &stored)), "password_too_long");
+    assert_eq!(hasher.verify(&over, &stored), Ok(mismatch));
+    assert_eq!(hasher.verify_unknown_user(&over), mismatch);
+    // Nor does its first 4096 bytes' hash match it: nothing is truncated.
+    let prefix = hasher.hash(&over[..MAX_PASSWORD_BYTES]).unwrap();
+    assert_eq!(hasher.verify(&over, &prefix), Ok(mismatch));
+    // Errors about the stored hash still come first.
+    assert_eq!(code(hasher.verify(&over, "$argon2id$v=19$m=64")), "malformed_hash");
 }
 
 // ---- stored hashes of every variant and version -----------------------------------

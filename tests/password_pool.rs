@@ -171,6 +171,20 @@ async fn hash_verify_and_unknown_user_go_through_the_pool() {
     assert_eq!(err.code(), "malformed_hash");
 }
 
+#[tokio::test]
+async fn an_over_long_password_is_a_mismatch_through_the_pool_for_known_and_unknown_users() {
+    let mismatch = Verified {
+        ok: false,
+        needs_rehash: false,
+    };
+    let pool = pool(2, 2);
+    let stored = pool.hash_async(PASSWORD).await.unwrap();
+    let over = "a".repeat(portcullis::password::MAX_PASSWORD_BYTES + 1);
+    assert_eq!(pool.verify_async(&over, &stored).await, Ok(mismatch));
+    assert_eq!(pool.verify_unknown_user_async(&over).await, Ok(mismatch));
+    assert_eq!(pool.hash_async(&over).await.unwrap_err().code(), "password_too_long");
+}
+
 #[test]
 fn pool_configuration_is_validated() {
     let build = |c, q| {

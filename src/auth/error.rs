@@ -81,11 +81,28 @@ impl From<TokenError> for AuthError {
 }
 
 impl From<PasswordError> for AuthError {
-    /// `Busy` becomes [`AuthError::Busy`] (503); every other password error is a
-    /// server-side failure here. A wrong password is not an error (`Verified::ok`).
+    /// `Busy` becomes [`AuthError::Busy`] (503). A password refused for what it is
+    /// (`password_too_long`, or a [policy violation](PasswordError::is_policy_violation))
+    /// is the client's failure, never the server's: [`AuthError::InvalidCredentials`]
+    /// (401), what a wrong password gets, so a login path that passes one on with `?`
+    /// answers exactly as it does for a wrong password. Every other password error is
+    /// about a stored hash or the configuration: a server-side failure (500). A wrong
+    /// password is not an error (`Verified::ok`).
+    ///
+    /// ```
+    /// use portcullis::auth::AuthError;
+    /// use portcullis::password::PasswordError;
+    ///
+    /// let too_long = PasswordError::PasswordTooLong { max: 4096 };
+    /// assert_eq!(AuthError::from(too_long), AuthError::InvalidCredentials);
+    /// assert_eq!(AuthError::from(PasswordError::Busy), AuthError::Busy);
+    /// assert_eq!(AuthError::from(PasswordError::UnknownPepper).code(), "internal");
+    /// ```
     fn from(err: PasswordError) -> Self {
         match err {
             PasswordError::Busy => AuthError::Busy,
+            PasswordError::PasswordTooLong { .. } => AuthError::InvalidCredentials,
+            err if err.is_policy_violation() => AuthError::InvalidCredentials,
             _ => AuthError::Internal("password operation failed"),
         }
     }

@@ -29,7 +29,9 @@ pub enum PasswordError {
     /// The PHC string carries a pepper `keyid` that is not configured.
     #[error("stored hash names a pepper that is not configured")]
     UnknownPepper,
-    /// The password is longer than [`MAX_PASSWORD_BYTES`](super::MAX_PASSWORD_BYTES).
+    /// The password is longer than [`MAX_PASSWORD_BYTES`](super::MAX_PASSWORD_BYTES):
+    /// reported when hashing or checking a new password. Verifying one is not an
+    /// error but a mismatch, since no stored hash can be of it.
     #[error("password is longer than {max} bytes")]
     PasswordTooLong {
         /// The limit, in bytes.

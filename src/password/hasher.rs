@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ring::rand::{SecureRandom, SystemRandom};
 use subtle::ConstantTimeEq;
 use unicode_normalization::UnicodeNormalization;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::{Limits, Params, PasswordError, PasswordHash, Pepper, Variant, Version};
 
@@ -54,7 +54,8 @@ pub struct Verified {
 ///
 /// Each hash or verification at the defaults allocates 19 MiB for its duration and
 /// takes about 20 ms of one core: call it from async code only through
-/// [`PasswordPool`](super::PasswordPool), which bounds both.
+/// [`PasswordPool`](super::PasswordPool), which bounds both and keeps that memory
+/// from one job to the next.
 ///
 /// Passwords are hashed as the UTF-8 bytes given; `"café"` typed as NFC and as NFD are
 /// different passwords unless [`normalize_unicode`](HasherBuilder::normalize_unicode)
@@ -133,6 +134,11 @@ impl PasswordHasher {
     /// Fails only for a password over [`MAX_PASSWORD_BYTES`], or if the operating
     /// system's random generator or memory allocator fails.
     pub fn hash(&self, password: &str) -> Result<String, PasswordError> {
+        self.hash_in(password, &mut Memory::default())
+    }
+
+    /// [`hash`](Self::hash) in `memory`.
+    pub(super) fn hash_in(&self, password: &str, memory: &mut Memory) -> Result<String, PasswordError> {
         let inner = &*self.inner;
         let password = inner.prepare(password)?;
         let mut salt = vec![0u8; inner.params.salt_len];
@@ -143,7 +149,7 @@ impl PasswordHasher {
         let mut hash = current_format(&inner.params, inner.pepper.as_ref(), salt);
         let mut output = vec![0u8; inner.params.output_len];
         let pepper = inner.pepper.as_ref().map(Pepper::secret);
-        compute(&hash, pepper, password.as_bytes(), &mut output)?;
+        compute(&hash, pepper, password.as_bytes(), &mut output, memory)?;
         hash.output = output;
         Ok(hash.to_string())
     }
@@ -153,9 +159,32 @@ impl PasswordHasher {
     /// Errors (each with a stable [`code`](PasswordError::code)) mean the stored hash
     /// could not be checked at all: it is malformed, exceeds the [`Limits`], or names
     /// a pepper that is not configured. A wrong password is `Ok` with `ok: false`.
+    ///
+    /// So is a password over [`MAX_PASSWORD_BYTES`], which [`hash`](Self::hash)
+    /// refuses: no hash made here is of it, and it is never compared. It costs what
+    /// any wrong password costs (argon2 runs with the stored hash's parameters, on the
+    /// empty password rather than on a prefix of it, which could match), so neither
+    /// the answer nor its timing tells an over-long password from another wrong one.
+    ///
+    /// ```
+    /// use portcullis::password::{MAX_PASSWORD_BYTES, PasswordHasher};
+    ///
+    /// let hasher = PasswordHasher::new();
+    /// let stored = hasher.hash("correct horse battery staple")?;
+    /// let over_long = "a".repeat(MAX_PASSWORD_BYTES + 1);
+    /// let v = hasher.verify(&over_long, &stored)?;
+    /// assert!(!v.ok && !v.needs_rehash);
+    /// assert_eq!(hasher.hash(&over_long).unwrap_err().code(), "password_too_long");
+    /// # Ok::<(), portcullis::password::PasswordError>(())
+    /// ```
     pub fn verify(&self, password: &str, phc: &str) -> Result<Verified, PasswordError> {
+        self.verify_in(password, phc, &mut Memory::default())
+    }
+
+    /// [`verify`](Self::verify) in `memory`.
+    pub(super) fn verify_in(&self, password: &str, phc: &str, memory: &mut Memory) -> Result<Verified, PasswordError> {
         let hash = PasswordHash::parse(phc)?;
-        self.inner.verify_parsed(password, &hash)
+        self.inner.verify_parsed(password, &hash, memory)
     }
 
     /// Spends what [`verify`](Self::verify) spends on a stored hash at the current
@@ -175,10 +204,15 @@ impl PasswordHasher {
     /// # Ok::<(), portcullis::password::PasswordError>(())
     /// ```
     pub fn verify_unknown_user(&self, password: &str) -> Verified {
+        self.verify_unknown_user_in(password, &mut Memory::default())
+    }
+
+    /// [`verify_unknown_user`](Self::verify_unknown_user) in `memory`.
+    pub(super) fn verify_unknown_user_in(&self, password: &str, memory: &mut Memory) -> Verified {
         let inner = &*self.inner;
         // The same path as a real verification; the decoy's all-zero output matches
         // with probability 2^-128 or less, and the answer is "no" regardless.
-        let _ = inner.verify_parsed(password, &inner.decoy);
+        let _ = inner.verify_parsed(password, &inner.decoy, memory);
         Verified {
             ok: false,
             needs_rehash: false,
@@ -262,16 +296,29 @@ impl Inner {
         Ok(Prepared::Normalized(normalized))
     }
 
-    fn verify_parsed(&self, password: &str, hash: &PasswordHash) -> Result<Verified, PasswordError> {
-        let password = self.prepare(password)?;
+    fn verify_parsed(
+        &self,
+        password: &str,
+        hash: &PasswordHash,
+        memory: &mut Memory,
+    ) -> Result<Verified, PasswordError> {
         hash.check_limits(&self.limits)?;
         let secret = match &hash.keyid {
             None => None,
             Some(id) => Some(self.pepper_for(id).ok_or(PasswordError::UnknownPepper)?.secret()),
         };
+        // A password `hash` refuses matches no stored hash, but its answer must cost
+        // what a wrong password's does: argon2 runs on the empty password instead
+        // (never on a prefix of the given one, which could match), and `ok` is false.
+        let password = match self.prepare(password) {
+            Ok(password) => Some(password),
+            Err(PasswordError::PasswordTooLong { .. }) => None,
+            Err(err) => return Err(err),
+        };
         let mut output = Zeroizing::new(vec![0u8; hash.output.len()]);
-        compute(hash, secret, password.as_bytes(), &mut output)?;
-        let ok = bool::from(output.as_slice().ct_eq(&hash.output));
+        let input = password.as_ref().map_or(&[][..], Prepared::as_bytes);
+        compute(hash, secret, input, &mut output, memory)?;
+        let ok = bool::from(output.as_slice().ct_eq(&hash.output)) && password.is_some();
         Ok(Verified {
             ok,
             needs_rehash: ok && self.differs(hash),
@@ -325,14 +372,56 @@ impl Prepared<'_> {
     }
 }
 
-/// Runs argon2 for `hash`'s variant, version and parameters over `password`, writing
-/// `output.len()` bytes. The parameters were validated by the parser (and limits) or
-/// by the builder, so failure here means an allocation the system refused.
+/// Argon2's working memory, kept between jobs by a [`PasswordPool`](super::PasswordPool)
+/// worker so that a job allocates nothing once the memory is warm.
+///
+/// It grows to the largest job it has run and never shrinks. The blocks are derived
+/// from the password and pepper, so they are zeroized after every job, also one that
+/// fails or panics: memory not in use is all zeros, and growing it (which may move
+/// it) leaves no secret behind.
+#[derive(Default)]
+pub(super) struct Memory {
+    blocks: Vec<argon2::Block>,
+}
+
+impl Memory {
+    /// Runs `fill` on the first `count` blocks, allocating them if this memory has
+    /// fewer, then zeroizes them.
+    fn with_blocks<T>(
+        &mut self,
+        count: usize,
+        fill: impl FnOnce(&mut [argon2::Block]) -> T,
+    ) -> Result<T, PasswordError> {
+        if let Some(missing) = count.checked_sub(self.blocks.len()).filter(|&n| n > 0) {
+            self.blocks
+                .try_reserve_exact(missing)
+                .map_err(|_| PasswordError::Internal("out of memory"))?;
+            self.blocks.resize(count, argon2::Block::default());
+        }
+        let in_use = Wipe(&mut self.blocks[..count]);
+        Ok(fill(&mut *in_use.0))
+    }
+}
+
+/// Zeroizes the blocks it holds when dropped, on success, error or unwinding.
+struct Wipe<'a>(&'a mut [argon2::Block]);
+
+impl Drop for Wipe<'_> {
+    fn drop(&mut self) {
+        self.0.iter_mut().for_each(Zeroize::zeroize);
+    }
+}
+
+/// Runs argon2 for `hash`'s variant, version and parameters over `password` in
+/// `memory`, writing `output.len()` bytes. The parameters were validated by the
+/// parser (and limits) or by the builder, so failure here means an allocation the
+/// system refused.
 fn compute(
     hash: &PasswordHash,
     secret: Option<&[u8]>,
     password: &[u8],
     output: &mut [u8],
+    memory: &mut Memory,
 ) -> Result<(), PasswordError> {
     let internal = |_| PasswordError::Internal("argon2 rejected validated parameters");
     let data = argon2::AssociatedData::new(&hash.data).map_err(internal)?;
@@ -349,17 +438,16 @@ fn compute(
         Some(secret) => argon2::Argon2::new_with_secret(secret, variant, version, params).map_err(internal)?,
         None => argon2::Argon2::new(variant, version, params),
     };
-    // argon2 0.6 frees its working memory without clearing it, and that memory is
-    // derived from the password and pepper: hold it in a buffer zeroized on drop.
-    let blocks = context.params().block_count();
-    let mut memory: Zeroizing<Vec<argon2::Block>> = Zeroizing::new(Vec::new());
-    memory
-        .try_reserve_exact(blocks)
-        .map_err(|_| PasswordError::Internal("out of memory"))?;
-    memory.resize(blocks, argon2::Block::default());
-    context
-        .hash_password_into_with_memory(password, &hash.salt, output, &mut memory[..])
-        .map_err(internal)
+    // argon2 0.6 would free its own working memory without clearing it; `Memory`
+    // zeroizes it after the job.
+    memory.with_blocks(context.params().block_count(), |blocks| {
+        context
+            .hash_password_into_with_memory(password, &hash.salt, output, blocks)
+            .map_err(internal)
+    })??;
+    #[cfg(test)]
+    tests::record_run(hash);
+    Ok(())
 }
 
 /// Configures a [`PasswordHasher`]; [`build`](Self::build) validates everything once.
@@ -444,6 +532,130 @@ mod tests {
     use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
 
     use super::*;
+
+    /// One argon2 run on this thread: the stored hash's costs and salt.
+    type Run = (u32, u32, u32, Vec<u8>);
+
+    std::thread_local! {
+        static RUNS: std::cell::RefCell<Vec<Run>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+
+    /// Called by `compute` after each argon2 run that completed.
+    pub(super) fn record_run(hash: &PasswordHash) {
+        RUNS.with(|runs| {
+            runs.borrow_mut()
+                .push((hash.m_cost, hash.t_cost, hash.p_cost, hash.salt.clone()))
+        });
+    }
+
+    /// The argon2 runs `f` made on this thread.
+    fn runs_of(f: impl FnOnce()) -> Vec<Run> {
+        RUNS.with(|runs| runs.borrow_mut().clear());
+        f();
+        RUNS.with(|runs| runs.take())
+    }
+
+    fn run_of(phc: &str) -> Run {
+        let hash = PasswordHash::parse(phc).unwrap();
+        (hash.m_cost, hash.t_cost, hash.p_cost, hash.salt)
+    }
+
+    const MISMATCH: Verified = Verified {
+        ok: false,
+        needs_rehash: false,
+    };
+
+    /// An over-long password is a wrong password, and costs what one costs: one argon2
+    /// run with the stored hash's parameters and salt (not the hasher's own).
+    #[test]
+    fn an_over_long_password_is_a_mismatch_after_one_argon2_run_with_the_stored_parameters() {
+        let older = Params {
+            m_cost: 12_288,
+            t_cost: 3,
+            ..Params::default()
+        };
+        let stored = PasswordHasher::builder()
+            .params(older)
+            .build()
+            .unwrap()
+            .hash("pw")
+            .unwrap();
+        let hasher = PasswordHasher::new();
+        let over_long = "a".repeat(MAX_PASSWORD_BYTES + 1);
+
+        let wrong = runs_of(|| assert_eq!(hasher.verify("wrong", &stored), Ok(MISMATCH)));
+        let long = runs_of(|| assert_eq!(hasher.verify(&over_long, &stored), Ok(MISMATCH)));
+        assert_eq!(wrong, [run_of(&stored)]);
+        assert_eq!(long, wrong);
+        // Its first 4096 bytes are not compared either: that prefix is the password.
+        let prefix = hasher.hash(&over_long[..MAX_PASSWORD_BYTES]).unwrap();
+        assert_eq!(hasher.verify(&over_long, &prefix), Ok(MISMATCH));
+        assert!(hasher.verify(&over_long[..MAX_PASSWORD_BYTES], &prefix).unwrap().ok);
+    }
+
+    /// With normalization on, a password that only NFC takes over the limit is the
+    /// same: `hash` refuses it, `verify` runs argon2 and says no.
+    #[test]
+    fn a_password_over_the_limit_after_nfc_is_a_mismatch_after_one_argon2_run() {
+        let hasher = PasswordHasher::builder().normalize_unicode(true).build().unwrap();
+        // U+0958 is excluded from composition: 3 bytes, 6 bytes in NFC.
+        let doubling = "\u{958}".repeat(1000);
+        assert!(doubling.len() <= MAX_PASSWORD_BYTES);
+        assert_eq!(hasher.hash(&doubling).unwrap_err().code(), "password_too_long");
+        let stored = hasher.hash("pw").unwrap();
+        let runs = runs_of(|| assert_eq!(hasher.verify(&doubling, &stored), Ok(MISMATCH)));
+        assert_eq!(runs, [run_of(&stored)]);
+    }
+
+    #[test]
+    fn an_unknown_user_with_an_over_long_password_costs_one_argon2_run_on_the_decoy() {
+        let hasher = PasswordHasher::new();
+        let decoy = &hasher.inner.decoy;
+        let decoy = (decoy.m_cost, decoy.t_cost, decoy.p_cost, decoy.salt.clone());
+        let over_long = "a".repeat(MAX_PASSWORD_BYTES + 1);
+        let long = runs_of(|| assert_eq!(hasher.verify_unknown_user(&over_long), MISMATCH));
+        let short = runs_of(|| assert_eq!(hasher.verify_unknown_user("pw"), MISMATCH));
+        assert_eq!(long, [decoy]);
+        assert_eq!(short, long);
+    }
+
+    /// One `Memory` serves job after job without moving, is all zeros between them,
+    /// and grows only for a job that needs more.
+    #[test]
+    fn memory_is_reused_zeroized_after_each_job_and_grown_only_when_needed() {
+        let hasher = PasswordHasher::new();
+        let stored = hasher.hash("pw").unwrap();
+        let blocks = |m: &Memory| (m.blocks.as_ptr(), m.blocks.len());
+        let all_zero = |m: &Memory| m.blocks.iter().all(|b| b.as_ref().iter().all(|&w| w == 0));
+
+        let mut memory = Memory::default();
+        assert!(hasher.verify_in("pw", &stored, &mut memory).unwrap().ok);
+        let warm = blocks(&memory);
+        assert_eq!(warm.1, 19_456);
+        assert!(all_zero(&memory));
+        assert!(!hasher.verify_in("wrong", &stored, &mut memory).unwrap().ok);
+        let again = hasher.hash_in("pw", &mut memory).unwrap();
+        assert!(!hasher.verify_unknown_user_in("pw", &mut memory).ok);
+        assert!(hasher.verify_in("pw", &again, &mut memory).unwrap().ok);
+        assert_eq!(blocks(&memory), warm);
+        assert!(all_zero(&memory));
+
+        let bigger = Params {
+            m_cost: 65_536,
+            ..Params::default()
+        };
+        let big = PasswordHasher::builder()
+            .params(bigger)
+            .build()
+            .unwrap()
+            .hash("pw")
+            .unwrap();
+        assert!(hasher.verify_in("pw", &big, &mut memory).unwrap().ok);
+        assert_eq!(memory.blocks.len(), 65_536);
+        assert!(all_zero(&memory));
+        assert!(hasher.verify_in("pw", &stored, &mut memory).unwrap().ok);
+        assert_eq!(memory.blocks.len(), 65_536);
+    }
 
     fn unhex(hex: &str) -> Vec<u8> {
         (0..hex.len())

@@ -31,9 +31,11 @@
 //! # Ok::<(), portcullis::password::PasswordError>(())
 //! ```
 //!
-//! Limits, all checked before any work: passwords up to [`MAX_PASSWORD_BYTES`] (4096)
-//! bytes; PHC strings up to [`MAX_PHC_LEN`] (1024) bytes; stored hashes within
-//! [`Limits`] (256 MiB, 16 passes, 16 lanes, 64-byte salt and output by default).
+//! Limits, all checked before any work: PHC strings up to [`MAX_PHC_LEN`] (1024)
+//! bytes; stored hashes within [`Limits`] (256 MiB, 16 passes, 16 lanes, 64-byte salt
+//! and output by default). Passwords are up to [`MAX_PASSWORD_BYTES`] (4096) bytes:
+//! `hash` refuses a longer one, and `verify` finds that it matches no stored hash,
+//! after the same work as for any wrong password.
 //! Passwords and peppers are zeroized after use and never appear in `Debug` output or
 //! errors.
 

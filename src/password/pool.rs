@@ -1,11 +1,12 @@
 //! Bounded async offload of password work (feature `tokio`).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use zeroize::Zeroizing;
 
+use super::hasher::Memory;
 use super::{PasswordError, PasswordHasher, PasswordPolicy, Verified};
 
 /// Runs password hashing and verification from async code without blocking the
@@ -17,12 +18,17 @@ use super::{PasswordError, PasswordHasher, PasswordPolicy, Verified};
 /// [`PasswordError::Busy`], which DESIGN.md's HTTP contract answers with 503 and
 /// `Retry-After`.
 ///
-/// **Memory:** argon2 holds `m_cost` KiB per job for its duration, so the pool's peak
-/// is `concurrency × m_cost`: 2 × 19 MiB = 38 MiB at the defaults on two cores. Stored
-/// hashes may ask for more (up to [`Limits::max_m_cost`](super::Limits), 256 MiB by
-/// default), so the worst case when verifying is `concurrency × max_m_cost`;
-/// [`memory_bound`](Self::memory_bound) computes it. Waiting calls hold no argon2
-/// memory.
+/// **Memory:** argon2 needs `m_cost` KiB per job. The pool keeps one such buffer per
+/// worker (at most `concurrency`), allocated by the first job that needs it and
+/// reused by every later one, zeroized after each job: once warm, a job allocates no
+/// argon2 memory, and the pool's argon2 memory is `concurrency × m_cost` for as long
+/// as it lives: 2 × 19 MiB = 38 MiB at the defaults on two cores. (Memory allocated
+/// and freed per job would not keep that bound: the allocator keeps freed blocks in
+/// per-thread arenas, and blocking threads come and go.) Stored hashes may ask for
+/// more (up to [`Limits::max_m_cost`](super::Limits), 256 MiB by default), and a
+/// buffer keeps the size of the largest job it ran, so the worst case is
+/// `concurrency × max_m_cost`; [`memory_bound`](Self::memory_bound) computes it.
+/// Waiting calls hold no argon2 memory.
 ///
 /// A job that has started always runs to the end and holds its worker slot, even if
 /// the caller's future is dropped, so the bound holds under cancellation too. Cloning
@@ -59,6 +65,10 @@ struct PoolInner {
     running: AtomicUsize,
     peak_running: AtomicUsize,
     rejected: AtomicU64,
+    /// The argon2 memory of idle workers, all zeros: a job takes one (or a new, empty
+    /// one) and puts it back before it lets go of its worker permit, so there are
+    /// never more than `concurrency`.
+    idle_memory: Mutex<Vec<Memory>>,
 }
 
 /// A snapshot of a [`PasswordPool`]'s load, for metrics and readiness probes.
@@ -104,21 +114,24 @@ impl PasswordPool {
     /// [`PasswordHasher::hash`] on a worker thread.
     pub async fn hash_async(&self, password: &str) -> Result<String, PasswordError> {
         let password = Zeroizing::new(password.to_owned());
-        self.run(move |hasher| hasher.hash(&password)).await?
+        self.run(move |hasher, memory| hasher.hash_in(&password, memory))
+            .await?
     }
 
     /// [`PasswordHasher::verify`] on a worker thread.
     pub async fn verify_async(&self, password: &str, phc: &str) -> Result<Verified, PasswordError> {
         let password = Zeroizing::new(password.to_owned());
         let phc = phc.to_owned();
-        self.run(move |hasher| hasher.verify(&password, &phc)).await?
+        self.run(move |hasher, memory| hasher.verify_in(&password, &phc, memory))
+            .await?
     }
 
     /// [`PasswordHasher::verify_unknown_user`] on a worker thread: it queues, waits
     /// and costs like a real verification, and can be refused with `Busy` like one.
     pub async fn verify_unknown_user_async(&self, password: &str) -> Result<Verified, PasswordError> {
         let password = Zeroizing::new(password.to_owned());
-        self.run(move |hasher| hasher.verify_unknown_user(&password)).await
+        self.run(move |hasher, memory| hasher.verify_unknown_user_in(&password, memory))
+            .await
     }
 
     /// [`PasswordPolicy::check`](super::PasswordPolicy::check) on a worker thread:
@@ -130,7 +143,7 @@ impl PasswordPool {
         account: &str,
     ) -> Result<(), PasswordError> {
         let (policy, password, account) = (policy.clone(), Zeroizing::new(password.to_owned()), account.to_owned());
-        self.run(move |_| policy.check(&password, &account)).await?
+        self.run(move |_, _| policy.check(&password, &account)).await?
     }
 
     /// The most memory argon2 can hold through this pool at once, in bytes:
@@ -158,7 +171,7 @@ impl PasswordPool {
     async fn run<T, F>(&self, job: F) -> Result<T, PasswordError>
     where
         T: Send + 'static,
-        F: FnOnce(&PasswordHasher) -> T + Send + 'static,
+        F: FnOnce(&PasswordHasher, &mut Memory) -> T + Send + 'static,
     {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| PasswordError::Internal("no tokio runtime"))?;
         let admitted = self.inner.admission.clone().try_acquire_owned().map_err(|_| {
@@ -170,8 +183,8 @@ impl PasswordPool {
         let inner = Arc::clone(&self.inner);
         runtime
             .spawn_blocking(move || {
-                let _slot = Slot::enter(&inner, admitted, worker);
-                job(&inner.hasher)
+                let mut slot = Slot::enter(&inner, admitted, worker);
+                job(&inner.hasher, &mut slot.memory)
             })
             .await
             .map_err(|e| match e.is_panic() {
@@ -191,6 +204,11 @@ impl std::fmt::Debug for PasswordPool {
 }
 
 impl PoolInner {
+    /// The idle memory, also after a panic elsewhere: it holds only zeroized buffers.
+    fn idle_memory(&self) -> std::sync::MutexGuard<'_, Vec<Memory>> {
+        self.idle_memory.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn pool(hasher: PasswordHasher, concurrency: usize, queue: usize) -> PasswordPool {
         PasswordPool {
             inner: Arc::new(PoolInner {
@@ -202,14 +220,17 @@ impl PoolInner {
                 running: AtomicUsize::new(0),
                 peak_running: AtomicUsize::new(0),
                 rejected: AtomicU64::new(0),
+                idle_memory: Mutex::new(Vec::with_capacity(concurrency)),
             }),
         }
     }
 }
 
-/// A running job: counts it while alive and releases both permits when dropped.
+/// A running job: counts it while alive, lends it a worker's argon2 memory, and
+/// when dropped puts the memory back, then releases both permits.
 struct Slot<'a> {
     inner: &'a PoolInner,
+    memory: Memory,
     _permits: (OwnedSemaphorePermit, OwnedSemaphorePermit),
 }
 
@@ -217,8 +238,10 @@ impl<'a> Slot<'a> {
     fn enter(inner: &'a PoolInner, admitted: OwnedSemaphorePermit, worker: OwnedSemaphorePermit) -> Self {
         let now = inner.running.fetch_add(1, Ordering::Relaxed) + 1;
         inner.peak_running.fetch_max(now, Ordering::Relaxed);
+        let memory = inner.idle_memory().pop().unwrap_or_default();
         Slot {
             inner,
+            memory,
             _permits: (admitted, worker),
         }
     }
@@ -226,6 +249,14 @@ impl<'a> Slot<'a> {
 
 impl Drop for Slot<'_> {
     fn drop(&mut self) {
+        // Back before the permits (fields drop after this body), so the next job
+        // finds it. `Memory` zeroizes itself after every job, also one that panicked.
+        let memory = std::mem::take(&mut self.memory);
+        let mut idle = self.inner.idle_memory();
+        if idle.len() < self.inner.concurrency {
+            idle.push(memory);
+        }
+        drop(idle);
         self.inner.running.fetch_sub(1, Ordering::Relaxed);
     }
 }

@@ -582,6 +582,27 @@ pub fn cases(t: &Tokens) -> Vec<Case> {
             &["denied/authentication/invalid_credentials"],
             false,
         ),
+        // A password longer than any the service would hash (4,097 bytes) is a wrong
+        // password, for a user as for no user: the same 401, after the same argon2
+        // work, never a 500 that tells the account exists.
+        login(
+            "login, over-long password",
+            leak(format!(r#"{{"username":"alice","password":"{}"}}"#, "a".repeat(4097))),
+            401,
+            Some(REALM),
+            "invalid_credentials",
+            &["denied/authentication/invalid_credentials"],
+            false,
+        ),
+        login(
+            "login, unknown user, over-long password",
+            leak(format!(r#"{{"username":"mallory","password":"{}"}}"#, "a".repeat(4097))),
+            401,
+            Some(REALM),
+            "invalid_credentials",
+            &["denied/authentication/invalid_credentials"],
+            false,
+        ),
         login(
             "login, pool at capacity",
             r#"{"username":"bob","password":"plum verdict gallop"}"#,
@@ -610,6 +631,22 @@ pub fn cases(t: &Tokens) -> Vec<Case> {
             body: r#"{"current":"wrong horse battery staple","new":"a quite new passphrase"}"#,
             ..row(
                 "handler refuses",
+                "POST",
+                "/me/password",
+                json_bearer(&t.alice),
+                401,
+                Some(REALM),
+                "invalid_credentials",
+                &["allowed/authentication", "denied/handler/invalid_credentials"],
+            )
+        },
+        Case {
+            body: leak(format!(
+                r#"{{"current":"{}","new":"a quite new passphrase"}}"#,
+                "a".repeat(4097)
+            )),
+            ..row(
+                "handler refuses an over-long password",
                 "POST",
                 "/me/password",
                 json_bearer(&t.alice),

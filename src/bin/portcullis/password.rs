@@ -80,10 +80,34 @@ fn hasher(args: &HasherArgs) -> Result<PasswordHasher, ConfigError> {
 }
 
 /// The password on standard input: UTF-8, with one trailing `\n` removed.
+///
+/// Only `MAX_PASSWORD_BYTES + 2` bytes are read. A longer password is left to the
+/// hasher to judge, as any over-long password (`hash` refuses it, `verify` calls it
+/// a mismatch): what is returned for it is still over the limit, and its bytes past
+/// the limit do not matter, so they need not be UTF-8.
 fn read_password() -> Result<Zeroizing<String>, ConfigError> {
-    let mut bytes = io::read_secret(std::io::stdin().lock(), MAX_PASSWORD_BYTES, "the password")?;
+    use std::io::Read as _;
+
+    let mut bytes = Zeroizing::new(Vec::with_capacity(MAX_PASSWORD_BYTES + 2));
+    std::io::stdin()
+        .lock()
+        .take(MAX_PASSWORD_BYTES as u64 + 2)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ConfigError(format!("the password: {e}")))?;
     if bytes.last() == Some(&b'\n') {
         bytes.pop();
+    }
+    if bytes.len() > MAX_PASSWORD_BYTES {
+        // Lossy decoding never shortens, so the text stays over the limit; at most
+        // tripled, so reserving that leaves no stale copies behind.
+        let mut text = Zeroizing::new(String::with_capacity(3 * bytes.len()));
+        for chunk in bytes.utf8_chunks() {
+            text.push_str(chunk.valid());
+            if !chunk.invalid().is_empty() {
+                text.push(char::REPLACEMENT_CHARACTER);
+            }
+        }
+        return Ok(text);
     }
     let text = std::str::from_utf8(&bytes).map_err(|_| ConfigError("the password is not UTF-8".into()))?;
     Ok(Zeroizing::new(text.to_owned()))
