@@ -1,8 +1,9 @@
 //! Strict JSON plumbing shared by header and claims parsing: object keys that remember
-//! what they have seen (duplicate members reject, RFC 7515 §4 / RFC 7519 §4), and a
-//! value that accepts any JSON but keeps only what we check.
+//! what they have seen (duplicate members reject, RFC 7515 §4 / RFC 7519 §4) in time
+//! linear in their number, and a value that accepts any JSON but keeps only what we check.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -46,13 +47,17 @@ pub(crate) fn depth_within_limit(json: &[u8]) -> bool {
     true
 }
 
-/// Member names seen so far in one JSON object. The first [`INLINE_KEYS`] live inline
-/// (no allocation for ordinary tokens) and each comparison starts with a cheap
-/// fingerprint, so checking ten claims costs tens of integer compares, not memcmps.
+/// Member names seen so far in one JSON object.
+///
+/// The first [`INLINE_KEYS`] live inline (no allocation for ordinary tokens), compared
+/// by a cheap fingerprint first, so checking ten claims costs tens of integer compares.
+/// Past that, names go to a hash set keyed with std's randomly seeded SipHash: an
+/// attacker who picks the names cannot make them collide, so an object of n members
+/// costs O(n), not the O(n²) a list scan (or a fixed-seed hash) allows.
 pub(crate) struct SeenKeys<'de> {
     inline: [(u64, &'de str); INLINE_KEYS],
     len: usize,
-    spilled: Vec<(u64, Cow<'de, str>)>,
+    spilled: Option<HashSet<Cow<'de, str>>>,
 }
 
 const INLINE_KEYS: usize = 16;
@@ -62,12 +67,13 @@ impl Default for SeenKeys<'_> {
         SeenKeys {
             inline: [(0, ""); INLINE_KEYS],
             len: 0,
-            spilled: Vec::new(),
+            spilled: None,
         }
     }
 }
 
-/// Length and the first and last bytes: distinct for almost all real claim names.
+/// Length and the first and last bytes: distinct for almost all real claim names, and
+/// only ever used to skip string compares among at most [`INLINE_KEYS`] names.
 fn fingerprint(key: &str) -> u64 {
     let bytes = key.as_bytes();
     let edge = |b: Option<&u8>| u64::from(b.copied().unwrap_or(0));
@@ -78,28 +84,30 @@ impl<'de> SeenKeys<'de> {
     /// Records `key`; `false` if it was already there.
     pub(crate) fn insert(&mut self, key: Cow<'de, str>) -> bool {
         let print = fingerprint(&key);
-        if self.contains_print(print, &key) {
+        if self.contains_inline(print, &key) {
             return false;
         }
         match key {
             Cow::Borrowed(borrowed) if self.len < INLINE_KEYS => {
+                if self.spilled.as_ref().is_some_and(|set| set.contains(borrowed)) {
+                    return false;
+                }
                 self.inline[self.len] = (print, borrowed);
                 self.len += 1;
+                true
             }
-            key => self.spilled.push((print, key)),
+            key => self.spilled.get_or_insert_with(HashSet::new).insert(key),
         }
-        true
     }
 
     pub(crate) fn contains(&self, key: &str) -> bool {
-        self.contains_print(fingerprint(key), key)
+        self.contains_inline(fingerprint(key), key) || self.spilled.as_ref().is_some_and(|set| set.contains(key))
     }
 
-    fn contains_print(&self, print: u64, key: &str) -> bool {
+    fn contains_inline(&self, print: u64, key: &str) -> bool {
         self.inline[..self.len]
             .iter()
             .any(|(p, seen)| *p == print && *seen == key)
-            || self.spilled.iter().any(|(p, seen)| *p == print && seen == key)
     }
 }
 
@@ -223,9 +231,35 @@ mod tests {
         }
         for name in &names {
             assert!(!seen.insert(Cow::Owned(name.clone())), "{name}");
+            assert!(!seen.insert(Cow::Borrowed(name.as_str())), "{name}");
             assert!(seen.contains(name));
         }
         assert!(!seen.contains("claim40"));
+    }
+
+    #[test]
+    fn seen_keys_remembers_an_escaped_name_seen_before_the_inline_slots_fill() {
+        let mut seen = SeenKeys::default();
+        assert!(seen.insert(Cow::Owned("a".into())));
+        assert!(!seen.insert(Cow::Borrowed("a")));
+        assert!(seen.contains("a"));
+    }
+
+    #[test]
+    fn seen_keys_is_linear_in_names_that_share_a_fingerprint() {
+        // Same length, first and last byte: one fingerprint for all 20,000 of them.
+        let names: Vec<String> = (0..20_000).map(|i| format!("a{i:06}b")).collect();
+        let start = std::time::Instant::now();
+        let mut seen = SeenKeys::default();
+        for name in &names {
+            assert!(seen.insert(Cow::Borrowed(name.as_str())));
+        }
+        // Quadratic, this is 2·10⁸ string compares: seconds even in release builds.
+        assert!(
+            start.elapsed() < std::time::Duration::from_millis(500),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[test]
