@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 
 use common::{SECRET, b64, hs256_token};
 use portcullis::token::{Algorithm, KeySet, TokenError, Verified, Verifier, VerifierBuilder, VerifyingKey};
+use portcullis::{ClaimPath, PrincipalMapping};
+use serde::Deserialize;
+use serde_json::Value;
 
 const NOW: i64 = 1_700_000_000;
 const LATER: i64 = NOW + 600;
@@ -33,6 +36,98 @@ fn outcome<C>(result: Result<Verified<C>, TokenError>) -> &'static str {
         Ok(_) => "ok",
         Err(err) => err.code(),
     }
+}
+
+/// The review's token: `roles` twice inside `realm_access`; serde_json's map keeps the last.
+fn escalating_payload() -> String {
+    format!(r#"{{"sub":"alice","exp":{LATER},"realm_access":{{"roles":["viewer"],"roles":["admin"]}}}}"#)
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct RealmAccess {
+    roles: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct KeycloakClaims {
+    realm_access: RealmAccess,
+}
+
+#[test]
+fn nested_duplicate_roles_are_malformed_for_every_claims_type() {
+    let verifier = verifier();
+    let token = hs256_token(HS, &escalating_payload());
+    assert_eq!(outcome(verifier.verify::<Value>(&token)), "malformed");
+    assert_eq!(outcome(verifier.verify::<KeycloakClaims>(&token)), "malformed");
+    assert_eq!(outcome(verifier.verify_registered(&token)), "malformed");
+    assert_eq!(
+        outcome(verifier.verify::<std::collections::HashMap<String, Value>>(&token)),
+        "malformed"
+    );
+}
+
+#[test]
+fn nested_duplicate_roles_do_not_make_a_principal() {
+    let mapping = PrincipalMapping::default().roles(ClaimPath::dotted("realm_access.roles"));
+    let verifier = builder().principal_mapping(mapping).build().unwrap();
+    let token = hs256_token(HS, &escalating_payload());
+    assert_eq!(verifier.verify_principal(&token).unwrap_err().code(), "malformed");
+}
+
+#[test]
+fn the_same_roles_once_each_still_verify() {
+    let payload = format!(r#"{{"sub":"alice","exp":{LATER},"realm_access":{{"roles":["viewer"],"groups":["a"]}}}}"#);
+    let verified = verifier().verify::<KeycloakClaims>(&hs256_token(HS, &payload)).unwrap();
+    assert_eq!(verified.custom.realm_access.roles, ["viewer"]);
+}
+
+#[test]
+fn duplicates_deep_in_arrays_and_skipped_claims_are_malformed() {
+    let verifier = verifier();
+    for nested in [
+        r#"[{"a":{"b":1,"b":2}}]"#,
+        r#"{"x":[1,2,{"k":null,"k":null}]}"#,
+        r#"{"\u0061":1,"a":2}"#,
+    ] {
+        let payload = format!(r#"{{"sub":"alice","exp":{LATER},"ext":{nested}}}"#);
+        let token = hs256_token(HS, &payload);
+        assert_eq!(outcome(verifier.verify::<Value>(&token)), "malformed", "{nested}");
+        // `ext` is no member of KeycloakClaims: skipped, and still checked.
+        assert_eq!(outcome(verifier.verify_registered(&token)), "malformed", "{nested}");
+    }
+}
+
+#[test]
+fn duplicate_inside_a_registered_claim_is_malformed() {
+    let payload = format!(r#"{{"sub":"alice","exp":{LATER},"aud":["api",[{{"k":{{"x":1,"x":2}}}}]]}}"#);
+    let verifier = builder().audience("api").build().unwrap();
+    assert_eq!(
+        outcome(verifier.verify_registered(&hs256_token(HS, &payload))),
+        "malformed"
+    );
+}
+
+#[test]
+fn duplicate_inside_a_nested_header_member_is_malformed() {
+    let verifier = verifier();
+    let payload = format!(r#"{{"sub":"alice","exp":{LATER}}}"#);
+    for header in [
+        r#"{"alg":"HS256","jwk":{"kty":"oct","kty":"EC"}}"#,
+        r#"{"alg":"HS256","ext":[{"a":{"b":1,"b":2}}]}"#,
+    ] {
+        assert_eq!(
+            outcome(verifier.verify_registered(&hs256_token(header, &payload))),
+            "malformed",
+            "{header}"
+        );
+    }
+    let unique = r#"{"alg":"HS256","jwk":{"kty":"oct","k":"x"}}"#;
+    assert_eq!(
+        outcome(verifier.verify_registered(&hs256_token(unique, &payload))),
+        "ok"
+    );
 }
 
 // ---------------------------------------------------------------------------------
