@@ -253,23 +253,38 @@ fn measure_verification_cost_of_forged_members() {
         let members: Vec<String> = (0..count).map(|i| format!(r#""o{i}":{object}"#)).collect();
         hs256_token(HS, &format!(r#"{{"exp":{LATER},{}}}"#, members.join(",")))
     };
+    let in_array = |item: &'static str| {
+        move |count: usize| {
+            hs256_token(
+                HS,
+                &format!(r#"{{"exp":{LATER},"a":[{}]}}"#, vec![item; count].join(",")),
+            )
+        }
+    };
+    let (empty, escaped) = (in_array("{}"), in_array(r#"{"\u0061":0}"#));
     let long_string = |count: usize| hs256_token(HS, &format!(r#"{{"exp":{LATER},"s":"{}"}}"#, "x".repeat(count)));
+    let string_8k = long_string(fits(8 * 1024, &long_string));
     let header_8k = forged_header_token(540);
     let header_max = forged_header_token(fits(256 * 1024, &forged_header_token));
     let payload_8k = forged_payload_token(fits(8 * 1024, &forged_payload_token));
     let payload_max = forged_payload_token(fits(256 * 1024, &forged_payload_token));
     let nested_max = nested(fits(256 * 1024, &nested));
     let string_max = long_string(fits(256 * 1024, &long_string));
+    let empty_max = empty(fits(256 * 1024, &empty));
+    let escaped_max = escaped(fits(256 * 1024, &escaped));
     for (name, verifier, token) in [
         ("normal token", &small, &normal),
+        ("8 KiB payload, one long string", &small, &string_8k),
         ("8 KiB header, 540 colliding members", &small, &header_8k),
         ("256 KiB header, colliding members", &big, &header_max),
         ("8 KiB payload, colliding members", &small, &payload_8k),
         ("256 KiB payload, colliding members", &big, &payload_max),
         ("256 KiB payload, objects of 17 members", &big, &nested_max),
         ("256 KiB payload, one long string", &big, &string_max),
+        ("256 KiB payload, empty objects", &big, &empty_max),
+        ("256 KiB payload, objects with an escaped name", &big, &escaped_max),
     ] {
         let (time, result) = per_verify(verifier, token);
-        println!("{name:<42} {:>7} bytes  {time:>12.2?}  {result}", token.len());
+        println!("{name:<46} {:>7} bytes  {time:>12.2?}  {result}", token.len());
     }
 }

@@ -50,12 +50,13 @@ fn refuse<E: de::Error>(fault: &FaultCell, why: Fault) -> E {
 ///
 /// The first [`INLINE_KEYS`] live inline (no allocation for ordinary tokens), compared
 /// by a cheap fingerprint first, so checking ten claims costs tens of integer compares.
-/// Past that, names go to a hash set keyed with std's randomly seeded SipHash: an
-/// attacker who picks the names cannot make them collide, so an object of n members
-/// costs O(n), not the O(n²) a list scan (or a fixed-seed hash) allows.
+/// The name after that moves them all to a hash set keyed with std's randomly seeded
+/// SipHash: an attacker who picks the names cannot make them collide, so an object of
+/// n members costs O(n), not the O(n²) a list scan (or a fixed-seed hash) allows.
 pub(crate) struct SeenKeys<'de> {
     inline: [(u64, &'de str); INLINE_KEYS],
     len: usize,
+    /// Every name, once there are more than fit inline (`inline` is then unused).
     spilled: Option<HashSet<Cow<'de, str>>>,
 }
 
@@ -82,25 +83,33 @@ fn fingerprint(key: &str) -> u64 {
 impl<'de> SeenKeys<'de> {
     /// Records `key`; `false` if it was already there.
     pub(crate) fn insert(&mut self, key: Cow<'de, str>) -> bool {
+        if let Some(set) = &mut self.spilled {
+            return set.insert(key);
+        }
         let print = fingerprint(&key);
         if self.contains_inline(print, &key) {
             return false;
         }
         match key {
             Cow::Borrowed(borrowed) if self.len < INLINE_KEYS => {
-                if self.spilled.as_ref().is_some_and(|set| set.contains(borrowed)) {
-                    return false;
-                }
                 self.inline[self.len] = (print, borrowed);
                 self.len += 1;
-                true
             }
-            key => self.spilled.get_or_insert_with(HashSet::new).insert(key),
+            key => {
+                let mut set = HashSet::with_capacity(self.len + 1);
+                set.extend(self.inline[..self.len].iter().map(|&(_, seen)| Cow::Borrowed(seen)));
+                set.insert(key);
+                self.spilled = Some(set);
+            }
         }
+        true
     }
 
     pub(crate) fn contains(&self, key: &str) -> bool {
-        self.contains_inline(fingerprint(key), key) || self.spilled.as_ref().is_some_and(|set| set.contains(key))
+        match &self.spilled {
+            Some(set) => set.contains(key),
+            None => self.contains_inline(fingerprint(key), key),
+        }
     }
 
     fn contains_inline(&self, print: u64, key: &str) -> bool {
