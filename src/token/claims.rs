@@ -2,9 +2,10 @@
 //!
 //! The payload is parsed once: the caller's custom-claims type is deserialized through
 //! a thin wrapper around serde_json's deserializer that sees every top-level member on
-//! its way past. It rejects duplicate members, reads the registered claims with their
-//! exact RFC types (a wrong type is `invalid_claim`, never "absent"), and hands the
-//! caller's type the same values. Nested values go straight to serde_json.
+//! its way past. It reads the registered claims with their exact RFC types (a wrong type
+//! is `invalid_claim`, never "absent") and hands the caller's type the same values.
+//! Nested values pass through [`Strict`]. In that same pass, duplicate members at every
+//! depth and nesting past [`MAX_DEPTH`](super::json::MAX_DEPTH) are `malformed`.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -16,7 +17,7 @@ use serde::de::value::{
 use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
 
 use super::TokenError;
-use super::json::{Loose, SeenKeys};
+use super::json::{Fault, FaultCell, KeySeed, Loose, SeenKeys, StrictSeed};
 
 /// The registered claims of a verified token.
 ///
@@ -107,27 +108,34 @@ pub(crate) fn parse<'de, C: de::Deserialize<'de>>(payload: &'de str) -> Result<(
         saw_object: false,
         current: None,
     };
+    let fault = FaultCell::default();
     let mut json = serde_json::Deserializer::from_str(payload);
     let result = C::deserialize(Payload {
         inner: &mut json,
         scan: &mut scan,
+        fault: &fault,
     })
     .and_then(|c| json.end().map(|()| c));
+    // Checked on success too: the caller's type may have swallowed the error.
+    match fault.get() {
+        Some(Fault::Duplicate) => return Err(TokenError::malformed("duplicate claim member")),
+        Some(Fault::TooDeep) => return Err(TokenError::malformed("claims nest too deeply")),
+        None => {}
+    }
+    if let Some(precise) = scan.error.take() {
+        return Err(precise);
+    }
     match result {
         Ok(custom) => Ok((custom, scan)),
-        Err(err) => Err(match scan.error.take() {
-            Some(precise) => precise,
-            None if !scan.saw_object || !err.is_data() => {
-                TokenError::malformed("claims are not a JSON object with unique members")
-            }
-            None => TokenError::invalid_claim("custom"),
-        }),
+        Err(err) if !scan.saw_object || !err.is_data() => Err(TokenError::malformed("claims are not a JSON object")),
+        Err(_) => Err(TokenError::invalid_claim("custom")),
     }
 }
 
 struct Payload<'a, 'de> {
     inner: &'a mut serde_json::Deserializer<serde_json::de::StrRead<'de>>,
     scan: &'a mut Scan<'de>,
+    fault: &'a FaultCell,
 }
 
 impl<'de> Deserializer<'de> for Payload<'_, 'de> {
@@ -137,6 +145,7 @@ impl<'de> Deserializer<'de> for Payload<'_, 'de> {
         self.inner.deserialize_map(ObjectVisitor {
             visitor,
             scan: self.scan,
+            fault: self.fault,
         })
     }
 
@@ -158,6 +167,7 @@ impl<'de> Deserializer<'de> for Payload<'_, 'de> {
 struct ObjectVisitor<'a, 'de, V> {
     visitor: V,
     scan: &'a mut Scan<'de>,
+    fault: &'a FaultCell,
 }
 
 impl<'de, V: Visitor<'de>> Visitor<'de> for ObjectVisitor<'_, 'de, V> {
@@ -172,27 +182,33 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for ObjectVisitor<'_, 'de, V> {
         self.visitor.visit_map(Members {
             inner: map,
             scan: self.scan,
+            fault: self.fault,
         })
     }
 }
 
+/// The top-level members: the object is level 1, so its values sit at depth 1.
 struct Members<'a, 'de, A> {
     inner: A,
     scan: &'a mut Scan<'de>,
+    fault: &'a FaultCell,
 }
 
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for Members<'_, 'de, A> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Self::Error> {
-        self.inner.next_key_seed(KeySeed { seed, scan: self.scan })
+        let current = &mut self.scan.current;
+        let on_key = |key: &str| *current = Registered::of(key);
+        self.inner
+            .next_key_seed(KeySeed::new(seed, &mut self.scan.members, self.fault, on_key))
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, Self::Error> {
         let Some(claim) = self.scan.current.take() else {
-            return self.inner.next_value_seed(seed);
+            return self.inner.next_value_seed(StrictSeed::new(seed, 1, self.fault));
         };
-        let value: Loose<'de> = self.inner.next_value()?;
+        let value: Loose<'de> = self.inner.next_value_seed(StrictSeed::of(1, self.fault))?;
         if let Err(err) = self.scan.record(claim, &value) {
             self.scan.error = Some(err);
             return Err(de::Error::custom("invalid registered claim"));
@@ -250,47 +266,7 @@ impl<'de, E: de::Error> Deserializer<'de> for LooseValue<'de, E> {
     }
 }
 
-struct KeySeed<'a, 'de, K> {
-    seed: K,
-    scan: &'a mut Scan<'de>,
-}
-
-impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, 'de, K> {
-    type Value = K::Value;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<K::Value, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de, K: DeserializeSeed<'de>> Visitor<'de> for KeySeed<'_, 'de, K> {
-    type Value = K::Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a member name")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<K::Value, E> {
-        self.scan.note_key(Cow::Borrowed(key))?;
-        self.seed.deserialize(BorrowedStrDeserializer::new(key))
-    }
-
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<K::Value, E> {
-        self.scan.note_key(Cow::Owned(key.to_owned()))?;
-        self.seed.deserialize(StrDeserializer::new(key))
-    }
-}
-
 impl<'de> Scan<'de> {
-    fn note_key<E: de::Error>(&mut self, key: Cow<'de, str>) -> Result<(), E> {
-        self.current = Registered::of(&key);
-        if !self.members.insert(key) {
-            self.error = Some(TokenError::malformed("duplicate claim"));
-            return Err(E::custom("duplicate claim"));
-        }
-        Ok(())
-    }
-
     fn record(&mut self, claim: Registered, value: &Loose<'de>) -> Result<(), TokenError> {
         let invalid = || TokenError::invalid_claim(claim.name());
         let text = || value.as_str().map(str::to_owned).ok_or_else(invalid);
@@ -381,6 +357,36 @@ mod tests {
         ] {
             let err = parse::<serde_json::Value>(payload).err().unwrap();
             assert_eq!(err.code(), "malformed", "{payload}");
+        }
+    }
+
+    #[test]
+    fn duplicates_below_the_top_level_are_malformed_for_every_claims_type() {
+        let nested = r#"{"sub":"a","realm_access":{"roles":["viewer"],"roles":["admin"]}}"#;
+        let duplicate = Some(TokenError::malformed("duplicate claim member"));
+        assert_eq!(parse::<serde_json::Value>(nested).err(), duplicate);
+        assert_eq!(parse::<de::IgnoredAny>(nested).err(), duplicate);
+        assert_eq!(
+            parse::<Custom>(r#"{"sub":"a","roles":[],"x":[{"k":1,"k":1}]}"#).err(),
+            duplicate
+        );
+        assert_eq!(
+            parse::<de::IgnoredAny>(r#"{"aud":["a",{"k":1,"k":1}]}"#).err(),
+            duplicate
+        );
+        assert_eq!(parse::<de::IgnoredAny>(r#"{"iss":{"k":1,"k":1}}"#).err(), duplicate);
+    }
+
+    #[test]
+    fn nesting_past_the_limit_is_malformed_for_every_claims_type() {
+        use super::super::json::MAX_DEPTH;
+        // The payload object is level 1.
+        let at = |levels: usize| format!(r#"{{"d":{}1{}}}"#, "[".repeat(levels - 1), "]".repeat(levels - 1));
+        assert!(parse::<de::IgnoredAny>(&at(MAX_DEPTH)).is_ok());
+        assert!(parse::<serde_json::Value>(&at(MAX_DEPTH)).is_ok());
+        for payload in [at(MAX_DEPTH + 1), at(10_000)] {
+            assert_eq!(parse::<de::IgnoredAny>(&payload).err().unwrap().code(), "malformed");
+            assert_eq!(parse::<serde_json::Value>(&payload).err().unwrap().code(), "malformed");
         }
     }
 

@@ -5,7 +5,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use super::TokenError;
-use super::json::{Key, Loose, SeenKeys};
+use super::json::{Fault, FaultCell, Key, Loose, Strict};
 
 /// The header members verification looks at. `jku`, `x5u`, `x5c` and `jwk` are read
 /// past and never followed: keys come only from the verifier's [`KeySet`](super::KeySet).
@@ -26,12 +26,19 @@ pub(crate) struct Checked<'a> {
 }
 
 impl<'a> Header<'a> {
+    /// Parses the header JSON in one pass that also refuses duplicate members at every
+    /// depth (RFC 7515 §4) and nesting past [`MAX_DEPTH`](super::json::MAX_DEPTH).
     pub(crate) fn parse(json: &'a [u8]) -> Result<Self, TokenError> {
         let text = std::str::from_utf8(json).map_err(|_| TokenError::malformed("header is not UTF-8"))?;
-        if !super::json::depth_within_limit(json) {
-            return Err(TokenError::malformed("header nests too deeply"));
+        let fault = FaultCell::default();
+        let mut de = serde_json::Deserializer::from_str(text);
+        let header = de::Deserialize::deserialize(Strict::new(&mut de, &fault)).and_then(|h| de.end().map(|()| h));
+        match (header, fault.get()) {
+            (_, Some(Fault::Duplicate)) => Err(TokenError::malformed("duplicate header member")),
+            (_, Some(Fault::TooDeep)) => Err(TokenError::malformed("header nests too deeply")),
+            (Ok(header), None) => Ok(header),
+            (Err(_), None) => Err(TokenError::malformed("header is not a JSON object")),
         }
-        serde_json::from_str(text).map_err(|_| TokenError::malformed("header is not a JSON object with unique members"))
     }
 
     /// Applies the header rules; the algorithm itself is compared with the key later.
@@ -99,7 +106,7 @@ impl<'de> Visitor<'de> for HeaderVisitor {
             crit: None,
             b64: None,
         };
-        let mut seen = SeenKeys::default();
+        // Under `Strict`, the map itself refuses a repeated name, here and below.
         while let Some(Key(key)) = map.next_key()? {
             let slot = match key.as_ref() {
                 "alg" => &mut header.alg,
@@ -109,16 +116,10 @@ impl<'de> Visitor<'de> for HeaderVisitor {
                 "crit" => &mut header.crit,
                 "b64" => &mut header.b64,
                 _ => {
-                    if !seen.insert(key) {
-                        return Err(de::Error::custom("duplicate header member"));
-                    }
                     map.next_value::<IgnoredAny>()?;
                     continue;
                 }
             };
-            if !seen.insert(key) {
-                return Err(de::Error::custom("duplicate header member"));
-            }
             *slot = Some(map.next_value()?);
         }
         Ok(header)
@@ -162,6 +163,22 @@ mod tests {
             "malformed"
         );
         assert_eq!(check(r#"{"alg":"HS256","x":1,"x":2}"#).unwrap_err().code(), "malformed");
+    }
+
+    #[test]
+    fn duplicate_members_inside_header_members_are_malformed() {
+        for json in [
+            r#"{"alg":"HS256","jwk":{"kty":"EC","kty":"RSA"}}"#,
+            r#"{"alg":"HS256","ext":[{"a":1,"a":2}]}"#,
+            r#"{"alg":"HS256","crit":["x",{"a":1,"a":2}]}"#,
+        ] {
+            assert_eq!(
+                check(json).unwrap_err(),
+                TokenError::malformed("duplicate header member"),
+                "{json}"
+            );
+        }
+        assert!(check(r#"{"alg":"HS256","jwk":{"kty":"EC","crv":"P-256"}}"#).is_ok());
     }
 
     #[test]

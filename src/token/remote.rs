@@ -563,9 +563,12 @@ fn checked_url(url: &str, config: &Config) -> Result<Url, JwksError> {
     }
 }
 
+/// The members of an OIDC discovery document we use; the others are skipped unread.
 #[derive(serde::Deserialize)]
 struct Discovery {
+    #[serde(deserialize_with = "super::jwk::bounded_string")]
     issuer: String,
+    #[serde(deserialize_with = "super::jwk::bounded_string")]
     jwks_uri: String,
 }
 
@@ -679,6 +682,20 @@ mod tests {
         assert_eq!(max_age("private"), None);
         assert_eq!(bounded(Duration::ZERO), REFRESH_BOUNDS.0);
         assert_eq!(bounded(Duration::from_secs(10_000_000)), REFRESH_BOUNDS.1);
+    }
+
+    #[test]
+    fn discovery_members_are_bounded_as_jwk_members_are() {
+        let parse = |issuer: &str| {
+            serde_json::from_str::<Discovery>(&format!(
+                r#"{{"issuer":"{issuer}","jwks_uri":"https://idp.example/jwks","x":[1]}}"#
+            ))
+        };
+        assert_eq!(
+            parse("https://idp.example").unwrap().jwks_uri,
+            "https://idp.example/jwks"
+        );
+        assert!(parse(&"i".repeat(8 * 1024 + 1)).is_err());
     }
 
     #[test]

@@ -523,14 +523,11 @@ impl Verifier {
     }
 }
 
-/// The payload's JSON text, checked for canonical base64url, UTF-8 and nesting depth.
+/// The payload's JSON text, checked for canonical base64url and UTF-8 (nesting depth
+/// and duplicate members are checked by [`claims::parse`], in the same pass).
 fn decode_payload(payload_b64: &[u8]) -> Result<String, TokenError> {
     let payload = b64::decode(payload_b64).ok_or(TokenError::malformed("payload is not canonical base64url"))?;
-    let payload = String::from_utf8(payload).map_err(|_| TokenError::malformed("payload is not UTF-8"))?;
-    if !super::json::depth_within_limit(payload.as_bytes()) {
-        return Err(TokenError::malformed("claims nest too deeply"));
-    }
-    Ok(payload)
+    String::from_utf8(payload).map_err(|_| TokenError::malformed("payload is not UTF-8"))
 }
 
 impl Settings {
