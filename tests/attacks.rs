@@ -92,10 +92,21 @@ impl RawEs256 {
         VerifyingKey::from_jwk(&jwk).unwrap()
     }
 
+    /// A token of `header` and `payload`, signed with the low S portcullis requires:
+    /// ring's S is either, so it signs again until S ≤ n/2 (twice, on average).
     fn token(&self, header: &str, payload: &str) -> String {
+        /// ⌊n/2⌋ of P-256, big-endian.
+        const HALF_ORDER: [u8; 32] = [
+            0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, //
+            0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8,
+        ];
         let input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
-        let signature = self.pair.sign(&SystemRandom::new(), input.as_bytes()).unwrap();
-        format!("{input}.{}", b64(signature.as_ref()))
+        loop {
+            let signature = self.pair.sign(&SystemRandom::new(), input.as_bytes()).unwrap();
+            if signature.as_ref()[32..] <= HALF_ORDER[..] {
+                return format!("{input}.{}", b64(signature.as_ref()));
+            }
+        }
     }
 }
 

@@ -1,18 +1,19 @@
-//! ECDSA signatures portcullis makes carry the low S.
+//! ECDSA signatures with a high S are refused (DESIGN.md, "Token rules").
 //!
-//! `(r, s)` and `(r, n − s)` both satisfy the ECDSA equations, so every ES256/ES384
-//! signature has a second spelling that anyone holding the first can write. Verifiers
-//! that refuse the high S (DESIGN.md, "Token rules", asks portcullis to be one) accept
-//! only the low one, so that is the one the issuer writes.
+//! `(r, s)` and `(r, n − s)` both satisfy the ECDSA equations, so without this rule
+//! every ES256/ES384 token has a second spelling that anyone holding the first can
+//! write: a second cache entry, and a way past a denylist keyed on the token text. The
+//! issuer signs with the low S only, so its tokens are the spelling that verifies.
 
 mod common;
 
-use common::unb64;
+use common::{b64, unb64};
 use jsonwebtoken::EncodingKey;
 use portcullis::token::{Algorithm, Issuer, KeySet, SigningKey, Verifier};
 use ring::rand::SystemRandom;
 use ring::signature::{
-    ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, EcdsaSigningAlgorithm,
+    ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED, ECDSA_P384_SHA384_FIXED_SIGNING,
+    EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm, KeyPair, UnparsedPublicKey,
 };
 
 const NOW: i64 = 1_700_000_000;
@@ -52,6 +53,7 @@ struct Curve {
     alg: Algorithm,
     n: &'static [u8],
     signing: &'static EcdsaSigningAlgorithm,
+    verification: &'static EcdsaVerificationAlgorithm,
 }
 
 const CURVES: [Curve; 2] = [
@@ -59,11 +61,13 @@ const CURVES: [Curve; 2] = [
         alg: Algorithm::ES256,
         n: &P256_N,
         signing: &ECDSA_P256_SHA256_FIXED_SIGNING,
+        verification: &ECDSA_P256_SHA256_FIXED,
     },
     Curve {
         alg: Algorithm::ES384,
         n: &P384_N,
         signing: &ECDSA_P384_SHA384_FIXED_SIGNING,
+        verification: &ECDSA_P384_SHA384_FIXED,
     },
 ];
 
@@ -90,8 +94,18 @@ fn is_high_s(signature: &[u8], n: &[u8]) -> bool {
     s > sub(n, s).as_slice()
 }
 
+/// The other spelling of a signature: `R || (n − S)`.
+fn twin(signature: &[u8], n: &[u8]) -> Vec<u8> {
+    let (r, s) = signature.split_at(signature.len() / 2);
+    [r, &sub(n, s)].concat()
+}
+
 fn signature_of(token: &str) -> Vec<u8> {
     unb64(token.rsplit_once('.').unwrap().1)
+}
+
+fn with_signature(token: &str, signature: &[u8]) -> String {
+    format!("{}.{}", token.rsplit_once('.').unwrap().0, b64(signature))
 }
 
 fn verifier_for(key: &SigningKey) -> Verifier {
@@ -99,6 +113,65 @@ fn verifier_for(key: &SigningKey) -> Verifier {
         .clock(|| NOW)
         .build()
         .unwrap()
+}
+
+#[test]
+fn the_high_s_spelling_of_a_ring_signature_is_invalid_signature() {
+    let rng = SystemRandom::new();
+    for curve in &CURVES {
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(curve.signing, &rng).unwrap();
+        let pair = EcdsaKeyPair::from_pkcs8(curve.signing, pkcs8.as_ref(), &rng).unwrap();
+        let key = SigningKey::from_encoding_key(curve.alg, &EncodingKey::from_ec_der(pkcs8.as_ref())).unwrap();
+        let verifier = verifier_for(&key);
+        let input = format!(
+            "{}.{}",
+            b64(format!(r#"{{"alg":"{}"}}"#, curve.alg).as_bytes()),
+            b64(format!(r#"{{"sub":"alice","exp":{}}}"#, NOW + 600).as_bytes())
+        );
+        let signed = pair.sign(&rng, input.as_bytes()).unwrap().as_ref().to_vec();
+        let other = twin(&signed, curve.n);
+        let (low, high) = if is_high_s(&signed, curve.n) {
+            (other, signed)
+        } else {
+            (signed, other)
+        };
+        let public = UnparsedPublicKey::new(curve.verification, pair.public_key().as_ref());
+        // Both spellings are valid ECDSA: ring accepts each.
+        assert!(public.verify(input.as_bytes(), &low).is_ok());
+        assert!(public.verify(input.as_bytes(), &high).is_ok());
+        let token = |sig: &[u8]| format!("{input}.{}", b64(sig));
+        assert!(verifier.verify_registered(&token(&low)).is_ok(), "{}", curve.alg);
+        assert_eq!(
+            verifier.verify_registered(&token(&high)).unwrap_err().code(),
+            "invalid_signature",
+            "{}",
+            curve.alg
+        );
+    }
+}
+
+#[test]
+fn the_twin_of_an_issued_token_is_invalid_signature() {
+    for curve in &CURVES {
+        let key = SigningKey::generate(curve.alg).unwrap();
+        let point = key.verifying_key().to_jwk().unwrap();
+        let verifier = verifier_for(&key);
+        let issuer = Issuer::builder(key).clock(|| NOW).build().unwrap();
+        let token = issuer.issue("alice", &()).unwrap();
+        assert!(verifier.verify_registered(&token).is_ok());
+        let forged = with_signature(&token, &twin(&signature_of(&token), curve.n));
+        // ring takes the twin: it is a valid ECDSA signature of the same input.
+        let xy = [unb64(point.x.as_deref().unwrap()), unb64(point.y.as_deref().unwrap())].concat();
+        let public = UnparsedPublicKey::new(curve.verification, [&[4u8][..], &xy].concat());
+        let input = forged.rsplit_once('.').unwrap().0;
+        assert!(public.verify(input.as_bytes(), &signature_of(&forged)).is_ok());
+        assert_eq!(
+            verifier.verify_registered(&forged).unwrap_err().code(),
+            "invalid_signature",
+            "{}",
+            curve.alg
+        );
+    }
 }
 
 #[test]
@@ -131,4 +204,73 @@ fn jsonwebtoken_encode_on_the_portcullis_provider_is_low_s_too() {
             assert!(!is_high_s(&signature_of(&token), curve.n), "{}: {token}", curve.alg);
         }
     }
+}
+
+/// A verifier that opts in (for an issuer that does not normalize S) accepts both
+/// spellings, and refuses a signature that is not valid in either.
+#[test]
+fn accept_high_s_takes_both_spellings_and_nothing_else() {
+    for curve in &CURVES {
+        let key = SigningKey::generate(curve.alg).unwrap();
+        let lenient = Verifier::builder(KeySet::single(key.verifying_key()))
+            .clock(|| NOW)
+            .accept_high_s(true)
+            .build()
+            .unwrap();
+        let strict = verifier_for(&key);
+        let token = Issuer::builder(key)
+            .clock(|| NOW)
+            .build()
+            .unwrap()
+            .issue("alice", &())
+            .unwrap();
+        let high = with_signature(&token, &twin(&signature_of(&token), curve.n));
+        assert!(lenient.verify_registered(&token).is_ok() && lenient.verify_registered(&high).is_ok());
+        assert_eq!(strict.verify_registered(&high).unwrap_err().code(), "invalid_signature");
+        // R changed: neither spelling of it is valid.
+        let mut broken = signature_of(&high);
+        broken[0] ^= 1;
+        assert_eq!(
+            lenient
+                .verify_registered(&with_signature(&token, &broken))
+                .unwrap_err()
+                .code(),
+            "invalid_signature"
+        );
+    }
+}
+
+/// RFC 7515 §A.3's ES256 example carries a high S: refused by default, accepted by a
+/// verifier that opts in, and its low twin verifies everywhere.
+#[test]
+fn the_rfc7515_a3_example_has_a_high_s() {
+    let vector = common::rfc_vector("rfc7515_a3_es256.json");
+    let key = portcullis::token::VerifyingKey::from_jwk_for(&vector.public_jwk, Algorithm::ES256).unwrap();
+    let in_2011 = |accept| {
+        Verifier::builder(KeySet::single(key.clone()))
+            .clock(|| 1_300_819_300)
+            .accept_high_s(accept)
+            .build()
+            .unwrap()
+    };
+    let n = CURVES[0].n;
+    assert!(is_high_s(&signature_of(&vector.token), n));
+    let low = with_signature(&vector.token, &twin(&signature_of(&vector.token), n));
+    assert_eq!(
+        in_2011(false).verify_registered(&vector.token).unwrap_err().code(),
+        "invalid_signature"
+    );
+    assert_eq!(
+        in_2011(true)
+            .verify_registered(&vector.token)
+            .unwrap()
+            .claims
+            .iss
+            .as_deref(),
+        Some("joe")
+    );
+    assert_eq!(
+        in_2011(false).verify_registered(&low).unwrap().claims.iss.as_deref(),
+        Some("joe")
+    );
 }

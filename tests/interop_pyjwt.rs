@@ -39,11 +39,19 @@ fn fixture_tokens(doc: &Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// A verifier for PyJWT's tokens. PyJWT (on OpenSSL) writes a high ECDSA S half the
+/// time, which portcullis refuses unless told to accept it: configured as one would
+/// for such an issuer (see `strict_verifiers_refuse_pyjwts_high_s_ecdsa_tokens`).
 fn fixture_verifier(keys: KeySet) -> Verifier {
+    fixture_verifier_accepting_high_s(keys, true)
+}
+
+fn fixture_verifier_accepting_high_s(keys: KeySet, accept: bool) -> Verifier {
     Verifier::builder(keys)
         .issuer(ISSUER)
         .audience(AUDIENCE)
         .clock(|| FIXTURE_NOW)
+        .accept_high_s(accept)
         .build()
         .unwrap()
 }
@@ -120,6 +128,27 @@ fn every_pyjwt_token_verifies_with_its_key_alone() {
     }
 }
 
+/// The default verifier refuses an ECDSA token with a high S (DESIGN.md's token
+/// rules) and takes every other: the committed ES384 token has one, the ES256 one not.
+#[test]
+fn strict_verifiers_refuse_pyjwts_high_s_ecdsa_tokens() {
+    let doc = fixtures();
+    let strict = fixture_verifier_accepting_high_s(KeySet::from_jwks(&fixture_jwks(&doc)).unwrap(), false);
+    let outcomes: Vec<(String, &str)> = fixture_tokens(&doc)
+        .into_iter()
+        .map(|(alg, _, token)| {
+            (
+                alg,
+                strict.verify_registered(&token).map_or_else(|e| e.code(), |_| "ok"),
+            )
+        })
+        .collect();
+    for (alg, outcome) in &outcomes {
+        let expected = if alg == "ES384" { "invalid_signature" } else { "ok" };
+        assert_eq!(*outcome, expected, "{alg}");
+    }
+}
+
 #[test]
 fn every_pyjwt_token_maps_to_the_expected_principal() {
     let doc = fixtures();
@@ -142,6 +171,7 @@ fn every_pyjwt_token_is_rejected_for_another_audience() {
         .issuer(ISSUER)
         .audience("someone-else")
         .clock(|| FIXTURE_NOW)
+        .accept_high_s(true)
         .build()
         .unwrap();
     for (_, kid, token) in fixture_tokens(&doc) {

@@ -208,6 +208,7 @@ struct Settings {
     typ: Option<String>,
     max_age: Option<i64>,
     require_exp: bool,
+    accept_high_s: bool,
     clock: Clock,
     mapping: PrincipalMapping,
 }
@@ -306,6 +307,7 @@ impl Verifier {
                 typ: None,
                 max_age: None,
                 require_exp: true,
+                accept_high_s: false,
                 clock: Arc::new(system_clock),
                 mapping: PrincipalMapping::default(),
             },
@@ -368,7 +370,17 @@ impl Verifier {
             let mut signature_stack = [0u8; SIGNATURE_STACK_BYTES];
             let signature = b64::decode_buffered(signature_b64, &mut signature_stack)
                 .ok_or(TokenError::malformed("signature is not canonical base64url"))?;
-            if key.verify_signature(&bytes[..second], &signature) {
+            // Opted in: a high-S ECDSA signature is checked as its low twin, which
+            // verifies exactly when it does.
+            let twin = match s.accept_high_s && matches!(alg, Algorithm::ES256 | Algorithm::ES384) {
+                true => super::crypto::ecdsa::low_twin(&signature),
+                false => None,
+            };
+            let signature = match &twin {
+                Some((twin, len)) => &twin[..*len],
+                None => &signature[..],
+            };
+            if key.verify_signature(&bytes[..second], signature) {
                 Ok(())
             } else {
                 Err(TokenError::InvalidSignature)
@@ -645,6 +657,30 @@ impl VerifierBuilder {
     /// never expire; `exp` is still checked when present.
     pub fn require_exp(mut self, required: bool) -> Self {
         self.settings.require_exp = required;
+        self
+    }
+
+    /// Accepts ES256 and ES384 signatures whose S is above n/2 (default: refused as
+    /// `invalid_signature`, DESIGN.md's token rules).
+    ///
+    /// `(r, s)` and `(r, n − s)` are both valid signatures of one token, so with
+    /// this on, anyone holding a token can write a second spelling of it that
+    /// verifies. RFC 7518 allows either, and most signers (OpenSSL and what is built
+    /// on it, Java, Go, cloud KMSs) write a high S half the time; portcullis's
+    /// [`Issuer`](super::Issuer) never does. Turn it on only for such an issuer, and
+    /// then never key anything on a token's text (a denylist, a replay check): use
+    /// its `jti`, as [`Revocation`](super::Revocation) does.
+    ///
+    /// ```
+    /// use portcullis::token::{Algorithm, SigningKey, Verifier};
+    ///
+    /// let key = SigningKey::generate(Algorithm::ES256)?;
+    /// let lenient = Verifier::builder(key.verifying_key()).accept_high_s(true).build()?;
+    /// # let _ = lenient;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn accept_high_s(mut self, accept: bool) -> Self {
+        self.settings.accept_high_s = accept;
         self
     }
 

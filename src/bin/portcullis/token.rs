@@ -96,6 +96,10 @@ pub struct VerifyArgs {
     /// Clock skew tolerated, in seconds.
     #[arg(long, default_value_t = 30)]
     leeway: u64,
+    /// Accept ES256/ES384 signatures with a high S, for issuers that do not normalize
+    /// it (OpenSSL-based ones, Java, Go): each such token then has two spellings.
+    #[arg(long)]
+    accept_high_s: bool,
     /// Read one token per line on standard input, write one JSON line per token.
     #[arg(long, conflicts_with = "token")]
     batch: bool,
@@ -181,7 +185,9 @@ fn verifier(args: &VerifyArgs) -> Result<Verifier, ConfigError> {
         }
         Verifier::builder(single_source(args)?)
     };
-    builder = builder.leeway(Duration::from_secs(args.leeway));
+    builder = builder
+        .leeway(Duration::from_secs(args.leeway))
+        .accept_high_s(args.accept_high_s);
     for iss in &args.iss {
         builder = builder.issuer(iss.clone());
     }

@@ -2,12 +2,16 @@
 //! (RFC 7518 §3.4): a DER-encoded signature is rejected, and ring rejects `r` or `s`
 //! equal to zero (the all-zero signature of CVE-2022-21449).
 //!
-//! Signing always produces the low S. `(r, s)` and `(r, n − s)` are both valid ECDSA
-//! signatures of one message; ring returns either, and a high S is replaced here by
-//! n − S, so every token portcullis issues has the one spelling that verifiers which
-//! insist on a low S accept. Verification accepts either S for now: RFC 7515 §A.3's own
-//! ES256 example carries a high S, as does about every other signature of PyJWT and
-//! other OpenSSL-based signers.
+//! A signature whose S is above n/2 is refused as well (DESIGN.md, "Token rules").
+//! `(r, s)` and `(r, n − s)` are both valid ECDSA signatures of one message, so without
+//! this rule anyone holding a token could write a second one that verifies: another
+//! cache entry, and a way past a denylist keyed on the token text. ring signs with
+//! either S, so signing replaces a high S by n − S, and every token portcullis issues
+//! is the spelling it accepts. Tokens of other signers that do not normalize (PyJWT
+//! and other OpenSSL-based ones, Java, Go, cloud KMSs; RFC 7515 §A.3's own example)
+//! fail half the time, unless a verifier opts out with
+//! [`VerifierBuilder::accept_high_s`](crate::token::VerifierBuilder::accept_high_s),
+//! which verifies the low twin of such a signature instead ([`low_twin`]).
 
 use ring::signature::{self, EcdsaKeyPair, EcdsaSigningAlgorithm, EcdsaVerificationAlgorithm};
 
@@ -63,6 +67,21 @@ fn has_low_s(sig: &[u8]) -> bool {
     order(s.len()).is_some_and(|(_, half)| s <= half)
 }
 
+/// Longest fixed-width ECDSA signature: P-384's, 2 × 48 bytes.
+pub(crate) const MAX_SIGNATURE_LEN: usize = 96;
+
+/// The low spelling of a high-S signature, `(r, n − s)`, which verifies exactly when
+/// `(r, s)` does; `None` when S is already low or the length names no curve.
+pub(crate) fn low_twin(sig: &[u8]) -> Option<([u8; MAX_SIGNATURE_LEN], usize)> {
+    if sig.len() > MAX_SIGNATURE_LEN || order(sig.len() / 2).is_none() || has_low_s(sig) {
+        return None;
+    }
+    let mut twin = [0u8; MAX_SIGNATURE_LEN];
+    twin[..sig.len()].copy_from_slice(sig);
+    normalize_s(&mut twin[..sig.len()]);
+    Some((twin, sig.len()))
+}
+
 /// Replaces a high S by n − S: the same signature, in its low spelling.
 fn normalize_s(sig: &mut [u8]) {
     let scalar = sig.len() / 2;
@@ -108,9 +127,12 @@ pub(crate) fn coordinate_len(alg: Algorithm) -> Option<usize> {
 }
 
 pub(crate) fn verify(alg: &'static EcdsaVerificationAlgorithm, point: &[u8], message: &[u8], sig: &[u8]) -> bool {
-    signature::UnparsedPublicKey::new(alg, point)
-        .verify(message, sig)
-        .is_ok()
+    // The key's curve fixes the signature's length (ring refuses any other), so a
+    // length that names another curve fails below whatever `has_low_s` says.
+    has_low_s(sig)
+        && signature::UnparsedPublicKey::new(alg, point)
+            .verify(message, sig)
+            .is_ok()
 }
 
 pub(crate) fn sign(pair: &EcdsaKeyPair, message: &[u8]) -> Result<Vec<u8>, ring::error::Unspecified> {
