@@ -183,37 +183,18 @@ async fn a_password_change_takes_effect(addr: SocketAddr) {
 /// printed, while `/admin/audit` keeps every audit event whatever it says.
 #[test]
 fn rust_log_selects_what_the_demo_prints_and_never_what_it_audits() {
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Clone, Default)]
-    struct Buffer(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Buffer {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().expect("buffer").extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
-        type Writer = Buffer;
-        fn make_writer(&'a self) -> Buffer {
-            self.clone()
-        }
-    }
+    use common::capture::Capture;
 
     let printed = |rust_log: Option<&str>| {
-        let (out, audit) = (Buffer::default(), demo::orders::AuditLog::default());
+        let (out, audit) = (Capture::default(), demo::orders::AuditLog::default());
         let subscriber = demo::orders::log_subscriber(out.clone(), &audit, rust_log);
         tracing::subscriber::with_default(subscriber, || {
             tracing::info!(target: "portcullis::audit", outcome = "denied", "audit event");
             tracing::debug!(target: "portcullis::audit", "debug detail");
             tracing::info!(target: "demo::other", "other event");
         });
-        let text = String::from_utf8(out.0.lock().expect("buffer").clone()).expect("UTF-8");
         assert_eq!(audit.lines().len(), 1, "{rust_log:?}: the audit log keeps its event");
-        text
+        out.text()
     };
     let default = printed(None);
     assert!(default.contains("audit event") && default.contains("other event") && !default.contains("debug detail"));
