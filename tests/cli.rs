@@ -160,7 +160,7 @@ fn single_token_is_read_from_stdin_when_not_an_argument() {
     let token = issue(&private, "orders");
     let out = portcullis(
         &["token", "verify", "--jwks", &public, "--aud", "orders"],
-        &format!("{token}\n"),
+        format!("{token}\n"),
     );
     assert_eq!(out.status.code(), Some(0));
 }
