@@ -385,11 +385,20 @@ impl HtmlCleaner {
     }
 
     fn from_builder(config: HtmlCleanerBuilder) -> Self {
+        // `Builder::empty` clears only the tags: every other ammonia default would
+        // still apply, `title` and `lang` on every tag among them. Each setting that
+        // decides what passes is set here, so the allowlist is exactly the builder's.
         let mut builder = ammonia::Builder::empty();
         builder
             .tags(config.tags)
             .clean_content_tags(REMOVED_WITH_CONTENT.iter().copied().collect())
             .tag_attributes(config.tag_attributes)
+            .generic_attributes(HashSet::new())
+            .generic_attribute_prefixes(HashSet::new())
+            .tag_attribute_values(HashMap::new())
+            .set_tag_attribute_values(HashMap::new())
+            .allowed_classes(HashMap::new())
+            .id_prefix(None)
             .url_schemes(config.url_schemes)
             .link_rel(Some(LINK_REL))
             .strip_comments(true)
@@ -611,6 +620,21 @@ mod tests {
             cleaner.clean("<b>x</b><i>y</i><u>").unwrap_err(),
             SanitizeError::TooManyTags { limit: 4 }
         );
+    }
+
+    #[test]
+    fn no_ammonia_default_widens_the_allowlist() {
+        for cleaner in [HtmlCleaner::new(), HtmlCleaner::text_only()] {
+            let inner = &cleaner.inner;
+            assert!(inner.clone_generic_attributes().is_empty());
+            assert_eq!(inner.clone_generic_attribute_prefixes(), Some(HashSet::new()));
+            assert!(inner.clone_tag_attribute_values().is_empty());
+            assert!(inner.clone_set_tag_attribute_values().is_empty());
+            assert!(inner.clone_allowed_classes().is_empty());
+            assert!(inner.will_strip_comments());
+            assert!(inner.is_url_relative_deny());
+            assert_eq!(inner.get_link_rel(), Some(LINK_REL));
+        }
     }
 
     #[test]
