@@ -2006,6 +2006,8 @@ fn every_error_has_its_documented_code() {
     for (err, code) in [
         (SanitizeError::TooLarge { limit: 1 }, "too_large"),
         (SanitizeError::TooManyTags { limit: 1 }, "too_many_tags"),
+        (SanitizeError::TooManyAttributes { limit: 1 }, "too_many_attributes"),
+        (SanitizeError::TooComplex, "too_complex"),
         (SanitizeError::InvalidConfiguration("x".into()), "invalid_configuration"),
         (SanitizeError::InvalidUrl, "invalid_url"),
         (SanitizeError::DisallowedScheme, "disallowed_scheme"),

@@ -29,6 +29,11 @@ pub enum SanitizeError {
         /// The limit, in attributes.
         limit: usize,
     },
+    /// HTML whose parse tree would grow far beyond the input itself (formatting
+    /// elements the parser re-creates over and over, see `HtmlCleaner`'s limits):
+    /// building it would cost more than the cleaner's work budget.
+    #[error("HTML would take more work to parse than the cleaner allows")]
+    TooComplex,
     /// A sanitizer was configured to allow something that defeats it (a `script`
     /// tag, an event-handler attribute, the `javascript` scheme, …), or with a
     /// limit out of range or a name it does not know.
@@ -109,6 +114,7 @@ impl SanitizeError {
             SanitizeError::TooLarge { .. } => "too_large",
             SanitizeError::TooManyTags { .. } => "too_many_tags",
             SanitizeError::TooManyAttributes { .. } => "too_many_attributes",
+            SanitizeError::TooComplex => "too_complex",
             SanitizeError::InvalidConfiguration(_) => "invalid_configuration",
             SanitizeError::InvalidUrl => "invalid_url",
             SanitizeError::DisallowedScheme => "disallowed_scheme",

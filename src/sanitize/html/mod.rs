@@ -38,26 +38,39 @@
 //!
 //! # Limits
 //!
-//! HTML tree construction (html5ever's, like a browser's) costs time quadratic in
-//! some shapes of input, so input is measured before it is parsed:
+//! HTML tree construction (html5ever's, like a browser's) can cost far more than
+//! the input's size suggests, so input is measured before it is parsed:
 //!
 //! - Size: [`DEFAULT_MAX_INPUT_BYTES`] (1 MiB) by default, at most
 //!   [`MAX_INPUT_BYTES_LIMIT`] (16 MiB).
 //! - Tags: [`DEFAULT_MAX_TAGS`] (4,096) by default, at most [`MAX_TAGS_LIMIT`]
 //!   (16,384). Every `<` followed by a letter, `/`, `!` or `?` counts. Nesting is
 //!   what costs: 150,000 nested `<div>`s (730 KB) took 150 s to clean on a 2-core
-//!   machine; 4,096 nested tags take 25 ms.
+//!   machine; 4,096 nested tags take 30 ms, 16,384 about 0.7 s.
 //! - Attributes: [`DEFAULT_MAX_ATTRIBUTES`] (1,024) by default, at most
-//!   [`MAX_ATTRIBUTES_LIMIT`] (16,384). Formatting elements that differ by their
-//!   attributes are what costs: 4,096 `<b x=N>` took 0.3 s, and 4,096 of them with 16
-//!   attributes each (260 KB) 23 s; at 1,024 attributes the worst shape takes 20 ms.
-//!   The count follows the tokenizer's own rules and never comes out lower than
-//!   what the parser will see, however the input plays with quotes or raw text.
+//!   [`MAX_ATTRIBUTES_LIMIT`] (16,384). The count follows the tokenizer's own rules
+//!   and never comes out lower than what the parser will see, however the input
+//!   plays with quotes or raw text.
+//! - Work: the parser re-creates the formatting elements (`a b big code em font i
+//!   nobr s small strike strong tt u`) that a block closed before every later text
+//!   or start tag, attributes and all, and keeps at most three alike: `<p>`, 1,020
+//!   `<b x=N>` and 3,070 `<p>x` (21 KB, inside both limits) made 3.1 million
+//!   elements, 22 MB of output, in 2 s and 0.8 GB. Before parsing, the cleaner
+//!   bounds the work of the tree the parser will build, counting each element it
+//!   may create as 128 units plus the length of its attributes, and refuses with
+//!   [`SanitizeError::TooComplex`] input whose bound passes the budget: 8,192
+//!   elements' worth (1,048,576 units), plus 512 units per tag, plus 2 per byte.
+//!   HTML that closes what it opens stays far below: the 20 KB mixed document of
+//!   `benches/sanitize.rs` is bounded at 140,000 units of its 1.6 million.
 //!
-//! Counting is one pass, skipping text at memory speed. The 20 KB mixed document of
-//! `benches/sanitize.rs` has 944 tags and 200 attributes. Cleaning blocks the thread:
-//! in an async handler, run it with `tokio::task::spawn_blocking` for inputs near the
-//! limits.
+//! With these limits, the costliest inputs we could build (deep nesting, formatting
+//! elements re-created up to the budget, under deep nesting, long attributes) take
+//! at most about 50 ms and 15 MB of memory at the defaults, and about 1.1 s and
+//! 110 MB at the largest limits (16 MiB in, 17 MB out), on a loaded 2-core machine.
+//! Counting and bounding are one pass each, skipping text at memory speed. The 20 KB
+//! mixed document of `benches/sanitize.rs` has 944 tags and 200 attributes.
+//! Cleaning blocks the thread: in an async handler, run it with
+//! `tokio::task::spawn_blocking` for inputs near the limits.
 //!
 //! The output is HTML to write into an element's body; never into an attribute, a
 //! `<script>` or a `<style>`.
@@ -86,6 +99,7 @@
 //! ```
 
 mod markup;
+mod work;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -102,14 +116,14 @@ pub const MAX_INPUT_BYTES_LIMIT: usize = 16 * 1024 * 1024;
 pub const DEFAULT_MAX_TAGS: usize = 4096;
 
 /// The largest tag limit a cleaner can be configured with: 16,384 (a hostile input
-/// at that limit may take about half a second to parse; see the module docs).
+/// at that limit may take about a second to clean; see the module docs).
 pub const MAX_TAGS_LIMIT: usize = 16_384;
 
 /// The default limit on attributes in one input: 1,024.
 pub const DEFAULT_MAX_ATTRIBUTES: usize = 1024;
 
-/// The largest attribute limit a cleaner can be configured with: 16,384 (a hostile
-/// input at that limit may take seconds to parse; see the module docs).
+/// The largest attribute limit a cleaner can be configured with: 16,384 (see the
+/// module docs for what a hostile input at the largest limits costs).
 pub const MAX_ATTRIBUTES_LIMIT: usize = 16_384;
 
 /// The `rel` every link gets: no `window.opener`, no `Referer`, no search ranking.
@@ -320,8 +334,9 @@ impl HtmlCleaner {
     /// [`SanitizeError::TooLarge`] when `html` is longer than the cleaner's limit
     /// ([`DEFAULT_MAX_INPUT_BYTES`] by default), [`SanitizeError::TooManyTags`] or
     /// [`SanitizeError::TooManyAttributes`] when it holds more tags or attributes
-    /// than the limits ([`DEFAULT_MAX_TAGS`], [`DEFAULT_MAX_ATTRIBUTES`]). Every other
-    /// input is cleaned.
+    /// than the limits ([`DEFAULT_MAX_TAGS`], [`DEFAULT_MAX_ATTRIBUTES`]),
+    /// [`SanitizeError::TooComplex`] when its tree would pass the work budget (see
+    /// the module docs, "Limits"). Every other input is cleaned.
     ///
     /// ```
     /// use portcullis::sanitize::html::HtmlCleaner;
@@ -331,6 +346,9 @@ impl HtmlCleaner {
     /// assert_eq!(cleaner.clean(&"x".repeat(2 << 20)).unwrap_err().code(), "too_large");
     /// assert_eq!(cleaner.clean(&"<div>".repeat(5000)).unwrap_err().code(), "too_many_tags");
     /// assert_eq!(cleaner.clean(&"<b a b>".repeat(600)).unwrap_err().code(), "too_many_attributes");
+    /// let reopened: String = (0..500).map(|i| format!("<b x={i}>")).collect();
+    /// let reopened = format!("<p>{reopened}{}", "<p>x".repeat(3000));
+    /// assert_eq!(cleaner.clean(&reopened).unwrap_err().code(), "too_complex");
     /// # Ok::<(), portcullis::sanitize::SanitizeError>(())
     /// ```
     pub fn clean(&self, html: &str) -> Result<String, SanitizeError> {
@@ -347,6 +365,10 @@ impl HtmlCleaner {
             return Err(SanitizeError::TooManyAttributes {
                 limit: self.max_attributes,
             });
+        }
+        let budget = work_budget(html.len(), counts.tags);
+        if work::bound(html.as_bytes(), budget) > budget {
+            return Err(SanitizeError::TooComplex);
         }
         Ok(self.inner.clean(html).to_string())
     }
@@ -507,7 +529,8 @@ impl HtmlCleanerBuilder {
     }
 
     /// The limit on tags in one input, 1 to [`MAX_TAGS_LIMIT`] (see the module
-    /// docs for what a hostile input at the limit costs).
+    /// docs for what a hostile input at the limit costs). The work budget grows
+    /// with the input's tags, not with the limit.
     pub fn max_tags(mut self, limit: usize) -> Self {
         self.max_tags = limit;
         self
@@ -558,6 +581,25 @@ impl HtmlCleanerBuilder {
         }
         Ok(HtmlCleaner::from_builder(self))
     }
+}
+
+/// Work units every input may cost, whatever its size: 8,192 elements.
+const WORK_FLOOR: u64 = 8192 * work::ELEMENT;
+
+/// Work units allowed per tag of the input: four elements. An ordinary tag makes
+/// one (two more for a `<td>` outside a row), plus copies of the formatting
+/// elements it reopens.
+const WORK_PER_TAG: u64 = 4 * work::ELEMENT;
+
+/// Work units allowed per byte of the input: its attributes, and a margin.
+const WORK_PER_BYTE: u64 = 2;
+
+/// The work html5ever's tree builder may do on an input of `bytes` bytes and
+/// `tags` tags before the cleaner refuses it (see the module docs, "Limits").
+fn work_budget(bytes: usize, tags: usize) -> u64 {
+    WORK_FLOOR
+        .saturating_add(WORK_PER_TAG.saturating_mul(tags as u64))
+        .saturating_add(WORK_PER_BYTE.saturating_mul(bytes as u64))
 }
 
 /// Keeps a relative URL only if a browser resolves it on the page's own origin:
