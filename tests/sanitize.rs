@@ -2008,6 +2008,7 @@ fn every_error_has_its_documented_code() {
         (SanitizeError::TooManyTags { limit: 1 }, "too_many_tags"),
         (SanitizeError::TooManyAttributes { limit: 1 }, "too_many_attributes"),
         (SanitizeError::TooComplex, "too_complex"),
+        (SanitizeError::UnstableMarkup, "unstable_markup"),
         (SanitizeError::InvalidConfiguration("x".into()), "invalid_configuration"),
         (SanitizeError::InvalidUrl, "invalid_url"),
         (SanitizeError::DisallowedScheme, "disallowed_scheme"),

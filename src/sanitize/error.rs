@@ -34,6 +34,11 @@ pub enum SanitizeError {
     /// building it would cost more than the cleaner's work budget.
     #[error("HTML would take more work to parse than the cleaner allows")]
     TooComplex,
+    /// HTML whose cleaned form kept changing when cleaned again: markup whose
+    /// parse tree its own serialization does not reproduce (the material of
+    /// mutation XSS), still not settled after the cleaner's passes.
+    #[error("cleaned HTML does not parse back to the same tree")]
+    UnstableMarkup,
     /// A sanitizer was configured to allow something that defeats it (a `script`
     /// tag, an event-handler attribute, the `javascript` scheme, …), or with a
     /// limit out of range or a name it does not know.
@@ -115,6 +120,7 @@ impl SanitizeError {
             SanitizeError::TooManyTags { .. } => "too_many_tags",
             SanitizeError::TooManyAttributes { .. } => "too_many_attributes",
             SanitizeError::TooComplex => "too_complex",
+            SanitizeError::UnstableMarkup => "unstable_markup",
             SanitizeError::InvalidConfiguration(_) => "invalid_configuration",
             SanitizeError::InvalidUrl => "invalid_url",
             SanitizeError::DisallowedScheme => "disallowed_scheme",

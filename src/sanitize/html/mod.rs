@@ -65,15 +65,34 @@
 //!
 //! With these limits, the costliest inputs we could build (deep nesting, formatting
 //! elements re-created up to the budget, under deep nesting, long attributes) take
-//! at most about 50 ms and 15 MB of memory at the defaults, and about 1.1 s and
-//! 110 MB at the largest limits (16 MiB in, 17 MB out), on a loaded 2-core machine.
+//! at most about 100 ms and 15 MB of memory at the defaults, and about 2 s and
+//! 120 MB at the largest limits (16 MiB in, 17 MB out), on a loaded 2-core
+//! machine. Deep nesting dominates: its cost is paid again by each pass of "The
+//! output" below.
+//!
 //! Counting and bounding are one pass each, skipping text at memory speed. The 20 KB
 //! mixed document of `benches/sanitize.rs` has 944 tags and 200 attributes.
 //! Cleaning blocks the thread: in an async handler, run it with
 //! `tokio::task::spawn_blocking` for inputs near the limits.
 //!
+//! # The output
+//!
 //! The output is HTML to write into an element's body; never into an attribute, a
 //! `<script>` or a `<style>`.
+//!
+//! It is a fixed point: cleaning it again gives it back, and a browser's parse of
+//! it (`innerHTML`) serializes back to it. The parser builds some trees that no
+//! parse of their serialization yields, an `a` inside an `a` placed through a table
+//! or a heading in a heading once the element between them was unwrapped; written
+//! out, they re-parse into another shape, which is what mutation XSS feeds on. So
+//! the cleaner cleans its output again until it no longer changes, at most three
+//! passes in all, and refuses with [`SanitizeError::UnstableMarkup`] markup still
+//! changing after them. The second pass is skipped when the output holds no shape
+//! the parser would change and every allowed tag is one whose parsing rules the
+//! cleaner knows (the default ones and other phrasing and sectioning tags; not
+//! tables). Two changes make text re-parse as written: line feeds right after
+//! `<pre>` are dropped (parsing drops one, and nothing writes it back), and a
+//! carriage return from `&#13;` becomes a line feed.
 //!
 //! # Widening, deliberately
 //!
@@ -98,6 +117,7 @@
 //! # Ok::<(), portcullis::sanitize::SanitizeError>(())
 //! ```
 
+mod fixed;
 mod markup;
 mod work;
 
@@ -116,7 +136,7 @@ pub const MAX_INPUT_BYTES_LIMIT: usize = 16 * 1024 * 1024;
 pub const DEFAULT_MAX_TAGS: usize = 4096;
 
 /// The largest tag limit a cleaner can be configured with: 16,384 (a hostile input
-/// at that limit may take about a second to clean; see the module docs).
+/// at that limit may take about two seconds to clean; see the module docs).
 pub const MAX_TAGS_LIMIT: usize = 16_384;
 
 /// The default limit on attributes in one input: 1,024.
@@ -253,6 +273,8 @@ const FORBIDDEN_ATTRIBUTES: &[&str] = &[
 #[derive(Clone)]
 pub struct HtmlCleaner {
     inner: Arc<ammonia::Builder<'static>>,
+    /// Whether every allowed tag is one whose parsing rules `fixed` knows.
+    known_tags: bool,
     max_input_bytes: usize,
     max_tags: usize,
     max_attributes: usize,
@@ -336,13 +358,20 @@ impl HtmlCleaner {
     /// [`SanitizeError::TooManyAttributes`] when it holds more tags or attributes
     /// than the limits ([`DEFAULT_MAX_TAGS`], [`DEFAULT_MAX_ATTRIBUTES`]),
     /// [`SanitizeError::TooComplex`] when its tree would pass the work budget (see
-    /// the module docs, "Limits"). Every other input is cleaned.
+    /// the module docs, "Limits"), [`SanitizeError::UnstableMarkup`] when its
+    /// cleaned form still changes when cleaned again after three passes (see "The
+    /// output"). Every other input is cleaned.
     ///
     /// ```
     /// use portcullis::sanitize::html::HtmlCleaner;
     ///
     /// let cleaner = HtmlCleaner::new();
     /// assert_eq!(cleaner.clean("<b>unclosed <i>tags")?, "<b>unclosed <i>tags</i></b>");
+    /// // An `a` the parser nests in an `a` comes out as the siblings a browser reads.
+    /// assert_eq!(
+    ///     cleaner.clean("<a><table><a>")?,
+    ///     r#"<a rel="noopener noreferrer nofollow"></a><a rel="noopener noreferrer nofollow"></a>"#,
+    /// );
     /// assert_eq!(cleaner.clean(&"x".repeat(2 << 20)).unwrap_err().code(), "too_large");
     /// assert_eq!(cleaner.clean(&"<div>".repeat(5000)).unwrap_err().code(), "too_many_tags");
     /// assert_eq!(cleaner.clean(&"<b a b>".repeat(600)).unwrap_err().code(), "too_many_attributes");
@@ -370,7 +399,44 @@ impl HtmlCleaner {
         if work::bound(html.as_bytes(), budget) > budget {
             return Err(SanitizeError::TooComplex);
         }
-        Ok(self.inner.clean(html).to_string())
+        // The tree html5ever builds is not always one that its serialization parses
+        // back into (an `a` inside an `a` through a table, a block the cleaner
+        // unwrapped from between two elements the parser would have closed): such
+        // output changes meaning when a browser parses it, the stuff of mutation XSS.
+        // Cleaning the output again until it no longer changes gives HTML that
+        // parses into exactly the tree that was cleaned.
+        let mut cleaned = self.clean_once(html);
+        if cleaned == html || self.known_fixed_point(&cleaned) {
+            return Ok(cleaned);
+        }
+        for _ in 1..MAX_PASSES {
+            // The output is bounded by the input's budget, not by its own size.
+            if work::bound(cleaned.as_bytes(), budget) > budget {
+                return Err(SanitizeError::TooComplex);
+            }
+            let again = self.clean_once(&cleaned);
+            if again == cleaned {
+                return Ok(cleaned);
+            }
+            cleaned = again;
+            if self.known_fixed_point(&cleaned) {
+                return Ok(cleaned);
+            }
+        }
+        Err(SanitizeError::UnstableMarkup)
+    }
+
+    /// Whether `cleaned` is known to clean to itself without cleaning it again:
+    /// every allowed tag's parsing rules are known and none of them would change
+    /// its tree (see `fixed`).
+    fn known_fixed_point(&self, cleaned: &str) -> bool {
+        self.known_tags && fixed::reparses_unchanged(cleaned)
+    }
+
+    /// One pass of ammonia, with the output put in the form a browser's parse and
+    /// serialization (`innerHTML`) reproduce.
+    fn clean_once(&self, html: &str) -> String {
+        canonical_form(self.inner.clean(html).to_string())
     }
 
     /// The input limit, in bytes.
@@ -410,6 +476,7 @@ impl HtmlCleaner {
         // `Builder::empty` clears only the tags: every other ammonia default would
         // still apply, `title` and `lang` on every tag among them. Each setting that
         // decides what passes is set here, so the allowlist is exactly the builder's.
+        let known_tags = config.tags.iter().all(|tag| fixed::KNOWN.contains(tag));
         let mut builder = ammonia::Builder::empty();
         builder
             .tags(config.tags)
@@ -430,6 +497,7 @@ impl HtmlCleaner {
                 ammonia::UrlRelative::Deny
             });
         HtmlCleaner {
+            known_tags,
             inner: Arc::new(builder),
             max_input_bytes: config.max_input_bytes,
             max_tags: config.max_tags,
@@ -581,6 +649,49 @@ impl HtmlCleanerBuilder {
         }
         Ok(HtmlCleaner::from_builder(self))
     }
+}
+
+/// How many times [`HtmlCleaner::clean`] runs ammonia at most: on the input, on
+/// its output, and on that output's output. Every ordinary document is a fixed
+/// point after the first or second pass.
+const MAX_PASSES: usize = 3;
+
+/// Serialized HTML in the form that parsing it and serializing the result gives
+/// back, where the only difference is the text itself:
+///
+/// - A carriage return (from `&#13;`) becomes a line feed, as HTML's input stream
+///   preprocessing would make it (WHATWG HTML §13.2.3.5), and so does CR LF.
+/// - Line feeds right after `<pre>` are dropped: parsing drops one (§13.2.6.4.7),
+///   and serializing does not write it back (browsers' `innerHTML` neither).
+///
+/// `html` is ammonia's output: every `<` in it starts a tag, and attribute values
+/// hold no `>` (html5ever escapes both).
+fn canonical_form(html: String) -> String {
+    let html = if html.contains('\r') {
+        html.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        html
+    };
+    if !html.contains("<pre") {
+        return html;
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html.as_str();
+    while let Some(at) = rest.find("<pre") {
+        let after_name = &rest[at + 4..];
+        if !(after_name.starts_with('>') || after_name.starts_with(' ')) {
+            out.push_str(&rest[..at + 4]);
+            rest = after_name;
+            continue;
+        }
+        let Some(end) = after_name.find('>') else {
+            break;
+        };
+        out.push_str(&rest[..at + 4 + end + 1]);
+        rest = after_name[end + 1..].trim_start_matches('\n');
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Work units every input may cost, whatever its size: 8,192 elements.
