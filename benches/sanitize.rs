@@ -146,6 +146,8 @@ fn ammonia_same_allowlist() -> ammonia::Builder<'static> {
                 .map(|(tag, attributes)| (*tag, attributes.iter().copied().collect()))
                 .collect(),
         )
+        .generic_attributes(Default::default())
+        .generic_attribute_prefixes(Default::default())
         .url_schemes(html::DEFAULT_URL_SCHEMES.iter().copied().collect())
         .link_rel(Some(html::LINK_REL))
         .strip_comments(true)

@@ -7,8 +7,10 @@
 //! component, a CSS string, and the URL and redirect policies for `href`. The page
 //! is served on 127.0.0.1 and loaded in headless Chromium, which then:
 //!
-//! - re-parses every cleaned fragment through `innerHTML` (mutation XSS: markup
-//!   that changes meaning when serialized and parsed again);
+//! - checks that every cleaned fragment, as the page's parser read it, serializes
+//!   back through `innerHTML` to exactly the cleaner's output (a fixed point), and
+//!   re-parses it through `innerHTML` (mutation XSS: markup that changes meaning
+//!   when serialized and parsed again);
 //! - checks that each encoded value reads back in the browser as exactly the
 //!   original payload (text, attribute, string value, decoded URL component,
 //!   computed CSS `content`), so encoding is lossless as well as inert (up to what
@@ -108,6 +110,16 @@ const PAYLOADS: &[&str] = &[
     r#"<xmp><img src=x onerror=T({id})></xmp>"#,
     r#"<form><math><mtext></form><form><mglyph><style></math><img src onerror=T({id})>"#,
     r#"<table><td><noscript><img src=x onerror=T({id})></noscript>"#,
+    // Trees the parser builds that no parse of their serialization yields.
+    r#"<a><table><a><img src=x onerror=T({id})>"#,
+    r#"<a href="https://e.example/">1<div><a href="https://f.example/" onclick="T({id})">2</a></div></a>"#,
+    r#"<a><marquee><a>x<img src=x onerror=T({id})>"#,
+    r#"<h1><foo><h2>x</h2></foo></h1><img src=x onerror=T({id})>"#,
+    r#"<p>a<button><p>b</p></button></p><svg onload=T({id})>"#,
+    r#"<li><button><li>x<img src=x onerror=T({id})>"#,
+    r#"<em><p>a</em>b<table><p>c<img src=x onerror=T({id})>"#,
+    "<pre>\n\n<b>x</b>\n</pre><pre></td>\n\n\ny<img src=x onerror=T({id})></pre>",
+    r#"a&#13;b&#13;&#10;c<abbr title="x&#13;y" onclick="T({id})">t</abbr>"#,
     // Attribute and string breakouts (for the encoders).
     r#"" onmouseover="T({id})" x=""#,
     r#"' onmouseover='T({id})' x='"#,
@@ -212,49 +224,51 @@ fn build_page() -> Page {
             id += 1;
             let payload = template.replace("{id}", &id.to_string());
             let p = payload.as_str();
-            let mut expect = |how: &'static str| round_trips.push((id, how, payload.clone()));
+            let mut expect = |how: &'static str, value: &str| round_trips.push((id, how, value.to_owned()));
             let html = match context {
-                Context::Clean => format!(
-                    r#"<div id="c{id}" class="clean">{}</div>"#,
-                    cleaner.clean(p).expect("clean")
-                ),
-                Context::TextOnly => format!(
-                    r#"<div id="c{id}" class="clean">{}</div>"#,
-                    text_only.clean(p).expect("clean")
-                ),
+                Context::Clean | Context::TextOnly => {
+                    let clean = match context {
+                        Context::Clean => cleaner.clean(p),
+                        _ => text_only.clean(p),
+                    }
+                    .expect("clean");
+                    // The browser's parse of the output serializes back to it.
+                    expect("html", &clean);
+                    format!(r#"<div id="c{id}" class="clean">{clean}</div>"#)
+                }
                 Context::HtmlText => {
-                    expect("text");
+                    expect("text", p);
                     format!(r#"<p id="c{id}">{}</p>"#, encode::html_text(p))
                 }
                 Context::Attribute => {
-                    expect("title");
+                    expect("title", p);
                     format!(r#"<span id="c{id}" title="{}"></span>"#, encode::html_attribute(p))
                 }
                 Context::ScriptSingle => {
-                    expect("value");
+                    expect("value", p);
                     format!("<script>V({id}, '{}');</script>", encode::js_string(p))
                 }
                 Context::ScriptDouble => {
-                    expect("value");
+                    expect("value", p);
                     format!(r#"<script>V({id}, "{}");</script>"#, encode::js_string(p))
                 }
                 Context::ScriptBacktick => {
-                    expect("value");
+                    expect("value", p);
                     format!("<script>V({id}, `{}`);</script>", encode::js_string(p))
                 }
                 Context::EventHandler => {
-                    expect("value");
+                    expect("value", p);
                     format!(
                         r#"<img id="c{id}" src="/missing.png" onerror="V({id}, '{}')">"#,
                         encode::js_string(p)
                     )
                 }
                 Context::UrlComponent => {
-                    expect("query");
+                    expect("query", p);
                     format!(r#"<a id="c{id}" href="/r?q={}">q</a>"#, encode::url_component(p))
                 }
                 Context::CssString => {
-                    expect("content");
+                    expect("content", p);
                     format!(
                         r#"<style>#c{id}::after {{ content: "{}"; }}</style><span id="c{id}"></span>"#,
                         encode::css_string(p)
@@ -350,6 +364,7 @@ function readBack(id, how) {
     case "value": return window.__values[id];
     case "query": return el && decodeURIComponent(el.getAttribute("href").slice("/r?q=".length));
     case "content": return el && getComputedStyle(el, "::after").content;
+    case "html": return el && el.innerHTML;
   }
 }
 

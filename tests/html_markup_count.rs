@@ -23,6 +23,10 @@
 //! end), comments (bogus ones from `<!x`, `<?x`, `</1` included) and doctypes: each
 //! begins at a `<` followed by a letter, `/`, `!` or `?`, which is what we count.
 //!
+//! The cleaner also bounds the work of the tree html5ever builds (the module docs'
+//! "Limits"): every input it accepts must cost html5ever's tree builder at most the
+//! documented budget, counted by the same sink, elements and their attributes.
+//!
 //! 512 cases per property; about a second in debug.
 #![cfg(feature = "html")]
 
@@ -218,6 +222,9 @@ impl<S: TokenSink> TokenSink for Tapped<S> {
 #[derive(Default)]
 struct Names {
     nodes: RefCell<Vec<Node>>,
+    /// The work the tree builder did: [`ELEMENT`] per element created, plus the
+    /// length of its attributes (names and values, in characters).
+    work: Cell<u64>,
 }
 
 #[derive(Default)]
@@ -257,7 +264,12 @@ impl TreeSink for Names {
         })
     }
 
-    fn create_element(&self, name: QualName, _attrs: Vec<Attribute>, flags: ElementFlags) -> usize {
+    fn create_element(&self, name: QualName, attrs: Vec<Attribute>, flags: ElementFlags) -> usize {
+        let attributes: usize = attrs
+            .iter()
+            .map(|attr| attr.name.local.len() + attr.value.chars().count())
+            .sum();
+        self.work.set(self.work.get() + ELEMENT + attributes as u64);
         let template_contents = flags.template.then(|| self.add(Node::default()));
         self.add(Node {
             name: Some(name),
@@ -300,6 +312,58 @@ impl TreeSink for Names {
 
     fn is_mathml_annotation_xml_integration_point(&self, handle: &usize) -> bool {
         self.nodes.borrow()[*handle].integration_point
+    }
+}
+
+/// What one element costs in the cleaner's work budget, besides its attributes.
+const ELEMENT: u64 = 128;
+
+/// The documented work budget: 8,192 elements' worth, 512 units per tag (every
+/// `<` followed by a letter, `/`, `!` or `?`) and 2 per byte.
+fn work_budget(input: &str) -> u64 {
+    let bytes = input.as_bytes();
+    let tags = bytes
+        .windows(2)
+        .filter(|pair| pair[0] == b'<' && (pair[1].is_ascii_alphabetic() || b"/!?".contains(&pair[1])))
+        .count() as u64;
+    8192 * ELEMENT + 512 * tags + 2 * bytes.len() as u64
+}
+
+/// The work html5ever's tree builder does on `input`, set up as ammonia sets it up.
+fn tree_work(input: &str) -> u64 {
+    let dom = Names::default();
+    let context = create_element(&dom, QualName::new(None, ns!(html), local_name!("div")), vec![]);
+    let tree_builder = TreeBuilder::new_for_fragment(dom, context, None, TreeBuilderOpts::default());
+    let opts = TokenizerOpts {
+        initial_state: Some(tree_builder.tokenizer_state_for_context_elem(false)),
+        ..TokenizerOpts::default()
+    };
+    let tokenizer = Tokenizer::new(tree_builder, opts);
+    run(&tokenizer, input);
+    tokenizer.sink.sink.work.get()
+}
+
+/// Accepted input costs html5ever at most the budget.
+fn check_within_budget(input: &str) -> Result<(), String> {
+    let cleaner = HtmlCleaner::builder()
+        .max_input_bytes(html::MAX_INPUT_BYTES_LIMIT)
+        .max_tags(html::MAX_TAGS_LIMIT)
+        .max_attributes(html::MAX_ATTRIBUTES_LIMIT)
+        .build()
+        .expect("limits in range");
+    match cleaner.clean(input) {
+        // Refused: nothing was built.
+        Err(_) => Ok(()),
+        Ok(_) => {
+            let (work, budget) = (tree_work(input), work_budget(input));
+            if work <= budget {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{input:?} was cleaned, but cost html5ever {work} units of a {budget} budget"
+                ))
+            }
+        }
     }
 }
 
@@ -489,6 +553,35 @@ fn ordinary() -> impl Strategy<Value = String> {
         .prop_map(|parts| parts.concat())
 }
 
+/// Formatting elements left open, some with long attributes, blocks that close
+/// them and text that re-creates them, repeated: the shapes that cost the tree
+/// builder most per byte.
+fn costly() -> impl Strategy<Value = String> {
+    let part = prop_oneof![
+        3 => (0..5usize, 0..40u16, 0..3usize).prop_map(|(name, attribute, long)| {
+            let name = ["b", "i", "a", "nobr", "font"][name];
+            let value = "v".repeat([0, 30, 1000][long]);
+            if attribute == 0 { format!("<{name}>") } else { format!("<{name} x={attribute}{value}>") }
+        }),
+        2 => prop::sample::select(&["<p>", "<p>x", "x", "<div>", "</div>", "<li>", "</p>", "<table>", "<td>",
+            "</table>", "<object>", "</object>", "</b>", "</a>", "</i>", "<br>", "</br>", "<span>", "</span>",
+            "<button>", "<svg>", "<template>"][..])
+            .prop_map(str::to_owned),
+    ];
+    (prop::collection::vec(part, 0..60), 1..100usize).prop_map(|(parts, repeat)| {
+        // The tail repeated: what re-creates the open elements over and over.
+        let tail = parts
+            .iter()
+            .rev()
+            .take(3)
+            .rev()
+            .cloned()
+            .collect::<String>()
+            .repeat(repeat);
+        parts.concat() + &tail
+    })
+}
+
 fn config() -> ProptestConfig {
     // No regression files: this test writes nothing to the tree.
     ProptestConfig {
@@ -520,6 +613,11 @@ proptest! {
         for (run, seen) in runs {
             prop_assert!(ours >= seen.tags, "{input:?}: ours {ours}, html5ever ({run}) {}", seen.tags);
         }
+    }
+
+    #[test]
+    fn accepted_input_costs_the_tree_builder_at_most_the_budget(input in costly()) {
+        check_within_budget(&input).map_err(TestCaseError::fail)?;
     }
 
     #[test]
@@ -627,4 +725,26 @@ fn end_tags_inside_a_tag_count_toward_the_limit() {
         matches!(refused, Err(SanitizeError::TooManyAttributes { .. })),
         "accepted 2,000 attributes"
     );
+}
+
+// ---------------------------------------------------------------------------
+// The work budget, around the threshold of the shape that found it: `<p>`, n
+// formatting elements that differ by an attribute, `<p>x` up to the tag limit.
+
+#[test]
+fn reopened_formatting_elements_are_cleaned_only_within_the_budget() {
+    let mut cleaned = 0;
+    for open in [0, 1, 2, 3, 4, 8, 16, 64, 256, 1020] {
+        let mut input = String::from("<p>");
+        for i in 0..open {
+            input.push_str(&format!("<b x={i}>"));
+        }
+        input.push_str(&"<p>x".repeat(html::DEFAULT_MAX_TAGS - 1 - open));
+        if let Err(message) = check_within_budget(&input) {
+            panic!("{message}");
+        }
+        cleaned += usize::from(HtmlCleaner::new().clean(&input).is_ok());
+    }
+    // The small ones are cleaned, the large ones refused.
+    assert!((2..8).contains(&cleaned), "{cleaned}");
 }

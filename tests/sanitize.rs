@@ -326,6 +326,40 @@ fn cleaner_drops_style_class_and_id_attributes() {
 }
 
 #[test]
+fn cleaner_keeps_title_only_on_a_and_abbr_and_lang_nowhere() {
+    // ammonia's own defaults allow `title` and `lang` on every tag (its generic
+    // attributes); the documented allowlist has `title` on `a` and `abbr` only.
+    let cleaner = HtmlCleaner::new();
+    assert_eq!(
+        cleaner
+            .clean(r#"<p title="t" lang="en">p</p><b title="t">b</b><span lang="fr" dir="rtl">s</span>"#)
+            .unwrap(),
+        "<p>p</p><b>b</b><span>s</span>"
+    );
+    assert_eq!(
+        cleaner.clean(r#"<abbr title="t" lang="en">a</abbr>"#).unwrap(),
+        r#"<abbr title="t">a</abbr>"#
+    );
+    assert_eq!(
+        cleaner
+            .clean(r#"<a href="https://example.com/" title="t" lang="en">x</a>"#)
+            .unwrap(),
+        format!(r#"<a href="https://example.com/" title="t" {REL}>x</a>"#)
+    );
+}
+
+#[test]
+fn cleaner_keeps_no_attribute_on_a_tag_the_builder_added_without_attributes() {
+    let cleaner = HtmlCleaner::builder().add_tags(["figure"]).build().unwrap();
+    assert_eq!(
+        cleaner
+            .clean(r#"<figure title="t" lang="en" data-x="1" aria-label="l" class="c">x</figure>"#)
+            .unwrap(),
+        "<figure>x</figure>"
+    );
+}
+
+#[test]
 fn cleaner_replaces_a_supplied_rel_and_drops_target() {
     assert_eq!(
         HtmlCleaner::new()
@@ -1972,6 +2006,9 @@ fn every_error_has_its_documented_code() {
     for (err, code) in [
         (SanitizeError::TooLarge { limit: 1 }, "too_large"),
         (SanitizeError::TooManyTags { limit: 1 }, "too_many_tags"),
+        (SanitizeError::TooManyAttributes { limit: 1 }, "too_many_attributes"),
+        (SanitizeError::TooComplex, "too_complex"),
+        (SanitizeError::UnstableMarkup, "unstable_markup"),
         (SanitizeError::InvalidConfiguration("x".into()), "invalid_configuration"),
         (SanitizeError::InvalidUrl, "invalid_url"),
         (SanitizeError::DisallowedScheme, "disallowed_scheme"),

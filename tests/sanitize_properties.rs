@@ -8,7 +8,10 @@
 //! - An accepted redirect, resolved against the site as a browser would (the `url`
 //!   crate is the WHATWG parser), stays on the site, also after percent-decoding.
 //! - The HTML cleaner's output holds only allowlisted tags, attributes and link
-//!   schemes, none of the dangerous markup, and cleaning it again changes nothing.
+//!   schemes, none of the dangerous markup, and cleaning it again changes nothing;
+//!   also on tag soup of tables, nested links, paragraphs, headings, list items,
+//!   formatting elements, `pre` and carriage returns, with the default, text-only,
+//!   table and widened allowlists.
 //! - `strip_controls` leaves none of the removed characters; identifier
 //!   normalization is idempotent and within its bounds.
 //!
@@ -628,6 +631,119 @@ proptest! {
     fn cleaned_html_holds_only_allowed_markup_and_is_stable_for_attack_fragments(s in built_from(HTML_PIECES, 12, "")) {
         cleaned_safely(&s)?;
     }
+}
+
+/// Tag soup of the shapes the parser reshapes: tables and markers that nest a link
+/// in a link, blocks the cleaner unwraps between paragraphs, headings and list
+/// items, formatting elements misnested across blocks, `pre` and its line feeds,
+/// carriage returns.
+const SOUP_PIECES: &[&str] = &[
+    "<a>",
+    "<a href=\"https://e.x/\">",
+    "</a>",
+    "<table>",
+    "</table>",
+    "<tr>",
+    "<td>",
+    "</td>",
+    "<th>",
+    "<caption>",
+    "<tbody>",
+    "<col>",
+    "<p>",
+    "</p>",
+    "<b>",
+    "</b>",
+    "<i>",
+    "</i>",
+    "<em>",
+    "<nobr>",
+    "<s>",
+    "</s>",
+    "<div>",
+    "</div>",
+    "<span>",
+    "</span>",
+    "<foo>",
+    "</foo>",
+    "<h1>",
+    "</h1>",
+    "<h2>",
+    "<ul>",
+    "</ul>",
+    "<ol>",
+    "<li>",
+    "</li>",
+    "<dl>",
+    "<dd>",
+    "<dt>",
+    "<button>",
+    "</button>",
+    "<marquee>",
+    "</marquee>",
+    "<object>",
+    "<applet>",
+    "<select>",
+    "<option>",
+    "<template>",
+    "<svg>",
+    "<form>",
+    "</form>",
+    "<blockquote>",
+    "<pre>",
+    "</pre>",
+    "\n",
+    "\n\n",
+    "&#13;",
+    "&#13;&#10;",
+    "<br>",
+    "</br>",
+    "<hr>",
+    "<code>",
+    "<figure>",
+    "<section>",
+    "x",
+    " ",
+    "<abbr title=\"t&#13;\">",
+];
+
+fn idempotent(cleaner: &HtmlCleaner, dirty: &str) -> Result<(), TestCaseError> {
+    if let Ok(clean) = cleaner.clean(dirty) {
+        prop_assert_eq!(
+            cleaner.clean(&clean),
+            Ok(clean.clone()),
+            "not a fixed point for {:?}",
+            dirty
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn cleaning_is_idempotent_on_tag_soup(s in built_from(SOUP_PIECES, 30, "")) {
+        let tables = HtmlCleaner::builder()
+            .add_tags(["table", "thead", "tbody", "tr", "th", "td", "caption", "div"])
+            .build()
+            .unwrap();
+        let widened = HtmlCleaner::builder().add_tags(["div", "figure", "section", "cite"]).build().unwrap();
+        for cleaner in [HtmlCleaner::new(), HtmlCleaner::text_only(), tables, widened] {
+            idempotent(&cleaner, &s)?;
+        }
+    }
+}
+
+#[test]
+fn a_link_nested_through_a_table_cleans_to_a_fixed_point() {
+    let cleaner = HtmlCleaner::new();
+    let clean = cleaner.clean("<a><table><a>").unwrap();
+    assert_eq!(
+        clean,
+        r#"<a rel="noopener noreferrer nofollow"></a><a rel="noopener noreferrer nofollow"></a>"#
+    );
+    assert_eq!(cleaner.clean(&clean), Ok(clean));
 }
 
 // ---- text --------------------------------------------------------------------------------------

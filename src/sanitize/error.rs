@@ -29,6 +29,16 @@ pub enum SanitizeError {
         /// The limit, in attributes.
         limit: usize,
     },
+    /// HTML whose parse tree would grow far beyond the input itself (formatting
+    /// elements the parser re-creates over and over, see `HtmlCleaner`'s limits):
+    /// building it would cost more than the cleaner's work budget.
+    #[error("HTML would take more work to parse than the cleaner allows")]
+    TooComplex,
+    /// HTML whose cleaned form kept changing when cleaned again: markup whose
+    /// parse tree its own serialization does not reproduce (the material of
+    /// mutation XSS), still not settled after the cleaner's passes.
+    #[error("cleaned HTML does not parse back to the same tree")]
+    UnstableMarkup,
     /// A sanitizer was configured to allow something that defeats it (a `script`
     /// tag, an event-handler attribute, the `javascript` scheme, …), or with a
     /// limit out of range or a name it does not know.
@@ -109,6 +119,8 @@ impl SanitizeError {
             SanitizeError::TooLarge { .. } => "too_large",
             SanitizeError::TooManyTags { .. } => "too_many_tags",
             SanitizeError::TooManyAttributes { .. } => "too_many_attributes",
+            SanitizeError::TooComplex => "too_complex",
+            SanitizeError::UnstableMarkup => "unstable_markup",
             SanitizeError::InvalidConfiguration(_) => "invalid_configuration",
             SanitizeError::InvalidUrl => "invalid_url",
             SanitizeError::DisallowedScheme => "disallowed_scheme",

@@ -21,26 +21,26 @@ pub(super) struct Counts {
 }
 
 // The tokenizer's states inside a tag, one bit each ("outside a tag" is implicit).
-const TAG_NAME: u16 = 1 << 0;
+pub(super) const TAG_NAME: u16 = 1 << 0;
 const BEFORE_ATTRIBUTE: u16 = 1 << 1;
 const ATTRIBUTE_NAME: u16 = 1 << 2;
 const AFTER_ATTRIBUTE_NAME: u16 = 1 << 3;
 const BEFORE_VALUE: u16 = 1 << 4;
 const UNQUOTED: u16 = 1 << 5;
-const DOUBLE_QUOTED: u16 = 1 << 6;
-const SINGLE_QUOTED: u16 = 1 << 7;
+pub(super) const DOUBLE_QUOTED: u16 = 1 << 6;
+pub(super) const SINGLE_QUOTED: u16 = 1 << 7;
 const AFTER_QUOTED: u16 = 1 << 8;
-const OUTSIDE: u16 = 0;
+pub(super) const OUTSIDE: u16 = 0;
 
 /// HTML's ASCII whitespace (CR is preprocessed into LF).
-fn is_space(byte: u8) -> bool {
+pub(super) fn is_space(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\n' | b'\r' | 0x0C)
 }
 
 /// One tokenizer step from `state` on `byte`: the next state, and whether an
 /// attribute name starts here. `/` goes to "before attribute name" directly: the
 /// self-closing state reconsumes anything but `>` there.
-fn step(state: u16, byte: u8) -> (u16, bool) {
+pub(super) fn step(state: u16, byte: u8) -> (u16, bool) {
     let space = is_space(byte);
     match state {
         TAG_NAME => match byte {

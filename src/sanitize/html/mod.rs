@@ -38,29 +38,61 @@
 //!
 //! # Limits
 //!
-//! HTML tree construction (html5ever's, like a browser's) costs time quadratic in
-//! some shapes of input, so input is measured before it is parsed:
+//! HTML tree construction (html5ever's, like a browser's) can cost far more than
+//! the input's size suggests, so input is measured before it is parsed:
 //!
 //! - Size: [`DEFAULT_MAX_INPUT_BYTES`] (1 MiB) by default, at most
 //!   [`MAX_INPUT_BYTES_LIMIT`] (16 MiB).
 //! - Tags: [`DEFAULT_MAX_TAGS`] (4,096) by default, at most [`MAX_TAGS_LIMIT`]
 //!   (16,384). Every `<` followed by a letter, `/`, `!` or `?` counts. Nesting is
 //!   what costs: 150,000 nested `<div>`s (730 KB) took 150 s to clean on a 2-core
-//!   machine; 4,096 nested tags take 25 ms.
+//!   machine; 4,096 nested tags take 30 ms, 16,384 about 0.7 s.
 //! - Attributes: [`DEFAULT_MAX_ATTRIBUTES`] (1,024) by default, at most
-//!   [`MAX_ATTRIBUTES_LIMIT`] (16,384). Formatting elements that differ by their
-//!   attributes are what costs: 4,096 `<b x=N>` took 0.3 s, and 4,096 of them with 16
-//!   attributes each (260 KB) 23 s; at 1,024 attributes the worst shape takes 20 ms.
-//!   The count follows the tokenizer's own rules and never comes out lower than
-//!   what the parser will see, however the input plays with quotes or raw text.
+//!   [`MAX_ATTRIBUTES_LIMIT`] (16,384). The count follows the tokenizer's own rules
+//!   and never comes out lower than what the parser will see, however the input
+//!   plays with quotes or raw text.
+//! - Work: the parser re-creates the formatting elements (`a b big code em font i
+//!   nobr s small strike strong tt u`) that a block closed before every later text
+//!   or start tag, attributes and all, and keeps at most three alike: `<p>`, 1,020
+//!   `<b x=N>` and 3,070 `<p>x` (21 KB, inside both limits) made 3.1 million
+//!   elements, 22 MB of output, in 2 s and 0.8 GB. Before parsing, the cleaner
+//!   bounds the work of the tree the parser will build, counting each element it
+//!   may create as 128 units plus the length of its attributes, and refuses with
+//!   [`SanitizeError::TooComplex`] input whose bound passes the budget: 8,192
+//!   elements' worth (1,048,576 units), plus 512 units per tag, plus 2 per byte.
+//!   HTML that closes what it opens stays far below: the 20 KB mixed document of
+//!   `benches/sanitize.rs` is bounded at 140,000 units of its 1.6 million.
 //!
-//! Counting is one pass, skipping text at memory speed. The 20 KB mixed document of
-//! `benches/sanitize.rs` has 944 tags and 200 attributes. Cleaning blocks the thread:
-//! in an async handler, run it with `tokio::task::spawn_blocking` for inputs near the
-//! limits.
+//! With these limits, the costliest inputs we could build (deep nesting, formatting
+//! elements re-created up to the budget, under deep nesting, long attributes) take
+//! at most about 100 ms and 15 MB of memory at the defaults, and about 2 s and
+//! 120 MB at the largest limits (16 MiB in, 17 MB out), on a loaded 2-core
+//! machine. Deep nesting dominates: its cost is paid again by each pass of "The
+//! output" below.
+//!
+//! Counting and bounding are one pass each, skipping text at memory speed. The 20 KB
+//! mixed document of `benches/sanitize.rs` has 944 tags and 200 attributes.
+//! Cleaning blocks the thread: in an async handler, run it with
+//! `tokio::task::spawn_blocking` for inputs near the limits.
+//!
+//! # The output
 //!
 //! The output is HTML to write into an element's body; never into an attribute, a
 //! `<script>` or a `<style>`.
+//!
+//! It is a fixed point: cleaning it again gives it back, and a browser's parse of
+//! it (`innerHTML`) serializes back to it. The parser builds some trees that no
+//! parse of their serialization yields, an `a` inside an `a` placed through a table
+//! or a heading in a heading once the element between them was unwrapped; written
+//! out, they re-parse into another shape, which is what mutation XSS feeds on. So
+//! the cleaner cleans its output again until it no longer changes, at most three
+//! passes in all, and refuses with [`SanitizeError::UnstableMarkup`] markup still
+//! changing after them. The second pass is skipped when the output holds no shape
+//! the parser would change and every allowed tag is one whose parsing rules the
+//! cleaner knows (the default ones and other phrasing and sectioning tags; not
+//! tables). Two changes make text re-parse as written: line feeds right after
+//! `<pre>` are dropped (parsing drops one, and nothing writes it back), and a
+//! carriage return from `&#13;` becomes a line feed.
 //!
 //! # Widening, deliberately
 //!
@@ -85,7 +117,9 @@
 //! # Ok::<(), portcullis::sanitize::SanitizeError>(())
 //! ```
 
+mod fixed;
 mod markup;
+mod work;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -102,14 +136,14 @@ pub const MAX_INPUT_BYTES_LIMIT: usize = 16 * 1024 * 1024;
 pub const DEFAULT_MAX_TAGS: usize = 4096;
 
 /// The largest tag limit a cleaner can be configured with: 16,384 (a hostile input
-/// at that limit may take about half a second to parse; see the module docs).
+/// at that limit may take about two seconds to clean; see the module docs).
 pub const MAX_TAGS_LIMIT: usize = 16_384;
 
 /// The default limit on attributes in one input: 1,024.
 pub const DEFAULT_MAX_ATTRIBUTES: usize = 1024;
 
-/// The largest attribute limit a cleaner can be configured with: 16,384 (a hostile
-/// input at that limit may take seconds to parse; see the module docs).
+/// The largest attribute limit a cleaner can be configured with: 16,384 (see the
+/// module docs for what a hostile input at the largest limits costs).
 pub const MAX_ATTRIBUTES_LIMIT: usize = 16_384;
 
 /// The `rel` every link gets: no `window.opener`, no `Referer`, no search ranking.
@@ -239,6 +273,8 @@ const FORBIDDEN_ATTRIBUTES: &[&str] = &[
 #[derive(Clone)]
 pub struct HtmlCleaner {
     inner: Arc<ammonia::Builder<'static>>,
+    /// Whether every allowed tag is one whose parsing rules `fixed` knows.
+    known_tags: bool,
     max_input_bytes: usize,
     max_tags: usize,
     max_attributes: usize,
@@ -320,17 +356,28 @@ impl HtmlCleaner {
     /// [`SanitizeError::TooLarge`] when `html` is longer than the cleaner's limit
     /// ([`DEFAULT_MAX_INPUT_BYTES`] by default), [`SanitizeError::TooManyTags`] or
     /// [`SanitizeError::TooManyAttributes`] when it holds more tags or attributes
-    /// than the limits ([`DEFAULT_MAX_TAGS`], [`DEFAULT_MAX_ATTRIBUTES`]). Every other
-    /// input is cleaned.
+    /// than the limits ([`DEFAULT_MAX_TAGS`], [`DEFAULT_MAX_ATTRIBUTES`]),
+    /// [`SanitizeError::TooComplex`] when its tree would pass the work budget (see
+    /// the module docs, "Limits"), [`SanitizeError::UnstableMarkup`] when its
+    /// cleaned form still changes when cleaned again after three passes (see "The
+    /// output"). Every other input is cleaned.
     ///
     /// ```
     /// use portcullis::sanitize::html::HtmlCleaner;
     ///
     /// let cleaner = HtmlCleaner::new();
     /// assert_eq!(cleaner.clean("<b>unclosed <i>tags")?, "<b>unclosed <i>tags</i></b>");
+    /// // An `a` the parser nests in an `a` comes out as the siblings a browser reads.
+    /// assert_eq!(
+    ///     cleaner.clean("<a><table><a>")?,
+    ///     r#"<a rel="noopener noreferrer nofollow"></a><a rel="noopener noreferrer nofollow"></a>"#,
+    /// );
     /// assert_eq!(cleaner.clean(&"x".repeat(2 << 20)).unwrap_err().code(), "too_large");
     /// assert_eq!(cleaner.clean(&"<div>".repeat(5000)).unwrap_err().code(), "too_many_tags");
     /// assert_eq!(cleaner.clean(&"<b a b>".repeat(600)).unwrap_err().code(), "too_many_attributes");
+    /// let reopened: String = (0..500).map(|i| format!("<b x={i}>")).collect();
+    /// let reopened = format!("<p>{reopened}{}", "<p>x".repeat(3000));
+    /// assert_eq!(cleaner.clean(&reopened).unwrap_err().code(), "too_complex");
     /// # Ok::<(), portcullis::sanitize::SanitizeError>(())
     /// ```
     pub fn clean(&self, html: &str) -> Result<String, SanitizeError> {
@@ -348,7 +395,48 @@ impl HtmlCleaner {
                 limit: self.max_attributes,
             });
         }
-        Ok(self.inner.clean(html).to_string())
+        let budget = work_budget(html.len(), counts.tags);
+        if work::bound(html.as_bytes(), budget) > budget {
+            return Err(SanitizeError::TooComplex);
+        }
+        // The tree html5ever builds is not always one that its serialization parses
+        // back into (an `a` inside an `a` through a table, a block the cleaner
+        // unwrapped from between two elements the parser would have closed): such
+        // output changes meaning when a browser parses it, the stuff of mutation XSS.
+        // Cleaning the output again until it no longer changes gives HTML that
+        // parses into exactly the tree that was cleaned.
+        let mut cleaned = self.clean_once(html);
+        if cleaned == html || self.known_fixed_point(&cleaned) {
+            return Ok(cleaned);
+        }
+        for _ in 1..MAX_PASSES {
+            // The output is bounded by the input's budget, not by its own size.
+            if work::bound(cleaned.as_bytes(), budget) > budget {
+                return Err(SanitizeError::TooComplex);
+            }
+            let again = self.clean_once(&cleaned);
+            if again == cleaned {
+                return Ok(cleaned);
+            }
+            cleaned = again;
+            if self.known_fixed_point(&cleaned) {
+                return Ok(cleaned);
+            }
+        }
+        Err(SanitizeError::UnstableMarkup)
+    }
+
+    /// Whether `cleaned` is known to clean to itself without cleaning it again:
+    /// every allowed tag's parsing rules are known and none of them would change
+    /// its tree (see `fixed`).
+    fn known_fixed_point(&self, cleaned: &str) -> bool {
+        self.known_tags && fixed::reparses_unchanged(cleaned)
+    }
+
+    /// One pass of ammonia, with the output put in the form a browser's parse and
+    /// serialization (`innerHTML`) reproduce.
+    fn clean_once(&self, html: &str) -> String {
+        canonical_form(self.inner.clean(html).to_string())
     }
 
     /// The input limit, in bytes.
@@ -385,11 +473,21 @@ impl HtmlCleaner {
     }
 
     fn from_builder(config: HtmlCleanerBuilder) -> Self {
+        // `Builder::empty` clears only the tags: every other ammonia default would
+        // still apply, `title` and `lang` on every tag among them. Each setting that
+        // decides what passes is set here, so the allowlist is exactly the builder's.
+        let known_tags = config.tags.iter().all(|tag| fixed::KNOWN.contains(tag));
         let mut builder = ammonia::Builder::empty();
         builder
             .tags(config.tags)
             .clean_content_tags(REMOVED_WITH_CONTENT.iter().copied().collect())
             .tag_attributes(config.tag_attributes)
+            .generic_attributes(HashSet::new())
+            .generic_attribute_prefixes(HashSet::new())
+            .tag_attribute_values(HashMap::new())
+            .set_tag_attribute_values(HashMap::new())
+            .allowed_classes(HashMap::new())
+            .id_prefix(None)
             .url_schemes(config.url_schemes)
             .link_rel(Some(LINK_REL))
             .strip_comments(true)
@@ -399,6 +497,7 @@ impl HtmlCleaner {
                 ammonia::UrlRelative::Deny
             });
         HtmlCleaner {
+            known_tags,
             inner: Arc::new(builder),
             max_input_bytes: config.max_input_bytes,
             max_tags: config.max_tags,
@@ -498,7 +597,8 @@ impl HtmlCleanerBuilder {
     }
 
     /// The limit on tags in one input, 1 to [`MAX_TAGS_LIMIT`] (see the module
-    /// docs for what a hostile input at the limit costs).
+    /// docs for what a hostile input at the limit costs). The work budget grows
+    /// with the input's tags, not with the limit.
     pub fn max_tags(mut self, limit: usize) -> Self {
         self.max_tags = limit;
         self
@@ -549,6 +649,68 @@ impl HtmlCleanerBuilder {
         }
         Ok(HtmlCleaner::from_builder(self))
     }
+}
+
+/// How many times [`HtmlCleaner::clean`] runs ammonia at most: on the input, on
+/// its output, and on that output's output. Every ordinary document is a fixed
+/// point after the first or second pass.
+const MAX_PASSES: usize = 3;
+
+/// Serialized HTML in the form that parsing it and serializing the result gives
+/// back, where the only difference is the text itself:
+///
+/// - A carriage return (from `&#13;`) becomes a line feed, as HTML's input stream
+///   preprocessing would make it (WHATWG HTML §13.2.3.5), and so does CR LF.
+/// - Line feeds right after `<pre>` are dropped: parsing drops one (§13.2.6.4.7),
+///   and serializing does not write it back (browsers' `innerHTML` neither).
+///
+/// `html` is ammonia's output: every `<` in it starts a tag, and attribute values
+/// hold no `>` (html5ever escapes both).
+fn canonical_form(html: String) -> String {
+    let html = if html.contains('\r') {
+        html.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        html
+    };
+    if !html.contains("<pre") {
+        return html;
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html.as_str();
+    while let Some(at) = rest.find("<pre") {
+        let after_name = &rest[at + 4..];
+        if !(after_name.starts_with('>') || after_name.starts_with(' ')) {
+            out.push_str(&rest[..at + 4]);
+            rest = after_name;
+            continue;
+        }
+        let Some(end) = after_name.find('>') else {
+            break;
+        };
+        out.push_str(&rest[..at + 4 + end + 1]);
+        rest = after_name[end + 1..].trim_start_matches('\n');
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Work units every input may cost, whatever its size: 8,192 elements.
+const WORK_FLOOR: u64 = 8192 * work::ELEMENT;
+
+/// Work units allowed per tag of the input: four elements. An ordinary tag makes
+/// one (two more for a `<td>` outside a row), plus copies of the formatting
+/// elements it reopens.
+const WORK_PER_TAG: u64 = 4 * work::ELEMENT;
+
+/// Work units allowed per byte of the input: its attributes, and a margin.
+const WORK_PER_BYTE: u64 = 2;
+
+/// The work html5ever's tree builder may do on an input of `bytes` bytes and
+/// `tags` tags before the cleaner refuses it (see the module docs, "Limits").
+fn work_budget(bytes: usize, tags: usize) -> u64 {
+    WORK_FLOOR
+        .saturating_add(WORK_PER_TAG.saturating_mul(tags as u64))
+        .saturating_add(WORK_PER_BYTE.saturating_mul(bytes as u64))
 }
 
 /// Keeps a relative URL only if a browser resolves it on the page's own origin:
@@ -611,6 +773,21 @@ mod tests {
             cleaner.clean("<b>x</b><i>y</i><u>").unwrap_err(),
             SanitizeError::TooManyTags { limit: 4 }
         );
+    }
+
+    #[test]
+    fn no_ammonia_default_widens_the_allowlist() {
+        for cleaner in [HtmlCleaner::new(), HtmlCleaner::text_only()] {
+            let inner = &cleaner.inner;
+            assert!(inner.clone_generic_attributes().is_empty());
+            assert_eq!(inner.clone_generic_attribute_prefixes(), Some(HashSet::new()));
+            assert!(inner.clone_tag_attribute_values().is_empty());
+            assert!(inner.clone_set_tag_attribute_values().is_empty());
+            assert!(inner.clone_allowed_classes().is_empty());
+            assert!(inner.will_strip_comments());
+            assert!(inner.is_url_relative_deny());
+            assert_eq!(inner.get_link_rel(), Some(LINK_REL));
+        }
     }
 
     #[test]
