@@ -37,6 +37,21 @@ pub mod token;
 
 pub use principal::{ClaimPath, Principal, PrincipalMapping};
 
+/// Entry points for the fuzz targets under `fuzz/` into parsers that have no public
+/// one. Compiled only with `--cfg fuzzing` (as `cargo fuzz` builds); never part of
+/// the API.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing {
+    /// The `jwks_uri` of an OIDC discovery document for `issuer`, or the error code.
+    #[cfg(feature = "jwks")]
+    pub fn oidc_discovery(body: &[u8], issuer: &str, allow_http_loopback: bool) -> Result<String, &'static str> {
+        crate::token::remote::fuzz_discovery(body, issuer, allow_http_loopback)
+            .map(String::from)
+            .map_err(|err| err.code())
+    }
+}
+
 /// The README's Rust examples, compiled and run as doctests.
 #[cfg(all(
     doctest,

@@ -576,11 +576,27 @@ async fn discover(client: &reqwest::Client, issuer: &str, config: &Config) -> Re
     let document = format!("{}/.well-known/openid-configuration", issuer.trim_end_matches('/'));
     let url = checked_url(&document, config)?;
     let (body, _) = get(client, &url, config).await?;
-    let discovery: Discovery = serde_json::from_slice(&body).map_err(|_| JwksError::InvalidDocument)?;
+    jwks_uri_of(&body, issuer, config)
+}
+
+/// The `jwks_uri` of an OIDC discovery document, which must name `issuer` exactly
+/// (OpenID Connect Discovery 1.0 §4.3) and point where a key set may come from.
+fn jwks_uri_of(body: &[u8], issuer: &str, config: &Config) -> Result<Url, JwksError> {
+    let discovery: Discovery = serde_json::from_slice(body).map_err(|_| JwksError::InvalidDocument)?;
     if discovery.issuer != issuer {
         return Err(JwksError::IssuerMismatch);
     }
     checked_url(&discovery.jwks_uri, config)
+}
+
+/// Entry points for the fuzz targets under `fuzz/` (built with `--cfg fuzzing` only).
+#[cfg(fuzzing)]
+pub(crate) fn fuzz_discovery(body: &[u8], issuer: &str, allow_http_loopback: bool) -> Result<Url, JwksError> {
+    let config = Config {
+        allow_http_loopback,
+        ..RemoteKeySet::from_jwks_url("https://unused.example").config
+    };
+    jwks_uri_of(body, issuer, &config)
 }
 
 async fn fetch_keys(
