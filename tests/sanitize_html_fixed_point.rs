@@ -65,6 +65,20 @@ fn blocks_the_cleaner_unwraps_do_not_leave_a_heading_or_paragraph_inside_its_kin
     assert_eq!(fixed_point(&cleaner, "<li><button><li>x"), "<li></li><li>x</li>");
 }
 
+/// Found by the `html_clean` fuzz target: with relative URLs allowed, a refused
+/// relative `href` was removed by swapping the last attribute (the `rel` just added)
+/// into its place, and the one-pass shortcut, which certifies the tree's shape and
+/// not its attribute order, let `rel="…" title=""` out where a second clean writes
+/// `title="" rel="…"`.
+#[test]
+fn a_refused_relative_link_before_another_attribute_is_a_fixed_point() {
+    let cleaner = HtmlCleaner::builder().allow_relative_urls(true).build().unwrap();
+    for dirty in ["<a href=\"\x01\"title>", "<a href=\"//x\" title=\"t\">x</a>", "3<a href=\"\x01\"title>"] {
+        let clean = fixed_point(&cleaner, dirty);
+        assert!(clean.contains("title=") && clean.contains(REL) && !clean.contains("href"), "{clean}");
+    }
+}
+
 #[test]
 fn leading_line_feeds_of_a_pre_are_dropped() {
     // Parsing drops one line feed after `<pre>` and serializing never writes it

@@ -273,8 +273,10 @@ const FORBIDDEN_ATTRIBUTES: &[&str] = &[
 #[derive(Clone)]
 pub struct HtmlCleaner {
     inner: Arc<ammonia::Builder<'static>>,
-    /// Whether every allowed tag is one whose parsing rules `fixed` knows.
-    known_tags: bool,
+    /// Whether `fixed` can certify this cleaner's output without a second pass:
+    /// every allowed tag is one whose parsing rules it knows, and ammonia keeps the
+    /// attributes in their order (see `from_builder`).
+    certifiable: bool,
     max_input_bytes: usize,
     max_tags: usize,
     max_attributes: usize,
@@ -430,7 +432,7 @@ impl HtmlCleaner {
     /// every allowed tag's parsing rules are known and none of them would change
     /// its tree (see `fixed`).
     fn known_fixed_point(&self, cleaned: &str) -> bool {
-        self.known_tags && fixed::reparses_unchanged(cleaned)
+        self.certifiable && fixed::reparses_unchanged(cleaned)
     }
 
     /// One pass of ammonia, with the output put in the form a browser's parse and
@@ -476,7 +478,12 @@ impl HtmlCleaner {
         // `Builder::empty` clears only the tags: every other ammonia default would
         // still apply, `title` and `lang` on every tag among them. Each setting that
         // decides what passes is set here, so the allowlist is exactly the builder's.
-        let known_tags = config.tags.iter().all(|tag| fixed::KNOWN.contains(tag));
+        // `fixed` certifies a tree's shape, not its attributes' order. ammonia keeps
+        // that order, except where a custom URL filter (ours, for relative URLs)
+        // refuses a value: it removes that attribute by swapping the last one (the
+        // `rel` it adds to links) into its place, and the next pass appends `rel`
+        // again. Such a cleaner always cleans its output once more.
+        let certifiable = !config.relative_urls && config.tags.iter().all(|tag| fixed::KNOWN.contains(tag));
         let mut builder = ammonia::Builder::empty();
         builder
             .tags(config.tags)
@@ -497,7 +504,7 @@ impl HtmlCleaner {
                 ammonia::UrlRelative::Deny
             });
         HtmlCleaner {
-            known_tags,
+            certifiable,
             inner: Arc::new(builder),
             max_input_bytes: config.max_input_bytes,
             max_tags: config.max_tags,
