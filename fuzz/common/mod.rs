@@ -1,4 +1,5 @@
-//! What several fuzz targets share: the fixed keys and verifier of the token targets.
+//! What several fuzz targets share: the fixed keys and verifier of the token targets,
+//! and percent-decoding as a browser or a file server might do it.
 
 #![allow(dead_code)]
 
@@ -75,3 +76,27 @@ pub const TOKEN_CODES: &[&str] = &[
     "ambiguous_key",
     "keys_unavailable",
 ];
+
+/// `%HH` decoded once, the bytes read as UTF-8 (lossily); `None` when nothing was
+/// decoded.
+pub fn percent_decode(form: &str) -> Option<String> {
+    let bytes = form.as_bytes();
+    let hex = |b: Option<&u8>| b.and_then(|b| char::from(*b).to_digit(16));
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let (Some(high), Some(low)) = (hex(bytes.get(i + 1)), hex(bytes.get(i + 2)))
+        {
+            // Two hex digits: at most 255.
+            out.push((high * 16 + low) as u8);
+            changed = true;
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    changed.then(|| String::from_utf8_lossy(&out).into_owned())
+}

@@ -14,6 +14,9 @@
 //!   exists, canonicalized (every link followed), is still inside the base.
 #![no_main]
 
+#[path = "../common/mod.rs"]
+mod common;
+
 use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -158,7 +161,7 @@ fn stays_inside(base: &Path, path: &Path, untrusted: &str, function: &str) {
             "{function} result holds a dot-only segment after {round} percent-decodings: \
              {untrusted:?} -> {path:?} -> {form:?}"
         );
-        match percent_decode(&form) {
+        match common::percent_decode(&form) {
             Some(decoded) => form = decoded,
             None => break,
         }
@@ -187,27 +190,4 @@ fn resolves_inside(canonical_base: &Path, path: &Path, untrusted: &str) {
             ),
         }
     }
-}
-
-/// `%HH` decoded once, read as UTF-8 (lossily); `None` when nothing was decoded.
-fn percent_decode(form: &str) -> Option<String> {
-    let bytes = form.as_bytes();
-    let hex = |b: Option<&u8>| b.and_then(|b| char::from(*b).to_digit(16));
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut changed = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let (Some(high), Some(low)) = (hex(bytes.get(i + 1)), hex(bytes.get(i + 2)))
-        {
-            // Two hex digits: at most 255.
-            out.push((high * 16 + low) as u8);
-            changed = true;
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    changed.then(|| String::from_utf8_lossy(&out).into_owned())
 }

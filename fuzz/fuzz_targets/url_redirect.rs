@@ -15,6 +15,9 @@
 //!   as slashes and tabs and newlines dropped.
 #![no_main]
 
+#[path = "../common/mod.rs"]
+mod common;
+
 use std::sync::LazyLock;
 
 use arbitrary::Arbitrary;
@@ -143,7 +146,7 @@ fn check_redirect(case: &RedirectCase, target: &str) {
     for round in 0..=3 {
         stays_on_site(case, target, &accepted, round, &form);
         stays_on_site(case, target, &accepted, round, &browser_rewrite(&form));
-        match percent_decode(&form) {
+        match common::percent_decode(&form) {
             Some(decoded) => form = decoded,
             None => break,
         }
@@ -183,28 +186,4 @@ fn browser_rewrite(form: &str) -> String {
         .collect::<String>()
         .trim_matches(|c: char| c == ' ' || c.is_ascii_control())
         .to_owned()
-}
-
-/// `%HH` decoded once, the bytes read as UTF-8 (lossily); `None` when nothing was
-/// decoded.
-fn percent_decode(form: &str) -> Option<String> {
-    let bytes = form.as_bytes();
-    let hex = |b: Option<&u8>| b.and_then(|b| char::from(*b).to_digit(16));
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut changed = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let (Some(high), Some(low)) = (hex(bytes.get(i + 1)), hex(bytes.get(i + 2)))
-        {
-            // Two hex digits: at most 255.
-            out.push((high * 16 + low) as u8);
-            changed = true;
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    changed.then(|| String::from_utf8_lossy(&out).into_owned())
 }
