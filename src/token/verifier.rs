@@ -354,9 +354,8 @@ impl Verifier {
             Keys::One(source) => source,
             Keys::PerIssuer(_) => {
                 let payload = decode_payload(payload_b64)?;
-                let (_, scan) = claims::parse::<NoCustomClaims>(&payload)?;
-                let iss = scan.registered.iss.as_deref().ok_or(TokenError::missing_claim("iss"))?;
-                let source = s.keys.for_issuer(Some(iss)).ok_or(TokenError::InvalidIssuer)?;
+                let iss = issuer_of(&payload)?.ok_or(TokenError::missing_claim("iss"))?;
+                let source = s.keys.for_issuer(Some(&iss)).ok_or(TokenError::InvalidIssuer)?;
                 early_payload = Some(payload);
                 source
             }
@@ -528,11 +527,16 @@ impl Verifier {
             Keys::PerIssuer(_) => {
                 let payload_b64 = token.split('.').nth(1)?;
                 let payload = decode_payload(payload_b64.as_bytes()).ok()?;
-                let (_, scan) = claims::parse::<NoCustomClaims>(&payload).ok()?;
-                self.remote_keys(scan.registered.iss.as_deref())
+                self.remote_keys(issuer_of(&payload).ok()?.as_deref())
             }
         }
     }
+}
+
+/// The payload's `iss`, read by the strict claims parser (which refuses what
+/// verification would refuse of the payload's shape).
+fn issuer_of(payload: &str) -> Result<Option<String>, TokenError> {
+    claims::parse::<NoCustomClaims>(payload).map(|(_, scan)| scan.registered.iss)
 }
 
 /// The payload's JSON text, checked for canonical base64url and UTF-8 (nesting depth
