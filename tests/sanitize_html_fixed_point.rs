@@ -73,9 +73,16 @@ fn blocks_the_cleaner_unwraps_do_not_leave_a_heading_or_paragraph_inside_its_kin
 #[test]
 fn a_refused_relative_link_before_another_attribute_is_a_fixed_point() {
     let cleaner = HtmlCleaner::builder().allow_relative_urls(true).build().unwrap();
-    for dirty in ["<a href=\"\x01\"title>", "<a href=\"//x\" title=\"t\">x</a>", "3<a href=\"\x01\"title>"] {
+    for dirty in [
+        "<a href=\"\x01\"title>",
+        "<a href=\"//x\" title=\"t\">x</a>",
+        "3<a href=\"\x01\"title>",
+    ] {
         let clean = fixed_point(&cleaner, dirty);
-        assert!(clean.contains("title=") && clean.contains(REL) && !clean.contains("href"), "{clean}");
+        assert!(
+            clean.contains("title=") && clean.contains(REL) && !clean.contains("href"),
+            "{clean}"
+        );
     }
 }
 
