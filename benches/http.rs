@@ -31,7 +31,8 @@ use axum::routing::get;
 use criterion::{Criterion, criterion_group, criterion_main};
 use portcullis::Principal;
 use portcullis::actix::AuthMiddleware;
-use portcullis::axum::{AuthLayer, require_permission};
+use portcullis::axum::AuthLayer;
+use portcullis::http::Guard;
 use portcullis::rbac::PolicyHandle;
 use portcullis::token::{Algorithm, Issuer, KeySet, SigningKey, Verifier};
 use tower::ServiceExt;
@@ -161,7 +162,7 @@ fn axum_layer(c: &mut Criterion) {
             let guarded: Router = Router::new()
                 .route(
                     "/me",
-                    get(|| async { "ok" }).route_layer(require_permission(&policy, "orders:read").expect("guard")),
+                    get(|| async { "ok" }).route_layer(Guard::permission(&policy, "orders:read").expect("guard")),
                 )
                 .layer(AuthLayer::required(verifier.clone()));
             let response = runtime
@@ -291,7 +292,7 @@ fn actix_middleware(c: &mut Criterion) {
             Some(token.as_str())
         );
         if alg == Algorithm::ES256 {
-            let guard = portcullis::actix::require_permission(&policy, "orders:read").expect("guard");
+            let guard = portcullis::http::Guard::permission(&policy, "orders:read").expect("guard");
             actix_row!(
                 group,
                 system,

@@ -114,7 +114,7 @@ fn bench_alg(c: &mut Criterion, alg: Algorithm) {
         .expect("verifier");
     verifier.verify::<CustomClaims>(&token).expect("portcullis verifies");
 
-    portcullis::token::crypto::install();
+    portcullis::token::interop::install();
     let decoding = match alg {
         Algorithm::HS256 => jsonwebtoken::DecodingKey::from_secret(&member(&jwk.k)),
         _ => {

@@ -35,8 +35,9 @@ use orders::{
 };
 use portcullis::Principal;
 use portcullis::auth::AuthError;
-use portcullis::axum::{AuthLayer, Authorized, Claims, require, require_permission, require_role, require_scope};
+use portcullis::axum::AuthLayer;
 use portcullis::http::Rejection;
+use portcullis::http::{Authorized, Claims, Guard};
 
 type Shared = Arc<Service>;
 
@@ -59,21 +60,18 @@ pub async fn app(options: Options, audit: AuditLog) -> Result<Router, Box<dyn st
         .route(
             "/orders",
             // route_layer: the guard covers POST only; other methods still get 405.
-            get(list_orders).merge(post(create_order).route_layer(require_permission(&policy, "orders:write")?)),
+            get(list_orders).merge(post(create_order).route_layer(Guard::permission(&policy, "orders:write")?)),
         )
-        .route(
-            "/orders/export",
-            get(export).route_layer(require_scope("orders.export")),
-        )
+        .route("/orders/export", get(export).route_layer(Guard::scope("orders.export")))
         .route(
             "/reports/daily",
-            get(report).route_layer(require(Service::reports_requirement())),
+            get(report).route_layer(Guard::new(Service::reports_requirement())),
         )
         .route(
             "/payments",
-            get(payments).route_layer(require(service.payments_requirement()?)),
+            get(payments).route_layer(Guard::new(service.payments_requirement()?)),
         )
-        .route("/admin/audit", get(audit_log).route_layer(require_role("admin")))
+        .route("/admin/audit", get(audit_log).route_layer(Guard::role("admin")))
         // Before the layer, so that a method a route does not serve is
         // authenticated first (as under actix-web), then answered 405.
         .method_not_allowed_fallback(method_not_allowed)

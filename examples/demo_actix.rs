@@ -20,11 +20,9 @@ use orders::{
     ReadOrders, Service,
 };
 use portcullis::Principal;
-use portcullis::actix::{
-    AuthMiddleware, Authorized, Claims, GuardMiddleware, require, require_permission, require_role, require_scope,
-};
+use portcullis::actix::{AuthMiddleware, GuardMiddleware};
 use portcullis::auth::AuthError;
-use portcullis::http::Rejection;
+use portcullis::http::{Authorized, Claims, Guard, Rejection};
 use portcullis::token::Verifier;
 
 /// The service and its middleware, made once; [`Demo::configure`] mounts them on
@@ -59,11 +57,11 @@ impl Demo {
             browser: AuthMiddleware::required(service.verifier())
                 .realm(service.realm())
                 .sources(Service::browser_sources()?),
-            write_orders: require_permission(&policy, "orders:write")?,
-            export: require_scope("orders.export"),
-            reports: require(Service::reports_requirement()),
-            payments: require(service.payments_requirement()?),
-            admin: require_role("admin"),
+            write_orders: Guard::permission(&policy, "orders:write")?,
+            export: Guard::scope("orders.export"),
+            reports: Guard::new(Service::reports_requirement()),
+            payments: Guard::new(service.payments_requirement()?),
+            admin: Guard::role("admin"),
             service,
         })
     }

@@ -1,8 +1,10 @@
-//! The actix-web 4 adapter (feature `actix`): a middleware that authenticates
-//! requests, extractors that read what it left behind, and route guards. For the
-//! same routes it answers as the axum adapter does, with the same statuses,
-//! headers, bodies and audit events (`tests/conformance.rs` holds both to one
-//! table), because both take every decision in the same shared core. Where
+//! The actix-web 4 adapter (feature `actix`): the authentication middleware
+//! ([`AuthMiddleware`], a [`Gate`]) and route guards ([`GuardMiddleware`], a
+//! [`Guard`]) as actix-web middleware, and [`Principal`], [`Claims`] and
+//! [`Authorized`] as extractors. For the same routes it answers as the axum adapter
+//! does, with the same statuses, headers, bodies and audit events
+//! (`tests/http_conformance.rs` holds both to one table), because every decision is
+//! taken by [`crate::http`]; this module only translates. Where
 //! actix-web itself differs, the items below say what it means: it runs every
 //! handler argument's extractor before the handler (put portcullis's first), its
 //! `Option<T>` turns any error into `None`, and its `web::get()` does not serve
@@ -11,7 +13,8 @@
 //! ```
 //! use actix_web::{App, HttpResponse, test, web};
 //! use portcullis::Principal;
-//! use portcullis::actix::{AuthMiddleware, Authorized, require_permission};
+//! use portcullis::actix::AuthMiddleware;
+//! use portcullis::http::{Authorized, Guard};
 //! use portcullis::rbac::PolicyHandle;
 //! use portcullis::token::{Algorithm, Issuer, KeySet, SigningKey, Verifier};
 //!
@@ -44,7 +47,7 @@
 //!     permissions = ["orders:write"]
 //! "#)?;
 //! let auth = AuthMiddleware::required(verifier).policy(policy.clone());
-//! let write = require_permission(&policy, "orders:write")?;
+//! let write = Guard::permission(&policy, "orders:write")?;
 //!
 //! actix_web::rt::System::new().block_on(async move {
 //!     let app = test::init_service(
@@ -79,7 +82,7 @@
 //!
 //! Every failure, from the middleware, a guard, an extractor or a handler returning
 //! [`AuthError`], is rendered by [`Rejection`] as DESIGN.md's HTTP error contract
-//! says, and every decision is recorded by [`audit::record`].
+//! says, and every decision is recorded by [`audit::record`](crate::audit::record).
 //!
 //! Wrap the middleware around the resources (or scopes) it protects, not around an
 //! `App` that also serves public routes, and guards around the [`Route`] they
@@ -87,36 +90,52 @@
 //!
 //! [`Route`]: actix_web::Route
 
+use std::borrow::Cow;
 use std::future::{Future, Ready, ready};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use serde::de::DeserializeOwned;
 
 use crate::Principal;
-use crate::audit::{self, Decision, Outcome, Stage};
-use crate::auth::adapter::{self, Authenticated, Gate, Shared};
-use crate::auth::{AuthError, Authenticator, CredentialSources, Headers, Requirement};
-pub use crate::auth::{Authorized, Claims, Permission};
-use crate::http::{Realm, Rejection};
-use crate::rbac::{PolicyHandle, RbacError};
+use crate::auth::{AuthError, Authenticator, Headers, Permission};
+use crate::http::extract::{self, Returned};
+use crate::http::flow::Kept;
+use crate::http::gate::Authenticated;
+use crate::http::site::Site;
+use crate::http::{Authorized, Claims, Gate, Guard, Realm, Refused, Rejection, ResponseFuture};
+
+/// The authentication middleware as actix-web middleware: a [`Gate`], configured
+/// as one (`AuthMiddleware::required(verifier).policy(policy)`). Wrap it around the
+/// resources or scopes it protects (`Resource::wrap`, `Scope::wrap`).
+pub type AuthMiddleware<A> = Gate<A>;
+
+/// A route guard as actix-web middleware: a [`Guard`]. Wrap it around a [`Route`]
+/// under an [`AuthMiddleware`]: `web::post().to(create).wrap(guard)` (around a whole
+/// resource, a method the resource does not serve would get the guard's 401 or 403
+/// instead of 405).
+///
+/// Not an actix-web `Guard`: those choose a route and fall through to 404; this
+/// one refuses with the HTTP error contract's answer.
+///
+/// [`Route`]: actix_web::Route
+pub type GuardMiddleware = Guard;
 
 impl Headers for HeaderMap {
     type Values<'a> = std::iter::Map<std::slice::Iter<'a, HeaderValue>, fn(&HeaderValue) -> &[u8]>;
 
     fn values(&self, name: &'static str) -> Self::Values<'_> {
-        // The well-known names as constants: no parsing of the name per request.
-        let values = match name {
-            "authorization" => self.get_all(header::AUTHORIZATION),
-            "cookie" => self.get_all(header::COOKIE),
-            other => self.get_all(other),
+        let values = if name == "authorization" {
+            // The header read on every request, as a constant.
+            self.get_all(header::AUTHORIZATION)
+        } else {
+            self.get_all(name)
         };
         values.map(HeaderValue::as_bytes)
     }
@@ -131,15 +150,10 @@ impl ResponseError for Rejection {
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
         let mut response = HttpResponse::build(self.status_code());
-        response.insert_header((
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        ));
-        if let Some(challenge) = self.www_authenticate().and_then(|v| HeaderValue::from_str(v).ok()) {
-            response.insert_header((header::WWW_AUTHENTICATE, challenge));
-        }
-        if let Some(seconds) = self.retry_after() {
-            response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
+        for (name, value) in self.headers() {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response.insert_header((name, value));
+            }
         }
         response.body(self.body().to_owned())
     }
@@ -170,102 +184,19 @@ impl ResponseError for AuthError {
     }
 }
 
-/// The error of this adapter's extractors: a [`Rejection`], plus what the audit
-/// log needs.
-///
-/// Refusals are recorded when they happen, as under axum, with one exception: "no
-/// caller" on a route under an optional [`AuthMiddleware`] is recorded by the
-/// middleware when the response carries it, so that `Option<Principal>`, which
-/// turns it into `None`, leaves only the request's `anonymous` event.
-#[derive(Debug)]
-pub struct Refused {
-    rejection: Rejection,
-    stage: Stage,
-    requirement: Option<&'static str>,
-    /// Not recorded yet: the innermost middleware the response passes records it.
-    pending: std::cell::Cell<bool>,
-}
-
-impl Refused {
-    /// The response it renders.
-    pub fn rejection(&self) -> &Rejection {
-        &self.rejection
-    }
-}
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(&self.rejection, f)
-    }
-}
-
+/// An extractor's refusal: its [`Rejection`], carried back to the middleware for
+/// the audit log (see [`Refused`]).
 impl ResponseError for Refused {
     fn status_code(&self) -> StatusCode {
-        self.rejection.status_code()
+        self.rejection().status_code()
     }
 
     fn error_response(&self) -> HttpResponse<BoxBody> {
-        self.rejection.error_response()
+        self.rejection().error_response()
     }
 }
 
-/// Authenticates requests and puts the caller's [`Principal`] into the request's
-/// extensions. Wrap it around resources or scopes (`Resource::wrap`,
-/// `Scope::wrap`); it is cheap to clone.
-///
-/// - [`required`](Self::required): a request without credentials gets 401.
-/// - [`optional`](Self::optional): it goes through without a principal; bad
-///   credentials are still refused (a wrong token is never anonymous).
-///
-/// Credentials come from the `Authorization` header, and from a cookie when set with
-/// [`sources`](Self::sources); never from the query string (RFC 6750 §2.3).
-pub struct AuthMiddleware<A> {
-    gate: Gate<A>,
-}
-
-impl<A> Clone for AuthMiddleware<A> {
-    fn clone(&self) -> Self {
-        AuthMiddleware {
-            gate: self.gate.clone(),
-        }
-    }
-}
-
-impl<A: Authenticator> AuthMiddleware<A> {
-    /// Requests must authenticate.
-    pub fn required(authenticator: A) -> Self {
-        AuthMiddleware {
-            gate: Gate::new(authenticator, true),
-        }
-    }
-
-    /// Requests may authenticate; anonymous ones pass without a principal.
-    pub fn optional(authenticator: A) -> Self {
-        AuthMiddleware {
-            gate: Gate::new(authenticator, false),
-        }
-    }
-
-    /// The realm named in challenges (default `api`).
-    pub fn realm(mut self, realm: Realm) -> Self {
-        self.gate.set_realm(realm);
-        self
-    }
-
-    /// Where credentials are read from (default: the `Authorization` header only).
-    pub fn sources(mut self, sources: CredentialSources) -> Self {
-        self.gate.set_sources(sources);
-        self
-    }
-
-    /// The RBAC policy that [`Authorized`] extractors check against.
-    pub fn policy(mut self, policy: PolicyHandle) -> Self {
-        self.gate.set_policy(policy);
-        self
-    }
-}
-
-impl<S, B, A> Transform<S, ServiceRequest> for AuthMiddleware<A>
+impl<S, B, A> Transform<S, ServiceRequest> for Gate<A>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
@@ -280,7 +211,7 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(AuthService {
             service: Rc::new(service),
-            gate: self.gate.clone(),
+            gate: self.clone(),
         }))
     }
 }
@@ -291,8 +222,6 @@ pub struct AuthService<S, A> {
     gate: Gate<A>,
 }
 
-type LocalBoxFuture<T> = Pin<Box<dyn Future<Output = T>>>;
-
 impl<S, B, A> Service<ServiceRequest> for AuthService<S, A>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
@@ -301,292 +230,147 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = AuthFuture<S::Future, B>;
+    type Future = Flow<S::Future, B>;
 
     forward_ready!(service);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        // An authenticator that can answer without waiting answers here, and
-        // nothing is boxed; any other is awaited below.
-        match self.gate.authenticate_now(request.headers()) {
-            Some(outcome) => admit(&self.service, request, outcome, self.gate.shared()),
-            None => {
-                let (service, gate) = (self.service.clone(), self.gate.clone());
-                let waiting = async move {
-                    let outcome = gate.authenticate(request.headers()).await;
-                    admit(&service, request, outcome, gate.shared()).await
-                };
-                AuthFuture {
-                    state: State::Waiting {
-                        future: Box::pin(waiting),
-                    },
-                }
-            }
-        }
+        let Some(outcome) = self.gate.authenticate_now(request.headers()) else {
+            // The authenticator waits: the request is boxed whole.
+            let (service, gate) = (self.service.clone(), self.gate.clone());
+            let waiting: Waiting<B> = Box::pin(async move {
+                let outcome = gate.authenticate(request.headers()).await;
+                admit(&gate, &service, request, outcome).await
+            });
+            return ResponseFuture::waiting(waiting);
+        };
+        admit(&self.gate, &self.service, request, outcome)
     }
 }
 
-/// Records the middleware's decision, then refuses the request or passes it on
-/// with the principal in its extensions.
-fn admit<S, B>(
+/// The gate's decision on `request`: refused, or passed on with the caller in its
+/// extensions.
+fn admit<S, B, A>(
+    gate: &Gate<A>,
     service: &Rc<S>,
     request: ServiceRequest,
     outcome: Result<Option<Principal>, AuthError>,
-    shared: &Arc<Shared>,
-) -> AuthFuture<S::Future, B>
+) -> Flow<S::Future, B>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+    B: 'static,
 {
-    let principal = match outcome {
-        Err(err) => {
-            record(
-                request.request(),
-                (Outcome::Denied, Stage::Authentication),
-                Some(err.code()),
-                None,
-                None,
-            );
-            let response = HttpResponse::from_error(Rejection::new(&err, &shared.realm));
-            return AuthFuture {
-                state: State::Refused {
-                    response: Some(request.into_response(response).map_into_right_body()),
-                },
-            };
+    match gate.admit(outcome, request.request()) {
+        Err(rejection) => {
+            let refused = request.into_response(HttpResponse::from_error(rejection));
+            ResponseFuture::refused(Ok(refused.map_into_right_body()), spent)
         }
-        Ok(principal) => principal,
-    };
-    let outcome = if principal.is_some() {
-        Outcome::Allowed
-    } else {
-        Outcome::Anonymous
-    };
-    record(
-        request.request(),
-        (outcome, Stage::Authentication),
-        None,
-        principal.as_ref(),
-        None,
-    );
-    let context = Authenticated {
-        principal,
-        shared: shared.clone(),
-    };
-    request.extensions_mut().insert(context.clone());
-    AuthFuture {
-        state: State::Inner {
-            site: Site {
-                method: request.method().clone(),
-                uri: request.uri().clone(),
-                client: request.peer_addr(),
-            },
-            future: service.call(request),
-            context,
-        },
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// The response future of [`AuthService`] and [`GuardService`].
-    pub struct AuthFuture<F, B> {
-        #[pin]
-        state: State<F, B>,
-    }
-}
-
-pin_project_lite::pin_project! {
-    #[project = StateProjection]
-    enum State<F, B> {
-        // Refused by the middleware; taken once.
-        Refused { response: Option<ServiceResponse<EitherBody<B>>> },
-        // Passed on to the inner service.
-        Inner {
-            #[pin]
-            future: F,
-            context: Authenticated,
-            // For an inner service's `Err`, which comes without its request. (Not
-            // the request itself: actix-web routes only an `HttpRequest` that has
-            // no clone.)
-            site: Site,
-        },
-        // Let through by a guard: the route's own future.
-        Passed { #[pin] future: F },
-        // An authenticator that waits: the whole request, boxed.
-        Waiting { future: LocalBoxFuture<Result<ServiceResponse<EitherBody<B>>, Error>> },
-    }
-}
-
-impl<F, B> Future for AuthFuture<F, B>
-where
-    F: Future<Output = Result<ServiceResponse<B>, Error>>,
-{
-    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().state.project() {
-            // Polled again after it finished (a caller's bug): an error, never a
-            // 200. (The other states poll what they hold again, as any future
-            // composed of others does.)
-            StateProjection::Refused { response } => Poll::Ready(
-                response
-                    .take()
-                    .ok_or_else(|| Error::from(AuthError::Internal("response polled after completion"))),
-            ),
-            StateProjection::Inner { future, context, site } => match future.poll(cx) {
-                Poll::Ready(Ok(response)) => Poll::Ready(Ok(on_the_way_out(response, context))),
-                Poll::Ready(Err(err)) => Poll::Ready(on_error(err, site, context)),
-                Poll::Pending => Poll::Pending,
-            },
-            StateProjection::Passed { future } => future
-                .poll(cx)
-                .map(|result| result.map(ServiceResponse::map_into_left_body)),
-            StateProjection::Waiting { future } => future.as_mut().poll(cx),
+        Ok(context) => {
+            let kept = extract::listening().then(|| Box::new(Seen::of(request.request())) as Kept);
+            request.extensions_mut().insert(context.clone());
+            ResponseFuture::inner(service.call(request), context, kept, leave)
         }
     }
 }
 
-/// A handler's [`AuthError`] in `error`, recorded, re-rendered under the
-/// middleware's realm; a pending extractor refusal, recorded. `None` when the
-/// response stands as it is.
-fn handle_error(error: &Error, at: At<'_>, context: &Authenticated) -> Option<Rejection> {
-    let principal = context.principal.as_ref();
-    if let Some(refused) = error.as_error::<Refused>() {
-        if refused.pending.replace(false) {
-            at.record(
-                (Outcome::Denied, refused.stage),
-                Some(refused.rejection.code()),
-                principal,
-                refused.requirement,
-            );
-        }
-        return None;
+impl Site for HttpRequest {
+    fn method(&self) -> &str {
+        HttpRequest::method(self).as_str()
     }
-    let err = error.as_error::<AuthError>()?;
-    at.record((Outcome::Denied, Stage::Handler), Some(err.code()), principal, None);
-    Some(Rejection::new(err, &context.shared.realm))
+
+    fn route(&self) -> Cow<'_, str> {
+        self.match_pattern().map_or(Cow::Borrowed(self.path()), Cow::Owned)
+    }
+
+    fn client(&self) -> Option<SocketAddr> {
+        self.peer_addr()
+    }
 }
 
-/// The response on its way out, through [`handle_error`].
-fn on_the_way_out<B>(response: ServiceResponse<B>, context: &Authenticated) -> ServiceResponse<EitherBody<B>> {
-    let rerendered = match response.response().error() {
-        Some(error) => handle_error(error, At::Request(response.request()), context),
-        None => None,
+/// What the middleware keeps of a request that moved on, while an audit log
+/// listens. (Not the request itself: actix-web routes only an `HttpRequest` that
+/// has no clone.)
+struct Seen {
+    method: Method,
+    route: String,
+    client: Option<SocketAddr>,
+}
+
+impl Seen {
+    fn of(request: &HttpRequest) -> Self {
+        Seen {
+            method: request.method().clone(),
+            route: Site::route(request).into_owned(),
+            client: request.peer_addr(),
+        }
+    }
+}
+
+impl Site for Seen {
+    fn method(&self) -> &str {
+        self.method.as_str()
+    }
+
+    fn route(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.route)
+    }
+
+    fn client(&self) -> Option<SocketAddr> {
+        self.client
+    }
+}
+
+/// What an error on its way out carries back to the middleware, if anything.
+fn returned(error: &Error) -> Option<Returned<'_>> {
+    match error.as_error::<Refused>() {
+        Some(refused) => Some(Returned::Refused(refused)),
+        None => error.as_error::<AuthError>().map(Returned::Handler),
+    }
+}
+
+/// The answer of [`AuthService`] and [`GuardService`].
+type Answer<B> = Result<ServiceResponse<EitherBody<B>>, Error>;
+
+/// A request whose authenticator waits, boxed whole.
+type Waiting<B> = Pin<Box<dyn Future<Output = Answer<B>>>>;
+
+/// The response future of [`AuthService`] and [`GuardService`].
+type Flow<F, B> = ResponseFuture<F, Answer<B>, Waiting<B>>;
+
+/// A response on its way out of the middleware, or an inner service's `Err` (a
+/// middleware of the user's that extracted with `?`): an extractor's refusal or a
+/// handler's error it carries is settled by the core.
+fn leave<B>(
+    answer: Result<ServiceResponse<B>, Error>,
+    context: &Authenticated,
+    kept: Option<&(dyn Site + Send + Sync)>,
+) -> Answer<B> {
+    let error = match &answer {
+        Ok(response) => response.response().error(),
+        Err(error) => Some(error),
     };
-    match rerendered {
-        Some(rejection) => {
+    let rendered = error
+        .and_then(returned)
+        .and_then(|returned| extract::on_the_way_out(returned, context, kept));
+    match (answer, rendered) {
+        (Ok(response), None) => Ok(response.map_into_left_body()),
+        (Ok(response), Some(rejection)) => {
             let (request, _) = response.into_parts();
-            ServiceResponse::new(request, HttpResponse::from_error(rejection)).map_into_right_body()
+            Ok(ServiceResponse::new(request, HttpResponse::from_error(rejection)).map_into_right_body())
         }
-        None => response.map_into_left_body(),
+        (Err(error), None) => Err(error),
+        (Err(_), Some(rejection)) => Err(rejection.into()),
     }
 }
 
-/// An inner service's `Err` (a middleware of the user's that extracted with `?`),
-/// through [`handle_error`].
-///
-/// It is recorded with the request's path as its route: the matched pattern
-/// needs the request, which an error does not carry.
-fn on_error<B>(error: Error, site: &Site, context: &Authenticated) -> Result<ServiceResponse<EitherBody<B>>, Error> {
-    match handle_error(&error, At::Site(site), context) {
-        Some(rejection) => Err(rejection.into()),
-        None => Err(error),
-    }
+fn spent<B>() -> Answer<B> {
+    Err(AuthError::Internal("response polled after completion").into())
 }
 
-/// What the audit log needs of a request that has moved on: cheap clones.
-struct Site {
-    method: actix_web::http::Method,
-    uri: actix_web::http::Uri,
-    client: Option<std::net::SocketAddr>,
-}
-
-/// Where a decision is recorded from: the request, or what is left of it.
-#[derive(Clone, Copy)]
-enum At<'a> {
-    Request(&'a HttpRequest),
-    Site(&'a Site),
-}
-
-impl At<'_> {
-    fn record(
-        self,
-        decision: (Outcome, Stage),
-        code: Option<&'static str>,
-        principal: Option<&Principal>,
-        requirement: Option<&str>,
-    ) {
-        let site = match self {
-            At::Request(request) => return record(request, decision, code, principal, requirement),
-            At::Site(site) => site,
-        };
-        if !audit::enabled(decision.0) {
-            return;
-        }
-        audit::record(&Decision {
-            outcome: decision.0,
-            stage: decision.1,
-            code,
-            subject: principal.map(Principal::subject),
-            token_id: principal.and_then(Principal::token_id),
-            client: site.client,
-            method: site.method.as_str(),
-            route: site.uri.path(),
-            requirement,
-        });
-    }
-}
-
-fn record(
-    request: &HttpRequest,
-    (outcome, stage): (Outcome, Stage),
-    code: Option<&'static str>,
-    principal: Option<&Principal>,
-    requirement: Option<&str>,
-) {
-    if !audit::enabled(outcome) {
-        return;
-    }
-    let pattern = request.match_pattern();
-    audit::record(&Decision {
-        outcome,
-        stage,
-        code,
-        subject: principal.map(Principal::subject),
-        token_id: principal.and_then(Principal::token_id),
-        client: request.peer_addr(),
-        method: request.method().as_str(),
-        route: pattern.as_deref().unwrap_or_else(|| request.path()),
-        requirement,
-    });
-}
-
-/// Runs an extractor's decision on the request's context, and records a refusal
-/// (see [`Refused`] for the one that waits).
-fn extract<T>(
-    request: &HttpRequest,
-    decide: impl FnOnce(Option<&Authenticated>) -> Result<T, (AuthError, Option<&'static str>)>,
-) -> Result<T, Refused> {
+/// `decide` on what the middleware left in `request`, borrowed for the call.
+fn with_context<T>(request: &HttpRequest, decide: impl FnOnce(Option<&Authenticated>) -> T) -> T {
     let extensions = request.extensions();
-    let context = extensions.get::<Authenticated>();
-    decide(context).map_err(|(err, requirement)| {
-        let stage = adapter::refusal_stage(requirement);
-        let pending = context.is_some() && err == AuthError::MissingCredentials;
-        if !pending {
-            let principal = context.and_then(|context| context.principal.as_ref());
-            record(
-                request,
-                (Outcome::Denied, stage),
-                Some(err.code()),
-                principal,
-                requirement,
-            );
-        }
-        Refused {
-            rejection: adapter::rejection(context, &err),
-            stage,
-            requirement,
-            pending: std::cell::Cell::new(pending),
-        }
-    })
+    decide(extensions.get::<Authenticated>())
 }
 
 /// The authenticated caller. Refused with 401 when the request has none (a route
@@ -608,8 +392,8 @@ impl FromRequest for Principal {
     type Future = Ready<Result<Self, Refused>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(extract(request, |context| {
-            adapter::principal(context).cloned().map_err(|err| (err, None))
+        ready(with_context(request, |context| {
+            extract::principal(context, request).cloned()
         }))
     }
 }
@@ -620,12 +404,7 @@ impl<T: DeserializeOwned> FromRequest for Claims<T> {
     type Future = Ready<Result<Self, Refused>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(extract(request, |context| {
-            adapter::principal(context)
-                .and_then(adapter::claims)
-                .map(Claims)
-                .map_err(|err| (err, None))
-        }))
+        ready(with_context(request, |context| extract::claims(context, request)))
     }
 }
 
@@ -635,65 +414,11 @@ impl<P: Permission> FromRequest for Authorized<P> {
     type Future = Ready<Result<Self, Refused>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(extract(request, |context| {
-            let principal = adapter::authorize::<P>(context)?;
-            record(
-                request,
-                (Outcome::Allowed, Stage::Authorization),
-                None,
-                Some(principal),
-                Some(P::NAME),
-            );
-            Ok(Authorized::new(principal.clone()))
-        }))
+        ready(with_context(request, |context| extract::authorized(context, request)))
     }
 }
 
-/// A route guard: refuses callers that do not meet `requirement` (403), and
-/// requests without a caller (401). Wrap it around a [`Route`] under an
-/// [`AuthMiddleware`]: `web::post().to(create).wrap(guard)` (around a whole
-/// resource, a method the resource does not serve would get the guard's 401 or 403
-/// instead of 405).
-///
-/// Not an actix-web `Guard`: those choose a route and fall through to 404; this
-/// one refuses with the HTTP error contract's answer.
-///
-/// [`Route`]: actix_web::Route
-pub fn require(requirement: Requirement) -> GuardMiddleware {
-    GuardMiddleware {
-        described: requirement.describe().into(),
-        requirement: Arc::new(requirement),
-    }
-}
-
-/// Guard: the caller holds `permission` under `policy`, resolved now.
-///
-/// # Errors
-///
-/// The policy's error for a malformed permission name.
-pub fn require_permission(policy: &PolicyHandle, permission: &str) -> Result<GuardMiddleware, RbacError> {
-    Ok(require(Requirement::permission(policy, permission)?))
-}
-
-/// Guard: the caller's token carries `role`.
-pub fn require_role(role: &str) -> GuardMiddleware {
-    require(Requirement::role(role))
-}
-
-/// Guard: the caller's token carries the OAuth scope `scope`.
-pub fn require_scope(scope: &str) -> GuardMiddleware {
-    require(Requirement::scope(scope))
-}
-
-/// The middleware made by [`require`] and its shorthands.
-#[derive(Clone)]
-pub struct GuardMiddleware {
-    requirement: Arc<Requirement>,
-    /// For the audit log, made once when the app is built.
-    described: Arc<str>,
-}
-
-impl<S, B> Transform<S, ServiceRequest> for GuardMiddleware
+impl<S, B> Transform<S, ServiceRequest> for Guard
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: 'static,
@@ -707,8 +432,7 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(GuardService {
             service,
-            requirement: self.requirement.clone(),
-            described: self.described.clone(),
+            guard: self.clone(),
         }))
     }
 }
@@ -716,8 +440,7 @@ where
 /// The service [`GuardMiddleware`] wraps around a route.
 pub struct GuardService<S> {
     service: S,
-    requirement: Arc<Requirement>,
-    described: Arc<str>,
+    guard: Guard,
 }
 
 impl<S, B> Service<ServiceRequest> for GuardService<S>
@@ -727,42 +450,24 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = AuthFuture<S::Future, B>;
+    type Future = Flow<S::Future, B>;
 
     forward_ready!(service);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        let refusal = {
-            let extensions = request.extensions();
-            let context = extensions.get::<Authenticated>();
-            let verdict = adapter::guard(context, &self.requirement);
-            let (outcome, code) = match &verdict {
-                Ok(_) => (Outcome::Allowed, None),
-                Err(err) => (Outcome::Denied, Some(err.code())),
-            };
-            record(
-                request.request(),
-                (outcome, Stage::Authorization),
-                code,
-                context.and_then(|context| context.principal.as_ref()),
-                Some(&self.described),
-            );
-            verdict.err().map(|err| adapter::rejection(context, &err))
-        };
-        let state = match refusal {
-            // Recorded here, so the error is the plain `Rejection`, which the
-            // authentication middleware lets pass unrecorded.
-            Some(rejection) => State::Refused {
-                response: Some(
-                    request
-                        .into_response(HttpResponse::from_error(rejection))
-                        .map_into_right_body(),
-                ),
-            },
-            None => State::Passed {
-                future: self.service.call(request),
-            },
-        };
-        AuthFuture { state }
+        let verdict = with_context(request.request(), |context| {
+            self.guard.check(context, request.request())
+        });
+        match verdict {
+            // Recorded by the guard, so the error is the plain `Rejection`, which
+            // the authentication middleware lets pass unrecorded.
+            Err(rejection) => {
+                let refused = request.into_response(HttpResponse::from_error(rejection));
+                ResponseFuture::refused(Ok(refused.map_into_right_body()), spent)
+            }
+            Ok(()) => ResponseFuture::passed(self.service.call(request), |answer| {
+                answer.map(ServiceResponse::map_into_left_body)
+            }),
+        }
     }
 }

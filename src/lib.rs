@@ -1,14 +1,7 @@
 //! # portcullis
 //!
-//! Security for Rust microservices, correct by default: JWT verification and issuing
-//! with keys pinned to one algorithm ([`token`]), the caller's identity as a
-//! [`Principal`], argon2id password hashing that cannot starve a server
-//! ([`password`]), RBAC compiled so a check is a bit test ([`rbac`]), and input
-//! sanitizers and context output encoders against XSS, injection and traversal
-//! ([`sanitize`]). The request pipeline ([`auth`], [`http`], [`audit`]) is
-//! framework-free; the axum adapter (feature `axum`) and the actix-web adapter
-//! (feature `actix`) translate it and answer alike. Secrets arrive in a later release
-//! (see the CHANGELOG).
+//! Security for Rust microservices, correct by default: who is calling and what they
+//! may do, checked the same way from axum, actix-web or plain service code.
 //!
 //! ```
 //! use portcullis::token::{Algorithm, KeySet, SigningKey, Verifier, Issuer};
@@ -19,14 +12,65 @@
 //! assert_eq!(verifier.verify_principal(&token)?.subject(), "svc-billing");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # The pipeline
+//!
+//! A request meets portcullis in one order, and every stage is a type you can use on
+//! its own:
+//!
+//! ```text
+//! request ─► credentials ─► authenticator ─► principal ─► requirement ─► handler
+//!            auth::            auth::          Principal     auth::Requirement,
+//!            CredentialSources Authenticator                http::Guard, http::Authorized
+//!                 │ any failure: auth::AuthError ─► http::Rejection ─► adapter's response
+//! ```
+//!
+//! - **Credentials** ([`auth::CredentialSources`]): a bearer token from the
+//!   `Authorization` header or a cookie; never the query string.
+//! - **Authenticator** ([`auth::Authenticator`]): turns credentials into a caller.
+//!   [`token::Verifier`] is one; chain others with [`auth::Authenticator::or`] (the
+//!   [`auth`] module says how a new kind of credential plugs in).
+//! - **Principal** ([`Principal`]): the caller, with roles, scopes and tenant.
+//! - **Requirement** ([`auth::Requirement`]): a permission of the RBAC policy
+//!   ([`rbac`]), a role or an OAuth scope, checked by a route guard
+//!   ([`http::Guard`]) or an extractor ([`http::Authorized`]).
+//! - **Error** ([`auth::AuthError`]) and **rejection** ([`http::Rejection`]): every
+//!   failure has a stable code and one HTTP rendering (RFC 6750 challenges, RFC 9457
+//!   problem+json).
+//! - **Adapter** ([`axum`], [`actix`]): translations of [`http`], which takes every
+//!   decision; both answer a request alike, down to the audit event ([`audit`]).
+//!
+//! Beside the pipeline: argon2id passwords that cannot starve a server
+//! ([`password`]), and input sanitizers and context output encoders against XSS,
+//! injection and traversal ([`sanitize`]). [`prelude`] imports what a service
+//! usually needs.
+//!
+//! # Features
+//!
+//! None is on by default; the core (tokens, RBAC, passwords, text sanitizers, the
+//! framework-free HTTP rendering) needs none.
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `axum` | [`axum`]: the middleware and guards as tower layers, extractors (implies `tokio`) |
+//! | `actix` | [`actix`]: the middleware and guards as actix-web middleware, extractors (implies `tokio`) |
+//! | `jwks` | `token::RemoteKeySet`: keys from an identity provider's JWKS or OIDC discovery, over HTTPS |
+//! | `tokio` | `password::PasswordPool`: argon2 work on tokio's blocking threads behind a bounded queue |
+//! | `html` | `sanitize::html`: untrusted HTML cleaned under an allowlist (ammonia's HTML5 parser) |
+//! | `url` | `sanitize::url`: URL scheme allowlists and open-redirect checks |
+//! | `zxcvbn` | `password::PasswordRules` also refuses the 30,000 most common passwords |
+//! | `cli` | the `portcullis` command-line tool (keys, tokens, passwords, policies, HTML) |
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs, unreachable_pub)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "actix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 pub mod actix;
 pub mod audit;
 pub mod auth;
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 pub mod http;
 pub mod password;
@@ -35,7 +79,44 @@ pub mod rbac;
 pub mod sanitize;
 pub mod token;
 
-pub use principal::{ClaimPath, Principal, PrincipalMapping};
+pub use principal::Principal;
+
+/// What a service usually needs, in one import: `use portcullis::prelude::*;`.
+///
+/// ```
+/// use portcullis::prelude::*;
+///
+/// let key = SigningKey::generate(Algorithm::ES256)?;
+/// let verifier = Verifier::builder(KeySet::single(key.verifying_key())).audience("api").build()?;
+/// let token = Issuer::builder(key).audience("api").build()?.issue("alice", &())?;
+/// let alice: Principal = verifier.verify_principal(&token)?;
+/// assert!(Requirement::role("clerk").check(&alice).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub mod prelude {
+    pub use crate::Principal;
+    #[cfg(feature = "actix")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+    pub use crate::actix::{AuthMiddleware, GuardMiddleware};
+    pub use crate::auth::{AuthError, Authenticator, CredentialSources, Permission, Requirement};
+    #[cfg(feature = "axum")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+    pub use crate::axum::{AuthLayer, GuardLayer};
+    #[cfg(any(feature = "axum", feature = "actix"))]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
+    pub use crate::http::{Authorized, Claims, Gate, Guard};
+    pub use crate::http::{Realm, Rejection};
+    #[cfg(feature = "tokio")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+    pub use crate::password::PasswordPool;
+    pub use crate::password::{PasswordHasher, PasswordRules};
+    pub use crate::permission;
+    pub use crate::rbac::PolicyHandle;
+    #[cfg(feature = "jwks")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "jwks")))]
+    pub use crate::token::RemoteKeySet;
+    pub use crate::token::{Algorithm, Issuer, KeySet, SigningKey, TokenError, Verifier};
+}
 
 /// Entry points for the fuzz targets under `fuzz/` into parsers that have no public
 /// one. Compiled only with `--cfg fuzzing` (as `cargo fuzz` builds); never part of

@@ -6,12 +6,11 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use crate::token::{RegisteredClaims, TokenError};
-
 /// The authenticated caller.
 ///
 /// Built by [`Verifier::verify_principal`](crate::token::Verifier::verify_principal)
-/// (or [`Principal::from_claims`]) from a verified token, or by hand with
+/// (or [`PrincipalMapping::principal`](crate::token::PrincipalMapping::principal))
+/// from a verified token, or by hand with
 /// [`Principal::new`] for other credentials. `Debug` leaves out the raw claims.
 ///
 /// ```
@@ -27,6 +26,18 @@ pub struct Principal(Arc<Inner>);
 
 // Shared: cloning a principal (an extractor per handler argument, a cache hit) is
 // one reference count.
+/// What a verified token says of its caller, for [`Principal::from_token`].
+pub(crate) struct TokenParts {
+    pub(crate) subject: String,
+    pub(crate) roles: Vec<String>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) tenant: Option<String>,
+    pub(crate) issuer: Option<String>,
+    pub(crate) token_id: Option<String>,
+    pub(crate) expires_at: Option<i64>,
+    pub(crate) claims: Map<String, Value>,
+}
+
 #[derive(Clone, PartialEq)]
 struct Inner {
     subject: String,
@@ -37,95 +48,6 @@ struct Inner {
     token_id: Option<String>,
     expires_at: Option<i64>,
     claims: Map<String, Value>,
-}
-
-/// A path to a claim: one member name per level, e.g. `realm_access` then `roles`
-/// for Keycloak.
-///
-/// ```
-/// use portcullis::ClaimPath;
-///
-/// assert_eq!(ClaimPath::dotted("realm_access.roles").segments(), ["realm_access", "roles"]);
-/// // Names containing dots (namespaced claims) stay whole:
-/// assert_eq!(ClaimPath::name("https://example.com/roles").segments(), ["https://example.com/roles"]);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClaimPath(Vec<String>);
-
-impl ClaimPath {
-    /// A top-level claim, its name taken whole.
-    pub fn name(name: impl Into<String>) -> Self {
-        ClaimPath(vec![name.into()])
-    }
-
-    /// A nested claim, levels separated by `.`.
-    pub fn dotted(path: &str) -> Self {
-        ClaimPath(path.split('.').map(str::to_owned).collect())
-    }
-
-    /// The member names, outermost first.
-    pub fn segments(&self) -> &[String] {
-        &self.0
-    }
-
-    /// The value at this path, if every level is present.
-    pub fn find<'a>(&self, claims: &'a Map<String, Value>) -> Option<&'a Value> {
-        let (first, rest) = self.0.split_first()?;
-        rest.iter()
-            .try_fold(claims.get(first)?, |value, segment| value.as_object()?.get(segment))
-    }
-
-    fn display(&self) -> String {
-        self.0.join(".")
-    }
-}
-
-/// Which claims hold roles and tenant. Scopes are always read from `scope`
-/// (space-separated, RFC 8693 §4.2) or, failing that, `scp` (array or string).
-///
-/// ```
-/// use portcullis::{ClaimPath, PrincipalMapping};
-///
-/// let keycloak = PrincipalMapping::default().roles(ClaimPath::dotted("realm_access.roles"));
-/// # let _ = keycloak;
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PrincipalMapping {
-    roles: ClaimPath,
-    tenant: ClaimPath,
-}
-
-impl Default for PrincipalMapping {
-    /// Roles from `roles`, tenant from `tenant`.
-    fn default() -> Self {
-        PrincipalMapping {
-            roles: ClaimPath::name("roles"),
-            tenant: ClaimPath::name("tenant"),
-        }
-    }
-}
-
-impl PrincipalMapping {
-    /// Where the roles are: an array of strings (or one string).
-    pub fn roles(mut self, path: ClaimPath) -> Self {
-        self.roles = path;
-        self
-    }
-
-    /// Where the tenant is: a string.
-    pub fn tenant(mut self, path: ClaimPath) -> Self {
-        self.tenant = path;
-        self
-    }
-}
-
-fn strings(value: &Value, split: bool) -> Option<Vec<String>> {
-    match value {
-        Value::String(s) if split => Some(s.split_ascii_whitespace().map(str::to_owned).collect()),
-        Value::String(s) => Some(vec![s.clone()]),
-        Value::Array(items) => items.iter().map(|v| v.as_str().map(str::to_owned)).collect(),
-        _ => None,
-    }
 }
 
 impl Principal {
@@ -143,42 +65,19 @@ impl Principal {
         }))
     }
 
-    /// Maps verified claims to a principal. `sub` is required; roles, scopes and tenant
-    /// of the wrong type are `invalid_claim` (never silently empty).
-    pub fn from_claims(
-        registered: RegisteredClaims,
-        claims: Map<String, Value>,
-        mapping: &PrincipalMapping,
-    ) -> Result<Self, TokenError> {
-        let subject = registered.sub.ok_or(TokenError::MissingClaim { claim: "sub".into() })?;
-        let invalid = |path: &ClaimPath| TokenError::InvalidClaim {
-            claim: path.display().into(),
-        };
-        let roles = match mapping.roles.find(&claims) {
-            None => Vec::new(),
-            Some(value) => strings(value, false).ok_or_else(|| invalid(&mapping.roles))?,
-        };
-        let scopes = match (claims.get("scope"), claims.get("scp")) {
-            (Some(Value::String(s)), _) => s.split_ascii_whitespace().map(str::to_owned).collect(),
-            (Some(_), _) => return Err(TokenError::InvalidClaim { claim: "scope".into() }),
-            (None, Some(scp)) => strings(scp, true).ok_or(TokenError::InvalidClaim { claim: "scp".into() })?,
-            (None, None) => Vec::new(),
-        };
-        let tenant = match mapping.tenant.find(&claims) {
-            None => None,
-            Some(Value::String(t)) => Some(t.clone()),
-            Some(_) => return Err(invalid(&mapping.tenant)),
-        };
-        Ok(Principal(Arc::new(Inner {
-            subject,
-            roles,
-            scopes,
-            tenant,
-            issuer: registered.iss,
-            token_id: registered.jti,
-            expires_at: registered.exp,
-            claims,
-        })))
+    /// A principal from a verified token's parts (see
+    /// [`PrincipalMapping::principal`](crate::token::PrincipalMapping::principal)).
+    pub(crate) fn from_token(token: TokenParts) -> Self {
+        Principal(Arc::new(Inner {
+            subject: token.subject,
+            roles: token.roles,
+            scopes: token.scopes,
+            tenant: token.tenant,
+            issuer: token.issuer,
+            token_id: token.token_id,
+            expires_at: token.expires_at,
+            claims: token.claims,
+        }))
     }
 
     /// Adds roles.

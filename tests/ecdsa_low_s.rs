@@ -192,7 +192,7 @@ fn issued_ecdsa_tokens_always_carry_the_low_s() {
 
 #[test]
 fn jsonwebtoken_encode_on_the_portcullis_provider_is_low_s_too() {
-    assert!(portcullis::token::crypto::install());
+    assert!(portcullis::token::interop::install());
     let rng = SystemRandom::new();
     for curve in &CURVES {
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(curve.signing, &rng).unwrap();

@@ -35,7 +35,7 @@ use portcullis::Principal;
 use portcullis::audit::{self, Decision, Outcome, Stage};
 use portcullis::auth::{AuthError, CredentialSources, Requirement};
 use portcullis::http::{Realm, Rejection};
-use portcullis::password::{PasswordError, PasswordHasher, PasswordPolicy, PasswordPool};
+use portcullis::password::{PasswordError, PasswordHasher, PasswordPool, PasswordRules};
 use portcullis::rbac::PolicyHandle;
 use portcullis::sanitize::html::HtmlCleaner;
 use portcullis::sanitize::text::IdentifierRules;
@@ -373,7 +373,7 @@ pub struct Service {
     pool: PasswordPool,
     users: HashMap<String, User>,
     usernames: IdentifierRules,
-    passwords: PasswordPolicy,
+    passwords: PasswordRules,
     orders: Mutex<Vec<Order>>,
     cleaner: HtmlCleaner,
     audit: AuditLog,
@@ -412,7 +412,7 @@ impl Service {
             pool: options.passwords,
             users,
             usernames: IdentifierRules::new(1, 64)?,
-            passwords: PasswordPolicy::new(),
+            passwords: PasswordRules::new(),
             orders: Mutex::new(Vec::new()),
             cleaner: HtmlCleaner::new(),
             audit,
@@ -528,7 +528,7 @@ impl Service {
     /// [`ChangeError::Weak`] for a new password the policy refuses.
     pub async fn change_password(&self, caller: &Principal, change: &PasswordChange) -> Result<(), ChangeError> {
         let Some(user) = self.users.get(caller.subject()) else {
-            return Err(ChangeError::Auth(AuthError::Forbidden { required: None }));
+            return Err(ChangeError::Auth(AuthError::Forbidden { missing_scopes: None }));
         };
         let stored = user.hash.read().map(|hash| hash.clone()).unwrap_or_default();
         if !self.pool.verify_async(&change.current, &stored).await?.ok {

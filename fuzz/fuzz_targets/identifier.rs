@@ -44,7 +44,7 @@ fuzz_target!(|input: Input<'_>| {
                 !(1 <= min && min <= max && max <= MAX_IDENTIFIER_CHARS),
                 "IdentifierRules::new refused valid bounds {min}..={max}"
             );
-            assert_eq!(err.code(), "invalid_configuration", "IdentifierRules::new refusal code");
+            assert_eq!(err.code(), "invalid_config", "IdentifierRules::new refusal code");
             (IdentifierRules::default(), 1, 64)
         }
     };

@@ -1,11 +1,11 @@
-//! URL scheme allowlists (`UrlPolicy::check`) and open-redirect checks
-//! (`RedirectPolicy::check`) on arbitrary strings, under a choice of policies.
+//! URL scheme allowlists (`UrlFilter::check`) and open-redirect checks
+//! (`RedirectFilter::check`) on arbitrary strings, under a choice of policies.
 //!
 //! Invariants:
-//! - `UrlPolicy::check` accepts only input without ASCII controls, at most 8 KiB,
+//! - `UrlFilter::check` accepts only input without ASCII controls, at most 8 KiB,
 //!   and returns a URL whose scheme is on the policy's list; it refuses with
 //!   `invalid_url` or `disallowed_scheme`;
-//! - `RedirectPolicy::check` refuses with `open_redirect` only, and what it accepts
+//! - `RedirectFilter::check` refuses with `open_redirect` only, and what it accepts
 //!   is accepted again unchanged;
 //! - an accepted redirect stays on the site after every decoding: resolved against
 //!   `https://site.example/app/` as a browser resolves `Location` (the `url` crate,
@@ -22,7 +22,7 @@ use std::sync::LazyLock;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use portcullis::sanitize::url::{MAX_URL_BYTES, RedirectPolicy, UrlPolicy};
+use portcullis::sanitize::url::{MAX_URL_BYTES, RedirectFilter, UrlFilter};
 use url::Url;
 
 /// The page a redirect is resolved against.
@@ -55,7 +55,7 @@ struct Input<'a> {
 
 /// A redirect policy and what it allows besides paths on the site.
 struct RedirectCase {
-    policy: RedirectPolicy,
+    policy: RedirectFilter,
     hosts: &'static [(&'static str, Option<u16>)],
     http: bool,
 }
@@ -63,17 +63,17 @@ struct RedirectCase {
 static REDIRECTS: LazyLock<[RedirectCase; 3]> = LazyLock::new(|| {
     [
         RedirectCase {
-            policy: RedirectPolicy::new(),
+            policy: RedirectFilter::new(),
             hosts: &[],
             http: false,
         },
         RedirectCase {
-            policy: RedirectPolicy::new().allow_host("accounts.example"),
+            policy: RedirectFilter::new().allow_host("accounts.example"),
             hosts: &[("accounts.example", None)],
             http: false,
         },
         RedirectCase {
-            policy: RedirectPolicy::new()
+            policy: RedirectFilter::new()
                 .allow_host("accounts.example")
                 .allow_host("127.0.0.1:8443")
                 .allow_http(true),
@@ -83,13 +83,13 @@ static REDIRECTS: LazyLock<[RedirectCase; 3]> = LazyLock::new(|| {
     ]
 });
 
-static LINKS: LazyLock<[(UrlPolicy, &'static [&'static str]); 2]> = LazyLock::new(|| {
+static LINKS: LazyLock<[(UrlFilter, &'static [&'static str]); 2]> = LazyLock::new(|| {
     const WEB: &[&str] = &["https", "http"];
     const SECURE_AND_MAIL: &[&str] = &["https", "mailto"];
     [
-        (UrlPolicy::new(WEB.iter().copied()).expect("a valid link policy"), WEB),
+        (UrlFilter::new(WEB.iter().copied()).expect("a valid link policy"), WEB),
         (
-            UrlPolicy::new(SECURE_AND_MAIL.iter().copied()).expect("a valid link policy"),
+            UrlFilter::new(SECURE_AND_MAIL.iter().copied()).expect("a valid link policy"),
             SECURE_AND_MAIL,
         ),
     ]
@@ -109,17 +109,17 @@ fn check_links(links: Links, target: &str) {
         Ok(url) => {
             assert!(
                 schemes.contains(&url.scheme()),
-                "UrlPolicy accepted scheme {:?} outside {schemes:?}: {target:?} -> {url}",
+                "UrlFilter accepted scheme {:?} outside {schemes:?}: {target:?} -> {url}",
                 url.scheme()
             );
             assert!(
                 target.len() <= MAX_URL_BYTES && !target.bytes().any(|b| b.is_ascii_control()),
-                "UrlPolicy accepted an over-long input or one with a control character: {target:?}"
+                "UrlFilter accepted an over-long input or one with a control character: {target:?}"
             );
         }
         Err(err) => assert!(
             matches!(err.code(), "invalid_url" | "disallowed_scheme"),
-            "UrlPolicy refusal has an undocumented code {:?}: {target:?}",
+            "UrlFilter refusal has an undocumented code {:?}: {target:?}",
             err.code()
         ),
     }
@@ -132,7 +132,7 @@ fn check_redirect(case: &RedirectCase, target: &str) {
             assert_eq!(
                 err.code(),
                 "open_redirect",
-                "RedirectPolicy refusal has an undocumented code: {target:?}"
+                "RedirectFilter refusal has an undocumented code: {target:?}"
             );
             return;
         }

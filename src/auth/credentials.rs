@@ -106,11 +106,11 @@ impl CredentialSources {
     ///
     /// # Errors
     ///
-    /// [`AuthError::Internal`] when `name` is not an RFC 6265 cookie name.
+    /// [`AuthError::InvalidConfig`] when `name` is not an RFC 6265 cookie name.
     pub fn with_cookie(mut self, name: &str) -> Result<Self, AuthError> {
         // RFC 6265's cookie-name is RFC 9110's token, as a header name is.
         crate::sanitize::header::check_header_name(name)
-            .map_err(|_| AuthError::Internal("cookie name is not an RFC 6265 token"))?;
+            .map_err(|_| AuthError::InvalidConfig("cookie name is not an RFC 6265 token"))?;
         self.cookie = Some(name.to_owned());
         Ok(self)
     }

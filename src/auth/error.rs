@@ -39,16 +39,17 @@ pub enum AuthError {
     #[error("token rejected: {0}")]
     InvalidToken(TokenError),
     /// The caller is authenticated but lacks what the route requires (HTTP 403,
-    /// `insufficient_scope`). `required` lists the OAuth scopes the caller lacks,
-    /// from the route's configuration, never from the request: space-separated
-    /// names that are all needed, which the challenge carries as its `scope`
-    /// parameter (RFC 6750 §3). `None` when no such list is true (any-of
-    /// requirements) or when what is missing is not a scope (a permission or a
-    /// role: the service's own names, which the client is never told).
+    /// code `forbidden`; the challenge's error is RFC 6750's `insufficient_scope`).
+    /// `missing_scopes` lists the OAuth scopes the caller lacks, from the route's
+    /// configuration, never from the request: space-separated names that are all
+    /// needed, which the challenge carries as its `scope` parameter (RFC 6750 §3).
+    /// `None` when no such list is true (any-of requirements) or when what is
+    /// missing is not a scope (a permission or a role: the service's own names,
+    /// which the client is never told).
     #[error("forbidden")]
     Forbidden {
-        /// Everything the route requires, when that is one list of names.
-        required: Option<String>,
+        /// The OAuth scopes the caller lacks, when that is one list of names.
+        missing_scopes: Option<String>,
     },
     /// Password work is at capacity (HTTP 503 with `Retry-After`).
     #[error("password work is at capacity")]
@@ -56,6 +57,11 @@ pub enum AuthError {
     /// Something on the server failed (HTTP 500).
     #[error("internal failure: {0}")]
     Internal(&'static str),
+    /// A setting given at start-up is invalid (a realm or a cookie name): refused
+    /// when the service is built, never at request time. Rendered as a server error
+    /// (HTTP 500) should it ever reach a response.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(&'static str),
 }
 
 impl AuthError {
@@ -70,6 +76,7 @@ impl AuthError {
             AuthError::Forbidden { .. } => "forbidden",
             AuthError::Busy => "busy",
             AuthError::Internal(_) => "internal",
+            AuthError::InvalidConfig(_) => "invalid_config",
         }
     }
 }
@@ -87,7 +94,7 @@ impl From<PasswordError> for AuthError {
     /// (401), what a wrong password gets, so a login path that passes one on with `?`
     /// answers exactly as it does for a wrong password. Every other password error is
     /// about a stored hash or the configuration: a server-side failure (500). A wrong
-    /// password is not an error (`Verified::ok`).
+    /// password is not an error (`PasswordCheck::ok`).
     ///
     /// ```
     /// use portcullis::auth::AuthError;
@@ -113,8 +120,10 @@ impl From<RbacError> for AuthError {
     /// compilation errors are server-side failures.
     fn from(err: RbacError) -> Self {
         match err {
-            RbacError::InsufficientScope(scope) => AuthError::Forbidden { required: Some(scope) },
-            RbacError::Forbidden => AuthError::Forbidden { required: None },
+            RbacError::InsufficientScope(scope) => AuthError::Forbidden {
+                missing_scopes: Some(scope),
+            },
+            RbacError::Forbidden => AuthError::Forbidden { missing_scopes: None },
             _ => AuthError::Internal("authorization policy failed"),
         }
     }

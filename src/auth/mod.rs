@@ -1,8 +1,26 @@
-//! The request pipeline both HTTP adapters share, framework-free: read the
-//! request's [`Credentials`], turn them into a [`Principal`] with an
-//! [`Authenticator`], and describe every failure as an [`AuthError`], which
-//! [`http::Rejection`](crate::http::Rejection) renders per DESIGN.md's HTTP error
-//! contract.
+//! Who is calling, framework-free: read the request's [`Credentials`] with
+//! [`CredentialSources`], turn them into a [`Principal`](crate::Principal) with an
+//! [`Authenticator`], check a route's [`Requirement`], and describe every failure as
+//! an [`AuthError`], which [`http::Rejection`](crate::http::Rejection) renders per
+//! DESIGN.md's HTTP error contract.
+//!
+//! # Adding a kind of credential
+//! A new kind (an API key, a client certificate, a password at `/login`) plugs in at
+//! two points, and nowhere else: a [`Credentials`] variant with the source that reads
+//! it ([`CredentialSources`]), and an [`Authenticator`] that accepts it
+//! ([`Authenticator::accepts`]). The two compose by fixed rules:
+//!
+//! - **Sources:** every configured source is read. A request presents one
+//!   credential or none: two sources presenting one (a token in the header and in a
+//!   cookie) is `invalid_request` (400), never a choice (RFC 6750 §2).
+//! - **Authenticators:** [`Authenticator::or`] chains them into a [`FirstOf`]. The
+//!   first in the chain that accepts the credential's kind decides, and its answer is
+//!   final: a refused credential never falls through to the next authenticator, so
+//!   no authenticator can turn another's refusal into a success. A credential that
+//!   none accepts is `missing_credentials` (401), as if none had been presented.
+//!
+//! The middleware ([`http::Gate`](crate::http::Gate)) runs exactly this: sources,
+//! then the chain, then the route's guards and extractors.
 //!
 //! ```
 //! use portcullis::auth::{Authenticator, CredentialSources, Credentials};
@@ -23,25 +41,18 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-#[cfg(any(feature = "axum", feature = "actix"))]
-pub(crate) mod adapter;
+mod authenticator;
 mod credentials;
 mod error;
 mod requirement;
 
-use std::future::Future;
-
-#[cfg(any(feature = "axum", feature = "actix"))]
-pub use adapter::{Authorized, Claims};
+pub use authenticator::{Authenticator, FirstOf};
 pub use credentials::{CredentialSources, Credentials, Headers, SliceValues};
 pub use error::AuthError;
 pub use requirement::Requirement;
 
-use crate::Principal;
-use crate::token::Verifier;
-
-/// A permission named at the type level, for the adapters' `Authorized<P>`
-/// extractors; declare one with [`permission!`](crate::permission).
+/// A permission named at the type level, for the
+/// [`Authorized<P>`](crate::http::Authorized) extractor; declare one with [`permission!`](crate::permission).
 pub trait Permission: Send + Sync + 'static {
     /// The permission, `resource:action`.
     const NAME: &'static str;
@@ -68,91 +79,4 @@ macro_rules! permission {
             const NAME: &'static str = $permission;
         }
     };
-}
-
-/// How credentials become a caller's identity. [`Verifier`] is one (bearer JWTs);
-/// API keys or client certificates implement it the same way, possibly looking
-/// something up, hence the future.
-///
-/// ```
-/// use portcullis::Principal;
-/// use portcullis::auth::{AuthError, Authenticator, Credentials};
-///
-/// /// Service-to-service calls with a static token (for a test double, say).
-/// struct Static(&'static str);
-///
-/// impl Authenticator for Static {
-///     async fn authenticate(&self, credentials: &Credentials<'_>) -> Result<Principal, AuthError> {
-///         match credentials {
-///             Credentials::Bearer(token) if *token == self.0 => Ok(Principal::new("svc-billing")),
-///             _ => Err(AuthError::InvalidToken(portcullis::token::TokenError::InvalidSignature)),
-///         }
-///     }
-/// }
-/// ```
-pub trait Authenticator: Send + Sync + 'static {
-    /// Authenticates `credentials`, or says why not.
-    fn authenticate(&self, credentials: &Credentials<'_>) -> impl Future<Output = Result<Principal, AuthError>> + Send;
-
-    /// Authenticates without waiting, for authenticators that never wait (token
-    /// verification): adapters then skip allocating a future. `None`, the default,
-    /// means "call [`authenticate`](Self::authenticate)". It must give the same
-    /// answer as `authenticate`; it is never called as well as `authenticate` for the
-    /// same request.
-    fn authenticate_now(&self, credentials: &Credentials<'_>) -> Option<Result<Principal, AuthError>> {
-        let _ = credentials;
-        None
-    }
-}
-
-impl Authenticator for Verifier {
-    /// Verifies a bearer JWT ([`Verifier::verify_principal`]). With a
-    /// [`RemoteKeySet`](crate::token::RemoteKeySet) (feature `jwks`), a token whose
-    /// `kid` is unknown waits for one refetch of the keys (at most one per
-    /// cooldown, shared by concurrent requests) and is verified again.
-    async fn authenticate(&self, credentials: &Credentials<'_>) -> Result<Principal, AuthError> {
-        let result = verify(self, credentials);
-        #[cfg(feature = "jwks")]
-        if unknown_key(&result)
-            && let Some(remote) = remote_keys(self, credentials)
-            && remote.refetch_for_unknown_kid().await
-        {
-            return verify(self, credentials);
-        }
-        result
-    }
-
-    /// Answers at once, except for an unknown `kid` that a remote key set may
-    /// refetch for: then `None`, and the adapters await
-    /// [`authenticate`](Self::authenticate).
-    fn authenticate_now(&self, credentials: &Credentials<'_>) -> Option<Result<Principal, AuthError>> {
-        let result = verify(self, credentials);
-        #[cfg(feature = "jwks")]
-        if unknown_key(&result) && remote_keys(self, credentials).is_some_and(crate::token::RemoteKeySet::may_refetch) {
-            return None;
-        }
-        Some(result)
-    }
-}
-
-/// The remote key set the bearer token's keys come from, if any.
-#[cfg(feature = "jwks")]
-fn remote_keys<'v>(verifier: &'v Verifier, credentials: &Credentials<'_>) -> Option<&'v crate::token::RemoteKeySet> {
-    match credentials {
-        Credentials::Bearer(token) => verifier.remote_keys_for_token(token),
-    }
-}
-
-#[cfg(feature = "jwks")]
-fn unknown_key(result: &Result<Principal, AuthError>) -> bool {
-    matches!(
-        result,
-        Err(AuthError::InvalidToken(crate::token::TokenError::UnknownKey))
-    )
-}
-
-fn verify(verifier: &Verifier, credentials: &Credentials<'_>) -> Result<Principal, AuthError> {
-    match credentials {
-        Credentials::Bearer(token) => verifier.verify_principal(token).map_err(AuthError::from),
-    }
 }

@@ -109,7 +109,7 @@ impl Requirement {
         }
         let required = self.missing_scopes(principal).map(|scopes| scopes.join(" "));
         Err(AuthError::Forbidden {
-            required: required.filter(|scopes| !scopes.is_empty()),
+            missing_scopes: required.filter(|scopes| !scopes.is_empty()),
         })
     }
 
@@ -197,13 +197,13 @@ mod tests {
                 .is_ok()
         );
         let none = Requirement::any_of([Requirement::role("b"), Requirement::scope("t")]);
-        assert_eq!(none.check(&p), Err(AuthError::Forbidden { required: None }));
+        assert_eq!(none.check(&p), Err(AuthError::Forbidden { missing_scopes: None }));
         assert_eq!(none.describe(), "any-of(role:b t)");
         let both = Requirement::all_of([Requirement::role("b"), Requirement::scope("t")]);
         assert_eq!(
             both.check(&p),
             Err(AuthError::Forbidden {
-                required: Some("t".into())
+                missing_scopes: Some("t".into())
             })
         );
         assert_eq!(both.describe(), "role:b t");
@@ -218,7 +218,7 @@ mod tests {
         let p = Principal::new("x").with_scopes(["payments"]);
         let forbidden = |required: Option<&str>| {
             Err(AuthError::Forbidden {
-                required: required.map(str::to_owned),
+                missing_scopes: required.map(str::to_owned),
             })
         };
         assert_eq!(Requirement::role("admin").check(&p), forbidden(None));

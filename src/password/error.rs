@@ -119,7 +119,7 @@ impl PasswordError {
         }
     }
 
-    /// True for the errors a [`PasswordPolicy`](super::PasswordPolicy) reports: the
+    /// True for the errors a [`PasswordRules`](super::PasswordRules) reports: the
     /// password was readable but breaks a rule, and the user should pick another.
     ///
     /// ```

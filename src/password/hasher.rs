@@ -11,7 +11,7 @@ use zeroize::{Zeroize, Zeroizing};
 use super::{Limits, Params, PasswordError, PasswordHash, Pepper, Variant, Version};
 
 /// The longest password accepted by [`PasswordHasher`], in bytes (UTF-8). Long enough
-/// for 1,024 four-byte code points; a [`PasswordPolicy`](super::PasswordPolicy) sets
+/// for 1,024 four-byte code points; a [`PasswordRules`](super::PasswordRules) sets
 /// the user-facing limit, in characters, well below it.
 pub const MAX_PASSWORD_BYTES: usize = 4096;
 
@@ -32,7 +32,7 @@ pub const MAX_PASSWORD_BYTES: usize = 4096;
 /// ```
 #[must_use]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Verified {
+pub struct PasswordCheck {
     /// The password matches the stored hash.
     pub ok: bool,
     /// The password matches, but the stored hash was made with another variant,
@@ -48,7 +48,7 @@ pub struct Verified {
 ///   the current [`Pepper`] if one is set. The output is a PHC string.
 /// - [`verify`](Self::verify) accepts every well-formed argon2 PHC string (argon2id,
 ///   argon2i, argon2d; versions 16 and 19) within [`Limits`], compares in constant
-///   time, and reports [`needs_rehash`](Verified::needs_rehash).
+///   time, and reports [`needs_rehash`](PasswordCheck::needs_rehash).
 /// - [`verify_unknown_user`](Self::verify_unknown_user) spends the same time as a real
 ///   verification, so a login for a missing account cannot be told apart by timing.
 ///
@@ -177,12 +177,17 @@ impl PasswordHasher {
     /// assert_eq!(hasher.hash(&over_long).unwrap_err().code(), "password_too_long");
     /// # Ok::<(), portcullis::password::PasswordError>(())
     /// ```
-    pub fn verify(&self, password: &str, phc: &str) -> Result<Verified, PasswordError> {
+    pub fn verify(&self, password: &str, phc: &str) -> Result<PasswordCheck, PasswordError> {
         self.verify_in(password, phc, &mut Memory::default())
     }
 
     /// [`verify`](Self::verify) in `memory`.
-    pub(super) fn verify_in(&self, password: &str, phc: &str, memory: &mut Memory) -> Result<Verified, PasswordError> {
+    pub(super) fn verify_in(
+        &self,
+        password: &str,
+        phc: &str,
+        memory: &mut Memory,
+    ) -> Result<PasswordCheck, PasswordError> {
         let hash = PasswordHash::parse(phc)?;
         self.inner.verify_parsed(password, &hash, memory)
     }
@@ -203,17 +208,17 @@ impl PasswordHasher {
     /// assert!(!outcome.ok);
     /// # Ok::<(), portcullis::password::PasswordError>(())
     /// ```
-    pub fn verify_unknown_user(&self, password: &str) -> Verified {
+    pub fn verify_unknown_user(&self, password: &str) -> PasswordCheck {
         self.verify_unknown_user_in(password, &mut Memory::default())
     }
 
     /// [`verify_unknown_user`](Self::verify_unknown_user) in `memory`.
-    pub(super) fn verify_unknown_user_in(&self, password: &str, memory: &mut Memory) -> Verified {
+    pub(super) fn verify_unknown_user_in(&self, password: &str, memory: &mut Memory) -> PasswordCheck {
         let inner = &*self.inner;
         // The same path as a real verification; the decoy's all-zero output matches
         // with probability 2^-128 or less, and the answer is "no" regardless.
         let _ = inner.verify_parsed(password, &inner.decoy, memory);
-        Verified {
+        PasswordCheck {
             ok: false,
             needs_rehash: false,
         }
@@ -301,7 +306,7 @@ impl Inner {
         password: &str,
         hash: &PasswordHash,
         memory: &mut Memory,
-    ) -> Result<Verified, PasswordError> {
+    ) -> Result<PasswordCheck, PasswordError> {
         hash.check_limits(&self.limits)?;
         let secret = match &hash.keyid {
             None => None,
@@ -319,7 +324,7 @@ impl Inner {
         let input = password.as_ref().map_or(&[][..], Prepared::as_bytes);
         compute(hash, secret, input, &mut output, memory)?;
         let ok = bool::from(output.as_slice().ct_eq(&hash.output)) && password.is_some();
-        Ok(Verified {
+        Ok(PasswordCheck {
             ok,
             needs_rehash: ok && self.differs(hash),
         })
@@ -560,7 +565,7 @@ mod tests {
         (hash.m_cost, hash.t_cost, hash.p_cost, hash.salt)
     }
 
-    const MISMATCH: Verified = Verified {
+    const MISMATCH: PasswordCheck = PasswordCheck {
         ok: false,
         needs_rehash: false,
     };
@@ -694,7 +699,7 @@ mod tests {
             let verified = hasher.verify(&password, &phc).unwrap();
             assert_eq!(
                 verified,
-                Verified {
+                PasswordCheck {
                     ok: true,
                     needs_rehash: true
                 },

@@ -2,23 +2,23 @@
 //!
 //! - [`PasswordHasher`]: argon2id version 19 with OWASP's parameters (19 MiB, 2 passes,
 //!   1 lane), PHC strings, fresh salts from the operating system, optional [`Pepper`]s
-//!   with rotation, [`Verified::needs_rehash`] to upgrade hashes at login, and
+//!   with rotation, [`PasswordCheck::needs_rehash`] to upgrade hashes at login, and
 //!   [`verify_unknown_user`](PasswordHasher::verify_unknown_user) against account
 //!   enumeration by timing.
 //! - [`PasswordPool`] (feature `tokio`): the same work on blocking threads behind a
 //!   bounded queue, so a login flood gets [`PasswordError::Busy`] instead of starving
 //!   the server or exhausting its memory.
-//! - [`PasswordPolicy`]: NIST SP 800-63B-4 rules for new passwords.
+//! - [`PasswordRules`]: NIST SP 800-63B-4 rules for new passwords.
 //!
 //! A login, end to end:
 //!
 //! ```
-//! use portcullis::password::{PasswordHasher, PasswordPolicy};
+//! use portcullis::password::{PasswordHasher, PasswordRules};
 //!
 //! let hasher = PasswordHasher::new();
 //!
 //! // Sign-up: check the policy, store only the hash.
-//! PasswordPolicy::new().check("correct horse battery staple", "alice")?;
+//! PasswordRules::new().check("correct horse battery staple", "alice")?;
 //! let mut stored = hasher.hash("correct horse battery staple")?;
 //!
 //! // Login: verify, and upgrade the stored hash when the hasher has moved on.
@@ -49,10 +49,11 @@ mod policy;
 mod pool;
 
 pub use error::{ContextWord, PasswordError};
-pub use hasher::{HasherBuilder, MAX_PASSWORD_BYTES, PasswordHasher, Verified};
+pub use hasher::{HasherBuilder, MAX_PASSWORD_BYTES, PasswordCheck, PasswordHasher};
 pub use params::{Limits, Params, Variant, Version};
 pub use pepper::Pepper;
 pub use phc::{MAX_PHC_LEN, PasswordHash};
-pub use policy::{PasswordPolicy, PolicyBuilder};
+pub use policy::{PasswordRules, PasswordRulesBuilder};
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub use pool::{PasswordPool, PoolBuilder, PoolStats};

@@ -35,9 +35,9 @@ use super::{ContextWord, MAX_PASSWORD_BYTES, PasswordError};
 /// (feature `tokio`).
 ///
 /// ```
-/// use portcullis::password::PasswordPolicy;
+/// use portcullis::password::PasswordRules;
 ///
-/// let policy = PasswordPolicy::builder().service_name("Acme Orders").build()?;
+/// let policy = PasswordRules::builder().service_name("Acme Orders").build()?;
 /// assert_eq!(policy.check("short", "alice").unwrap_err().code(), "too_short");
 /// assert_eq!(policy.check("alice2026!", "alice").unwrap_err().code(), "matches_context");
 /// assert_eq!(policy.check("ACME ORDERS", "alice").unwrap_err().code(), "matches_context");
@@ -45,7 +45,7 @@ use super::{ContextWord, MAX_PASSWORD_BYTES, PasswordError};
 /// # Ok::<(), portcullis::password::PasswordError>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct PasswordPolicy {
+pub struct PasswordRules {
     min_length: usize,
     max_length: usize,
     service: Option<String>,
@@ -72,11 +72,11 @@ const MIN_DERIVED_WORD: usize = 3;
 /// How many digits or symbols around a context word still count as a derivative.
 const MAX_DECORATION: usize = 6;
 
-impl PasswordPolicy {
+impl PasswordRules {
     /// The default policy: 8 to 128 code points, the common-password check when the
     /// `zxcvbn` feature is on, no service name, no blocklist.
     pub fn new() -> Self {
-        PasswordPolicy {
+        PasswordRules {
             min_length: 8,
             max_length: 128,
             service: None,
@@ -87,9 +87,9 @@ impl PasswordPolicy {
     }
 
     /// A builder to change lengths, name the service, or add blocklisted words.
-    pub fn builder() -> PolicyBuilder {
-        PolicyBuilder {
-            policy: PasswordPolicy::new(),
+    pub fn builder() -> PasswordRulesBuilder {
+        PasswordRulesBuilder {
+            policy: PasswordRules::new(),
             blocklist: HashSet::new(),
         }
     }
@@ -140,7 +140,7 @@ impl PasswordPolicy {
     }
 }
 
-impl Default for PasswordPolicy {
+impl Default for PasswordRules {
     fn default() -> Self {
         Self::new()
     }
@@ -168,15 +168,15 @@ fn is_derived_from(password: &str, word: &str) -> bool {
     })
 }
 
-/// Configures a [`PasswordPolicy`]; [`build`](Self::build) validates it.
+/// Configures a [`PasswordRules`]; [`build`](Self::build) validates it.
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct PolicyBuilder {
-    policy: PasswordPolicy,
+pub struct PasswordRulesBuilder {
+    policy: PasswordRules,
     blocklist: HashSet<String>,
 }
 
-impl PolicyBuilder {
+impl PasswordRulesBuilder {
     /// The minimum length in code points: at least 8 (NIST's floor); use 15 where the
     /// password is the only authentication factor.
     pub fn min_length(mut self, chars: usize) -> Self {
@@ -199,9 +199,9 @@ impl PolicyBuilder {
     /// Words to refuse as passwords, for example the product's and company's names.
     ///
     /// ```
-    /// use portcullis::password::PasswordPolicy;
+    /// use portcullis::password::PasswordRules;
     ///
-    /// let policy = PasswordPolicy::builder().blocklist(["acmeacme", "Springfield1"]).build()?;
+    /// let policy = PasswordRules::builder().blocklist(["acmeacme", "Springfield1"]).build()?;
     /// assert_eq!(policy.check("SPRINGFIELD1", "bob").unwrap_err().code(), "blocklisted");
     /// # Ok::<(), portcullis::password::PasswordError>(())
     /// ```
@@ -218,13 +218,14 @@ impl PolicyBuilder {
     /// Whether to refuse passwords zxcvbn finds guessable in under 10^6 attempts
     /// (default: on). Feature `zxcvbn`.
     #[cfg(feature = "zxcvbn")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "zxcvbn")))]
     pub fn common_passwords(mut self, on: bool) -> Self {
         self.policy.common_passwords = on;
         self
     }
 
     /// Checks the lengths and builds the policy.
-    pub fn build(mut self) -> Result<PasswordPolicy, PasswordError> {
+    pub fn build(mut self) -> Result<PasswordRules, PasswordError> {
         let p = &self.policy;
         if p.min_length < 8 {
             return Err(PasswordError::InvalidConfig(

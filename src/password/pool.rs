@@ -7,7 +7,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use zeroize::Zeroizing;
 
 use super::hasher::Memory;
-use super::{PasswordError, PasswordHasher, PasswordPolicy, Verified};
+use super::{PasswordCheck, PasswordError, PasswordHasher, PasswordRules};
 
 /// Runs password hashing and verification from async code without blocking the
 /// runtime and without letting a login flood exhaust CPU or memory.
@@ -119,7 +119,7 @@ impl PasswordPool {
     }
 
     /// [`PasswordHasher::verify`] on a worker thread.
-    pub async fn verify_async(&self, password: &str, phc: &str) -> Result<Verified, PasswordError> {
+    pub async fn verify_async(&self, password: &str, phc: &str) -> Result<PasswordCheck, PasswordError> {
         let password = Zeroizing::new(password.to_owned());
         let phc = phc.to_owned();
         self.run(move |hasher, memory| hasher.verify_in(&password, &phc, memory))
@@ -128,17 +128,17 @@ impl PasswordPool {
 
     /// [`PasswordHasher::verify_unknown_user`] on a worker thread: it queues, waits
     /// and costs like a real verification, and can be refused with `Busy` like one.
-    pub async fn verify_unknown_user_async(&self, password: &str) -> Result<Verified, PasswordError> {
+    pub async fn verify_unknown_user_async(&self, password: &str) -> Result<PasswordCheck, PasswordError> {
         let password = Zeroizing::new(password.to_owned());
         self.run(move |hasher, memory| hasher.verify_unknown_user_in(&password, memory))
             .await
     }
 
-    /// [`PasswordPolicy::check`](super::PasswordPolicy::check) on a worker thread:
+    /// [`PasswordRules::check`](super::PasswordRules::check) on a worker thread:
     /// with zxcvbn a check costs as much CPU as a hash, and is bounded the same way.
     pub async fn check_policy_async(
         &self,
-        policy: &PasswordPolicy,
+        policy: &PasswordRules,
         password: &str,
         account: &str,
     ) -> Result<(), PasswordError> {

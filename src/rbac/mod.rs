@@ -14,7 +14,7 @@
 //!
 //! ```
 //! use portcullis::Principal;
-//! use portcullis::rbac::{Policy, require_scope};
+//! use portcullis::rbac::{Policy, check_scope};
 //!
 //! let policy = Policy::from_toml(r#"
 //!     [roles.viewer]
@@ -30,7 +30,7 @@
 //! let bob = Principal::new("bob").with_tenant("acme").with_scopes(["orders.write"]);
 //! let perms = policy.principal_permissions(&bob);
 //! assert!(policy.check(&perms, write_orders));
-//! require_scope(&bob, "orders.write")?;
+//! check_scope(&bob, "orders.write")?;
 //!
 //! let elsewhere = Principal::new("bob").with_tenant("globex");
 //! assert!(!policy.check(&policy.principal_permissions(&elsewhere), write_orders));
@@ -61,4 +61,4 @@ pub use policy::{
     Explanation, MAX_BINDINGS, MAX_NAME_LEN, MAX_PERMISSIONS, MAX_POLICY_BYTES, MAX_REGISTRY_BITS, MAX_ROLES,
     MAX_ROLES_PER_ENTRY, Policy,
 };
-pub use scope::require_scope;
+pub use scope::check_scope;

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use super::RbacError;
 
 /// The longest resource or action, in bytes.
-pub const MAX_PART_LEN: usize = 128;
+pub(crate) const MAX_PART_LEN: usize = 128;
 
 /// `resource:action`, or `resource:*` for every action on the resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +62,7 @@ pub(super) struct Registry {
 }
 
 impl Registry {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Registry {
             id: NEXT_REGISTRY.fetch_add(1, Ordering::Relaxed),
             concrete: HashMap::new(),
@@ -71,7 +71,7 @@ impl Registry {
         }
     }
 
-    pub fn bits(&self) -> u32 {
+    pub(crate) fn bits(&self) -> u32 {
         self.next
     }
 
@@ -86,7 +86,7 @@ impl Registry {
     }
 
     /// The bit a grant of `permission` sets.
-    pub fn grant_bit(&mut self, permission: Parsed<'_>, full: &str) -> u32 {
+    pub(crate) fn grant_bit(&mut self, permission: Parsed<'_>, full: &str) -> u32 {
         match permission.action {
             Some(_) => Self::intern(&mut self.concrete, &mut self.next, full),
             None => Self::intern(&mut self.wildcard, &mut self.next, permission.resource),
@@ -94,7 +94,7 @@ impl Registry {
     }
 
     /// The id a check of `permission` tests, interning both of its bits.
-    pub fn resolve(&mut self, permission: Parsed<'_>, full: &str) -> PermissionId {
+    pub(crate) fn resolve(&mut self, permission: Parsed<'_>, full: &str) -> PermissionId {
         let wildcard = Self::intern(&mut self.wildcard, &mut self.next, permission.resource);
         let concrete = match permission.action {
             Some(_) => Self::intern(&mut self.concrete, &mut self.next, full),

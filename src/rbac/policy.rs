@@ -232,7 +232,7 @@ impl Policy {
     }
 
     /// [`check`](Self::check) as a `Result`, for `?` in handlers.
-    pub fn require(&self, set: &PermissionSet, permission: PermissionId) -> Result<(), RbacError> {
+    pub fn authorize(&self, set: &PermissionSet, permission: PermissionId) -> Result<(), RbacError> {
         if set.allows(permission) {
             Ok(())
         } else {

@@ -9,13 +9,13 @@ use crate::Principal;
 ///
 /// ```
 /// use portcullis::Principal;
-/// use portcullis::rbac::require_scope;
+/// use portcullis::rbac::check_scope;
 ///
 /// let caller = Principal::new("alice").with_scopes(["orders.read"]);
-/// assert!(require_scope(&caller, "orders.read").is_ok());
-/// assert_eq!(require_scope(&caller, "orders.write").unwrap_err().code(), "insufficient_scope");
+/// assert!(check_scope(&caller, "orders.read").is_ok());
+/// assert_eq!(check_scope(&caller, "orders.write").unwrap_err().code(), "insufficient_scope");
 /// ```
-pub fn require_scope(principal: &Principal, scope: &str) -> Result<(), RbacError> {
+pub fn check_scope(principal: &Principal, scope: &str) -> Result<(), RbacError> {
     if principal.has_scope(scope) {
         Ok(())
     } else {

@@ -119,7 +119,7 @@ impl std::str::FromStr for Context {
     type Err = super::SanitizeError;
 
     /// Parses a [`Context::name`]; anything else is
-    /// [`SanitizeError::InvalidConfiguration`](super::SanitizeError::InvalidConfiguration).
+    /// [`SanitizeError::InvalidConfig`](super::SanitizeError::InvalidConfig).
     fn from_str(name: &str) -> Result<Self, Self::Err> {
         match name {
             "html" => Ok(Context::HtmlText),
@@ -127,7 +127,7 @@ impl std::str::FromStr for Context {
             "js" => Ok(Context::JsString),
             "url" => Ok(Context::UrlComponent),
             "css" => Ok(Context::CssString),
-            _ => Err(super::SanitizeError::InvalidConfiguration(
+            _ => Err(super::SanitizeError::InvalidConfig(
                 "unknown encoding context (expected html, attr, js, url or css)".into(),
             )),
         }
@@ -610,9 +610,6 @@ mod tests {
         for name in ["html", "attr", "js", "url", "css"] {
             assert_eq!(name.parse::<Context>().map(Context::name), Ok(name));
         }
-        assert_eq!(
-            "sql".parse::<Context>().map_err(|e| e.code()),
-            Err("invalid_configuration")
-        );
+        assert_eq!("sql".parse::<Context>().map_err(|e| e.code()), Err("invalid_config"));
     }
 }

@@ -43,7 +43,7 @@ pub enum SanitizeError {
     /// tag, an event-handler attribute, the `javascript` scheme, …), or with a
     /// limit out of range or a name it does not know.
     #[error("invalid sanitizer configuration: {0}")]
-    InvalidConfiguration(String),
+    InvalidConfig(String),
     /// The input is not a URL (or not an absolute one where one is required).
     #[error("not a valid URL")]
     InvalidUrl,
@@ -121,7 +121,7 @@ impl SanitizeError {
             SanitizeError::TooManyAttributes { .. } => "too_many_attributes",
             SanitizeError::TooComplex => "too_complex",
             SanitizeError::UnstableMarkup => "unstable_markup",
-            SanitizeError::InvalidConfiguration(_) => "invalid_configuration",
+            SanitizeError::InvalidConfig(_) => "invalid_config",
             SanitizeError::InvalidUrl => "invalid_url",
             SanitizeError::DisallowedScheme => "disallowed_scheme",
             SanitizeError::DisallowedHost => "disallowed_host",

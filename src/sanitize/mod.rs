@@ -35,12 +35,14 @@ pub mod encode;
 mod error;
 pub mod header;
 #[cfg(feature = "html")]
+#[cfg_attr(docsrs, doc(cfg(feature = "html")))]
 pub mod html;
 pub mod path;
 mod percent;
 pub mod sql;
 pub mod text;
 #[cfg(feature = "url")]
+#[cfg_attr(docsrs, doc(cfg(feature = "url")))]
 pub mod url;
 
 pub use error::SanitizeError;

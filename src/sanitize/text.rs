@@ -150,11 +150,11 @@ impl IdentifierRules {
     ///
     /// # Errors
     ///
-    /// [`SanitizeError::InvalidConfiguration`] unless `1 <= min_chars <= max_chars <=`
+    /// [`SanitizeError::InvalidConfig`] unless `1 <= min_chars <= max_chars <=`
     /// [`MAX_IDENTIFIER_CHARS`].
     pub fn new(min_chars: usize, max_chars: usize) -> Result<Self, SanitizeError> {
         if min_chars == 0 || min_chars > max_chars || max_chars > MAX_IDENTIFIER_CHARS {
-            return Err(SanitizeError::InvalidConfiguration(format!(
+            return Err(SanitizeError::InvalidConfig(format!(
                 "identifier bounds must satisfy 1 <= min <= max <= {MAX_IDENTIFIER_CHARS}"
             )));
         }

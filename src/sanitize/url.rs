@@ -3,15 +3,15 @@
 //! parse). Feature `url`.
 //!
 //! ```
-//! use portcullis::sanitize::url::{RedirectPolicy, UrlPolicy};
+//! use portcullis::sanitize::url::{RedirectFilter, UrlFilter};
 //!
 //! // A user's homepage link: absolute, and only http or https.
-//! let links = UrlPolicy::new(["https", "http"])?;
+//! let links = UrlFilter::new(["https", "http"])?;
 //! assert_eq!(links.check("https://example.com/~ann")?.as_str(), "https://example.com/~ann");
 //! assert_eq!(links.check("javascript:alert(1)").unwrap_err().code(), "disallowed_scheme");
 //!
 //! // `?next=` after login: a path on this site, or one of our own hosts.
-//! let redirects = RedirectPolicy::new().allow_host("accounts.example.com");
+//! let redirects = RedirectFilter::new().allow_host("accounts.example.com");
 //! assert_eq!(redirects.check("/orders?page=2")?, "/orders?page=2");
 //! assert_eq!(redirects.check("https://accounts.example.com/me")?, "https://accounts.example.com/me");
 //! for evil in ["//evil.example", "/\\evil.example", "https://evil.example", "/%2F%2Fevil.example"] {
@@ -35,9 +35,9 @@ pub const MAX_URL_BYTES: usize = 8 * 1024;
 /// Accepts absolute URLs whose scheme is on an allowlist.
 ///
 /// ```
-/// use portcullis::sanitize::url::UrlPolicy;
+/// use portcullis::sanitize::url::UrlFilter;
 ///
-/// let policy = UrlPolicy::new(["https", "mailto"])?;
+/// let policy = UrlFilter::new(["https", "mailto"])?;
 /// assert!(policy.check("mailto:ann@example.com").is_ok());
 /// assert!(policy.check("http://example.com").is_err());
 /// assert!(policy.check(" JaVaScRiPt:alert(1)").is_err());
@@ -45,16 +45,16 @@ pub const MAX_URL_BYTES: usize = 8 * 1024;
 /// # Ok::<(), portcullis::sanitize::SanitizeError>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct UrlPolicy {
+pub struct UrlFilter {
     schemes: HashSet<String>,
 }
 
-impl UrlPolicy {
+impl UrlFilter {
     /// A policy allowing these schemes (compared case-insensitively, without `:`).
     ///
     /// # Errors
     ///
-    /// [`SanitizeError::InvalidConfiguration`] for an empty list, a malformed scheme,
+    /// [`SanitizeError::InvalidConfig`] for an empty list, a malformed scheme,
     /// or a scheme that runs code or carries its own document (`javascript`,
     /// `vbscript`, `data`, `blob`, `file`, `filesystem`, `about`).
     pub fn new<'a>(schemes: impl IntoIterator<Item = &'a str>) -> Result<Self, SanitizeError> {
@@ -62,16 +62,16 @@ impl UrlPolicy {
         for scheme in schemes {
             let scheme = scheme.to_ascii_lowercase();
             if !is_scheme(scheme.as_bytes()) || super::FORBIDDEN_SCHEMES.contains(&scheme.as_str()) {
-                return Err(SanitizeError::InvalidConfiguration(format!(
+                return Err(SanitizeError::InvalidConfig(format!(
                     "URL scheme `{scheme}` cannot be allowed"
                 )));
             }
             allowed.insert(scheme);
         }
         if allowed.is_empty() {
-            return Err(SanitizeError::InvalidConfiguration("no URL scheme allowed".into()));
+            return Err(SanitizeError::InvalidConfig("no URL scheme allowed".into()));
         }
-        Ok(UrlPolicy { schemes: allowed })
+        Ok(UrlFilter { schemes: allowed })
     }
 
     /// Parses `input` as an absolute URL and checks its scheme. Use the returned
@@ -84,9 +84,9 @@ impl UrlPolicy {
     /// [`SanitizeError::DisallowedScheme`] when its scheme is not allowed.
     ///
     /// ```
-    /// use portcullis::sanitize::url::UrlPolicy;
+    /// use portcullis::sanitize::url::UrlFilter;
     ///
-    /// let url = UrlPolicy::new(["https"])?.check("HTTPS://Example.COM/a/../b")?;
+    /// let url = UrlFilter::new(["https"])?.check("HTTPS://Example.COM/a/../b")?;
     /// assert_eq!(url.as_str(), "https://example.com/b");
     /// # Ok::<(), portcullis::sanitize::SanitizeError>(())
     /// ```
@@ -122,21 +122,21 @@ impl UrlPolicy {
 /// before redirecting would turn into the real thing.
 ///
 /// ```
-/// use portcullis::sanitize::url::RedirectPolicy;
+/// use portcullis::sanitize::url::RedirectFilter;
 ///
-/// let policy = RedirectPolicy::new().allow_host("shop.example.com").allow_host("127.0.0.1:8443");
+/// let policy = RedirectFilter::new().allow_host("shop.example.com").allow_host("127.0.0.1:8443");
 /// assert!(policy.check("https://127.0.0.1:8443/cart").is_ok());
 /// assert!(policy.check("https://shop.example.com@evil.example/").is_err());
 /// assert!(policy.check("https://shop.example.com.evil.example/").is_err());
 /// assert!(policy.check("/%252F%252Fevil.example").is_err());
 /// ```
 #[derive(Debug, Clone, Default)]
-pub struct RedirectPolicy {
+pub struct RedirectFilter {
     hosts: Vec<(String, Option<u16>)>,
     allow_http: bool,
 }
 
-impl RedirectPolicy {
+impl RedirectFilter {
     /// Relative paths only.
     pub fn new() -> Self {
         Self::default()
@@ -172,9 +172,9 @@ impl RedirectPolicy {
     /// docs), including targets longer than [`MAX_URL_BYTES`].
     ///
     /// ```
-    /// use portcullis::sanitize::url::RedirectPolicy;
+    /// use portcullis::sanitize::url::RedirectFilter;
     ///
-    /// let policy = RedirectPolicy::new();
+    /// let policy = RedirectFilter::new();
     /// assert_eq!(policy.check("/a b?q=1")?, "/a%20b?q=1");
     /// assert!(policy.check("javascript:alert(1)").is_err());
     /// # Ok::<(), portcullis::sanitize::SanitizeError>(())

@@ -131,6 +131,57 @@ pub(crate) struct Entry {
     pub(crate) weight: u64,
 }
 
+/// A verified token's times, as the cache reads them (seconds since the epoch).
+#[derive(Clone, Copy)]
+pub(crate) struct Lifetime {
+    pub(crate) nbf: Option<i64>,
+    pub(crate) iat: Option<i64>,
+    pub(crate) exp: Option<i64>,
+}
+
+impl Entry {
+    /// The entry for a token just verified at `now` with key generation
+    /// `generation`, or `None` when it is not to be cached. It is served only while
+    /// verification would pass without leeway on `exp`: the cache never extends a
+    /// token. A token without `exp` (allowed by `require_exp(false)`) is not cached,
+    /// nor one within the leeway after its `exp` (it still verifies).
+    pub(crate) fn new(
+        principal: &Principal,
+        times: Lifetime,
+        max_age: Option<i64>,
+        leeway: i64,
+        now: i64,
+        generation: u64,
+    ) -> Option<Self> {
+        let exp = times.exp?;
+        let until_max_age = match (max_age, times.iat) {
+            (Some(max_age), Some(iat)) => iat.saturating_add(max_age),
+            _ => i64::MAX,
+        };
+        let valid_until = exp.min(until_max_age);
+        // Not before `nbf`, nor before `iat` (a clock stepped back), less the
+        // leeway, as verification itself.
+        let valid_from = times
+            .nbf
+            .max(times.iat)
+            .map_or(i64::MIN, |from| from.saturating_sub(leeway));
+        (now < valid_until).then(|| Entry {
+            principal: principal.clone(),
+            valid_from,
+            valid_until,
+            iat: times.iat,
+            generation,
+            weight: 0,
+        })
+    }
+
+    /// Whether the entry still stands at `now` for keys of generation `generation`:
+    /// verified with these keys, and within its validity.
+    pub(crate) fn serves(&self, generation: u64, now: i64) -> bool {
+        self.generation == generation && now >= self.valid_from && now < self.valid_until
+    }
+}
+
 /// An entry's memory: the token, the claims as they sit in memory (each JSON value
 /// as a tree node, strings and keys with their bytes), roles and scopes, and a
 /// fixed overhead. An estimate that errs high: claims of many small values (a

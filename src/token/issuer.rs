@@ -235,7 +235,7 @@ impl IssuerBuilder {
             nbf: self.nbf,
             clock: self
                 .clock
-                .unwrap_or_else(|| std::sync::Arc::new(super::verifier::system_clock)),
+                .unwrap_or_else(|| std::sync::Arc::new(super::clock::system_clock)),
         })
     }
 }

@@ -213,8 +213,8 @@ impl VerifyingKey {
     }
 
     /// A key from jsonwebtoken's [`DecodingKey`], bound to `alg`. This is how the
-    /// portcullis [`CryptoProvider`](super::crypto::PROVIDER) serves `jsonwebtoken::decode`.
-    pub fn from_decoding_key(alg: Algorithm, key: &DecodingKey) -> Result<Self, KeyError> {
+    /// portcullis [`CryptoProvider`](super::interop::PROVIDER) serves `jsonwebtoken::decode`.
+    pub(crate) fn from_decoding_key(alg: Algorithm, key: &DecodingKey) -> Result<Self, KeyError> {
         let bytes = match key.kind() {
             DecodingKeyKind::SecretOrDer(bytes) => bytes.as_slice(),
             DecodingKeyKind::RsaModulusExponent { n, e } => {
@@ -374,7 +374,7 @@ impl SigningKey {
 
     /// A key from jsonwebtoken's [`EncodingKey`] (HMAC secret, PKCS#1 RSA DER, PKCS#8
     /// EC or Ed25519 DER), bound to `alg`.
-    pub fn from_encoding_key(alg: Algorithm, key: &EncodingKey) -> Result<Self, KeyError> {
+    pub(crate) fn from_encoding_key(alg: Algorithm, key: &EncodingKey) -> Result<Self, KeyError> {
         let der = key.as_bytes();
         let rejected = |_| KeyError::invalid("private key rejected");
         match alg.family() {

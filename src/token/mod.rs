@@ -5,7 +5,7 @@
 //! checks a token against it and every rule of RFC 7519 and RFC 8725, and hands back
 //! the registered claims and your own typed claims from one parse of the payload. An
 //! [`Issuer`] signs tokens. The cryptography is ring's, plugged into jsonwebtoken 11
-//! (see [`crypto`]).
+//! (see [`interop`]).
 //!
 //! ```
 //! use portcullis::token::{Algorithm, Issuer, KeySet, SigningKey, Verifier};
@@ -41,16 +41,20 @@ mod alg;
 mod b64;
 mod cache;
 mod claims;
-pub mod crypto;
+mod clock;
+mod crypto;
 mod der;
 mod error;
 mod header;
+pub mod interop;
 mod issuer;
 mod json;
 mod jwk;
 mod key;
 mod keyset;
+mod mapping;
 #[cfg(feature = "jwks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwks")))]
 pub mod remote;
 mod revocation;
 mod verifier;
@@ -58,15 +62,18 @@ mod verifier;
 pub use alg::{Algorithm, KeyFamily, UnknownAlgorithm};
 pub use cache::{MAX_CACHED_TOKEN_BYTES, TokenCache};
 pub use claims::RegisteredClaims;
+pub use clock::Clock;
 pub use error::{KeyError, TokenError};
 pub use issuer::{DEFAULT_TTL, IssueError, Issuer, IssuerBuilder, MAX_TTL};
 pub use jwk::{Jwk, JwkSet, MAX_JWKS_BYTES, MAX_JWKS_KEYS};
 pub use key::{MAX_KID_BYTES, MAX_PEM_BYTES, MIN_RSA_BITS, SigningKey, VerifyingKey};
 pub use keyset::KeySet;
+pub use mapping::{ClaimPath, PrincipalMapping};
 #[cfg(feature = "jwks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jwks")))]
 pub use remote::{JwksError, KeySetHealth, RemoteKeySet, RemoteKeySetBuilder};
 pub use revocation::{InMemoryRevocation, Revocation, RevocationFull, TokenIdentity};
 pub use verifier::{
-    Clock, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, KeySource, MAX_LEEWAY, MAX_TOKEN_BYTES_LIMIT, NoCustomClaims,
-    Verified, Verifier, VerifierBuilder,
+    DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, KeySource, MAX_LEEWAY, MAX_TOKEN_BYTES_LIMIT, NoCustomClaims, Verified,
+    Verifier, VerifierBuilder,
 };

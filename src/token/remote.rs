@@ -70,6 +70,9 @@ pub enum JwksError {
     /// The TLS configuration could not be built (no usable trust store).
     #[error("TLS configuration failed")]
     Tls,
+    /// A builder setting is out of its documented range (refused, never clamped).
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(&'static str),
 }
 
 impl JwksError {
@@ -89,6 +92,7 @@ impl JwksError {
             JwksError::IssuerMismatch => "issuer_mismatch",
             JwksError::NoRuntime => "no_runtime",
             JwksError::Tls => "tls_config",
+            JwksError::InvalidConfig(_) => "invalid_config",
         }
     }
 }
@@ -175,6 +179,30 @@ struct Config {
     max_bytes: usize,
     rsa_default: Option<Algorithm>,
     allow_http_loopback: bool,
+}
+
+impl Config {
+    /// Every setting within its documented range: one out of it is refused, never
+    /// clamped, so a configuration means what it says.
+    fn validate(&self) -> Result<(), JwksError> {
+        let refused = |what| Err(JwksError::InvalidConfig(what));
+        if !(REFRESH_BOUNDS.0..=REFRESH_BOUNDS.1).contains(&self.refresh) {
+            return refused("refresh interval outside 1 minute to 1 day");
+        }
+        if self.cooldown < Duration::from_secs(1) {
+            return refused("unknown-kid cooldown under 1 second");
+        }
+        if self.max_staleness < Duration::from_secs(1) {
+            return refused("maximum staleness under 1 second");
+        }
+        if !(Duration::from_millis(100)..=Duration::from_secs(60)).contains(&self.timeout) {
+            return refused("timeout outside 100 ms to 60 s");
+        }
+        if !(1..=MAX_JWKS_BYTES).contains(&self.max_bytes) {
+            return refused("response limit outside 1 byte to MAX_JWKS_BYTES");
+        }
+        Ok(())
+    }
 }
 
 #[derive(Default)]
@@ -337,37 +365,37 @@ impl RemoteKeySetBuilder {
         }
     }
 
-    /// Refresh interval when responses set no `max-age` (default 5 minutes; kept
-    /// within [`REFRESH_BOUNDS`]).
+    /// Refresh interval when responses set no `max-age` (default 5 minutes; within
+    /// [`REFRESH_BOUNDS`]).
     pub fn refresh_interval(mut self, interval: Duration) -> Self {
-        self.config.refresh = interval.clamp(REFRESH_BOUNDS.0, REFRESH_BOUNDS.1);
+        self.config.refresh = interval;
         self
     }
 
     /// Least time between fetches caused by unknown `kid`s (default 30 s, at least
     /// 1 s).
     pub fn unknown_kid_cooldown(mut self, cooldown: Duration) -> Self {
-        self.config.cooldown = cooldown.max(Duration::from_secs(1));
+        self.config.cooldown = cooldown;
         self
     }
 
     /// Longest time the last good keys stay in use while fetches fail (default 1
     /// day, at least 1 s).
     pub fn max_staleness(mut self, staleness: Duration) -> Self {
-        self.config.max_staleness = staleness.max(Duration::from_secs(1));
+        self.config.max_staleness = staleness;
         self
     }
 
     /// Time limit on a whole fetch, connection and body included (default 5 s,
     /// 100 ms to 60 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.config.timeout = timeout.clamp(Duration::from_millis(100), Duration::from_secs(60));
+        self.config.timeout = timeout;
         self
     }
 
     /// Largest response body, in bytes (default and most [`MAX_JWKS_BYTES`]).
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
-        self.config.max_bytes = bytes.min(MAX_JWKS_BYTES);
+        self.config.max_bytes = bytes;
         self
     }
 
@@ -390,10 +418,13 @@ impl RemoteKeySetBuilder {
     ///
     /// # Errors
     ///
-    /// An invalid or insecure URL, an issuer mismatch, or a failed first fetch.
+    /// [`JwksError::InvalidConfig`] for a setting out of its documented range
+    /// (checked first, before any fetch), an invalid or insecure URL, an issuer
+    /// mismatch, or a failed first fetch.
     pub async fn start(self) -> Result<RemoteKeySet, JwksError> {
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| JwksError::NoRuntime)?;
         let config = self.config;
+        config.validate()?;
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| JwksError::NoRuntime)?;
         let client = client(&config)?;
         let jwks_url = match self.source {
             Source::JwksUrl(url) => checked_url(&url, &config)?,
@@ -689,6 +720,26 @@ fn max_age(value: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found in review: out-of-range settings were silently clamped.
+    #[tokio::test]
+    async fn out_of_range_settings_are_refused_before_any_fetch() {
+        let builder = || RemoteKeySet::from_jwks_url("https://issuer.example/jwks.json");
+        let cases = [
+            builder().refresh_interval(Duration::from_secs(1)),
+            builder().refresh_interval(Duration::from_secs(2 * 86_400)),
+            builder().unknown_kid_cooldown(Duration::ZERO),
+            builder().max_staleness(Duration::from_millis(10)),
+            builder().timeout(Duration::from_secs(61)),
+            builder().timeout(Duration::from_millis(99)),
+            builder().max_response_bytes(MAX_JWKS_BYTES + 1),
+            builder().max_response_bytes(0),
+        ];
+        for builder in cases {
+            let err = builder.start().await.expect_err("refused");
+            assert_eq!(err.code(), "invalid_config");
+        }
+    }
 
     #[test]
     fn max_age_is_read_from_cache_control() {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{PoisonError, RwLock};
 use std::time::Duration;
 
-use super::verifier::system_clock;
+use super::clock::system_clock;
 
 /// What a [`Revocation`] sees of a verified token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,11 +7,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::de::DeserializeOwned;
 
-use super::cache::{Entry, TokenCache};
+use super::PrincipalMapping;
+use super::cache::{Entry, Lifetime, TokenCache};
+use super::clock::{Clock, system_clock};
 use super::header::{self, Header};
 use super::revocation::{Revocation, TokenIdentity};
 use super::{Algorithm, KeyError, KeySet, RegisteredClaims, TokenError, VerifyingKey, b64, claims};
-use crate::principal::{Principal, PrincipalMapping};
+use crate::Principal;
 
 /// Default [`VerifierBuilder::max_token_size`]: 8 KiB.
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -29,9 +31,6 @@ const HEADER_STACK_BYTES: usize = 256;
 /// Signatures up to this size (HMAC, ECDSA, Ed25519) decode on the stack; RSA's go to
 /// the heap, where they are dwarfed by the RSA operation itself.
 const SIGNATURE_STACK_BYTES: usize = 128;
-
-/// The current time, in whole seconds since the Unix epoch.
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 /// A verified token: its registered claims, the caller's custom claims, and how it was
 /// signed.
@@ -218,12 +217,6 @@ struct Settings {
 pub struct VerifierBuilder {
     settings: Settings,
     error: Option<KeyError>,
-}
-
-pub(crate) fn system_clock() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 impl Verifier {
@@ -437,9 +430,7 @@ impl Verifier {
             let principal = &entry.principal;
             let keys = s.keys.for_issuer(principal.issuer()).map(KeySource::generation);
             if let Some((generation, fresh)) = keys
-                && entry.generation == generation
-                && now >= entry.valid_from
-                && now < entry.valid_until
+                && entry.serves(generation, now)
             {
                 if !fresh {
                     return Err(TokenError::KeysUnavailable);
@@ -459,39 +450,70 @@ impl Verifier {
         }
         let (verified, generation) =
             self.verify_with_generation::<serde_json::Map<String, serde_json::Value>>(token)?;
-        let (nbf, iat, exp) = (verified.claims.nbf, verified.claims.iat, verified.claims.exp);
-        let principal = Principal::from_claims(verified.claims, verified.custom, &s.mapping)?;
-        // Served only while verification would pass without leeway on `exp`: the
-        // cache never extends a token. No `exp` (allowed by `require_exp(false)`):
-        // not cached.
-        if let Some(exp) = exp {
-            let until_max_age = match (s.max_age, iat) {
-                (Some(max_age), Some(iat)) => iat.saturating_add(max_age),
-                _ => i64::MAX,
-            };
-            let valid_until = exp.min(until_max_age);
-            // Not before `nbf`, nor before `iat` (a clock stepped back), less the
-            // leeway, as verification itself.
-            let valid_from = nbf.max(iat).map_or(i64::MIN, |from| from.saturating_sub(s.leeway));
-            // Within the leeway after `exp` a token still verifies, but is not cached.
-            if now < valid_until {
-                let entry = Entry {
-                    principal: principal.clone(),
-                    valid_from,
-                    valid_until,
-                    iat,
-                    generation,
-                    weight: 0,
-                };
-                cache.insert(s.id, token, entry);
-            }
+        let times = Lifetime {
+            nbf: verified.claims.nbf,
+            iat: verified.claims.iat,
+            exp: verified.claims.exp,
+        };
+        let principal = s.mapping.principal(verified.claims, verified.custom)?;
+        if let Some(entry) = Entry::new(&principal, times, s.max_age, s.leeway, now, generation) {
+            cache.insert(s.id, token, entry);
         }
         Ok(principal)
     }
 
     fn verify_principal_uncached(&self, token: &str) -> Result<Principal, TokenError> {
         let verified = self.verify::<serde_json::Map<String, serde_json::Value>>(token)?;
-        Principal::from_claims(verified.claims, verified.custom, &self.inner.mapping)
+        self.inner.mapping.principal(verified.claims, verified.custom)
+    }
+
+    /// [`verify_principal`](Self::verify_principal), waiting for fresh keys when
+    /// that helps: with a [`RemoteKeySet`](super::RemoteKeySet) (feature `jwks`), a
+    /// token whose `kid` is unknown waits for one refetch of the keys (at most one
+    /// per cooldown, shared by concurrent callers) and is verified again. Without
+    /// one, it answers at once.
+    ///
+    /// ```
+    /// use portcullis::token::{Algorithm, Issuer, KeySet, SigningKey, Verifier};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+    /// let key = SigningKey::generate(Algorithm::ES256)?;
+    /// let verifier = Verifier::builder(KeySet::single(key.verifying_key())).audience("orders").build()?;
+    /// let token = Issuer::builder(key).audience("orders").build()?.issue("alice", &())?;
+    /// assert_eq!(verifier.verify_principal_refreshing(&token).await?.subject(), "alice");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`verify_principal`](Self::verify_principal).
+    pub async fn verify_principal_refreshing(&self, token: &str) -> Result<Principal, TokenError> {
+        let result = self.verify_principal(token);
+        #[cfg(feature = "jwks")]
+        if matches!(result, Err(TokenError::UnknownKey))
+            && let Some(remote) = self.remote_keys_for_token(token)
+            && remote.refetch_for_unknown_kid().await
+        {
+            return self.verify_principal(token);
+        }
+        result
+    }
+
+    /// [`verify_principal_refreshing`](Self::verify_principal_refreshing)'s answer
+    /// when it needs no waiting; `None` when it would wait for a refetch.
+    pub(crate) fn verify_principal_now(&self, token: &str) -> Option<Result<Principal, TokenError>> {
+        let result = self.verify_principal(token);
+        #[cfg(feature = "jwks")]
+        if matches!(result, Err(TokenError::UnknownKey))
+            && self
+                .remote_keys_for_token(token)
+                .is_some_and(super::RemoteKeySet::may_refetch)
+        {
+            return None;
+        }
+        Some(result)
     }
 
     /// The keys this verifier selects from now, for tokens from `iss` (with one key
@@ -513,6 +535,7 @@ impl Verifier {
     /// The remote key set that verifies tokens from `iss` (with one key source,
     /// whatever `iss` is), when the keys come from one.
     #[cfg(feature = "jwks")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "jwks")))]
     pub fn remote_keys(&self, iss: Option<&str>) -> Option<&super::RemoteKeySet> {
         self.inner.keys.for_issuer(iss).and_then(KeySource::remote)
     }

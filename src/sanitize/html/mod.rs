@@ -111,7 +111,7 @@
 //!
 //! // DO NOT DO THIS: refused, with the reason.
 //! let err = HtmlCleaner::builder().add_tag_attributes("a", ["onclick"]).build().unwrap_err();
-//! assert_eq!(err.code(), "invalid_configuration");
+//! assert_eq!(err.code(), "invalid_config");
 //! assert!(HtmlCleaner::builder().add_url_schemes(["javascript"]).build().is_err());
 //! assert!(HtmlCleaner::builder().add_tags(["iframe"]).build().is_err());
 //! # Ok::<(), portcullis::sanitize::SanitizeError>(())
@@ -622,13 +622,13 @@ impl HtmlCleanerBuilder {
     ///
     /// # Errors
     ///
-    /// [`SanitizeError::InvalidConfiguration`] naming the first offending item when a
+    /// [`SanitizeError::InvalidConfig`] naming the first offending item when a
     /// tag, attribute or scheme would defeat the cleaner (`script`, `iframe`, `svg`,
     /// `form`, `style`, any `on*` attribute, `srcset`, `id`, `javascript:`, `data:`,
     /// …), when a name
     /// is not lowercase ASCII, or when the input limit is out of range.
     pub fn build(self) -> Result<HtmlCleaner, SanitizeError> {
-        let refuse = |what: String| Err(SanitizeError::InvalidConfiguration(what));
+        let refuse = |what: String| Err(SanitizeError::InvalidConfig(what));
         for tag in self.tags.iter().chain(self.tag_attributes.keys()) {
             if !is_lowercase_name(tag) || REMOVED_WITH_CONTENT.contains(tag) || FORBIDDEN_TAGS.contains(tag) {
                 return refuse(format!("tag `{tag}` cannot be allowed"));
@@ -752,7 +752,7 @@ mod tests {
     #[test]
     fn builder_refuses_names_html_would_never_match() {
         let err = HtmlCleaner::builder().add_tags(["TABLE"]).build().unwrap_err();
-        assert_eq!(err.code(), "invalid_configuration");
+        assert_eq!(err.code(), "invalid_config");
     }
 
     #[test]

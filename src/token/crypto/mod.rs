@@ -1,35 +1,5 @@
-//! ring, plugged into jsonwebtoken's [`CryptoProvider`] seam.
-//!
-//! portcullis depends on jsonwebtoken without its `rust_crypto` and `aws_lc_rs`
-//! features; all cryptography is ring's. Each algorithm family has its file here, and
-//! [`VerifyingKey`]/[`SigningKey`] hold ring's parsed keys, so portcullis's own
-//! [`Verifier`](super::Verifier) and [`Issuer`](super::Issuer) call ring directly and
-//! never consult jsonwebtoken's process-wide provider.
-//!
-//! # The process-wide provider
-//!
-//! jsonwebtoken's free functions (`jsonwebtoken::decode`, `encode`) look up one
-//! provider per process and panic when none can be determined. portcullis installs
-//! [`PROVIDER`] the first time any key is constructed, and [`install`] does it
-//! explicitly. If the application installed its own provider first, that one stays in
-//! place for jsonwebtoken's free functions (jsonwebtoken allows one installation per
-//! process); portcullis's verification and issuing are unaffected either way, because
-//! they never go through the process default. Call [`install`] at the top of `main` if
-//! you also use jsonwebtoken directly before touching any portcullis key.
-//!
-//! ```
-//! use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
-//!
-//! portcullis::token::crypto::install();
-//! let secret = [9u8; 32];
-//! let claims = serde_json::json!({ "sub": "alice", "exp": 4_102_444_800u64 });
-//! let token = jsonwebtoken::encode(&Header::default(), &claims, &EncodingKey::from_secret(&secret))?;
-//! let mut validation = Validation::new(jsonwebtoken::Algorithm::HS256);
-//! validation.required_spec_claims.clear();
-//! let data = jsonwebtoken::decode::<serde_json::Value>(&token, &DecodingKey::from_secret(&secret), &validation)?;
-//! assert_eq!(data.claims["sub"], "alice");
-//! # Ok::<(), jsonwebtoken::errors::Error>(())
-//! ```
+//! ring, plugged into jsonwebtoken's `CryptoProvider` seam: one file per algorithm
+//! family. The public side of the seam is [`interop`](super::interop).
 
 pub(crate) mod ecdsa;
 pub(crate) mod eddsa;
@@ -64,7 +34,8 @@ pub static PROVIDER: CryptoProvider = CryptoProvider {
 
 /// Installs [`PROVIDER`] as jsonwebtoken's process-wide provider, once. Returns `true`
 /// when portcullis's provider is the one in place, `false` when the application had
-/// installed another before (which then stays; see the [module docs](self)).
+/// installed another before (which then stays; see the
+/// [module docs](super::interop)).
 pub fn install() -> bool {
     static OURS: OnceLock<bool> = OnceLock::new();
     *OURS.get_or_init(|| PROVIDER.install_default().is_ok())

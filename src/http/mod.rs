@@ -1,7 +1,10 @@
-//! [`AuthError`] to an HTTP response, framework-free: status, `WWW-Authenticate`
-//! (RFC 6750 §3), `Retry-After`, and an RFC 9457 problem+json body whose `code` is
-//! the stable error code. Both adapters render exactly this, so a failure looks the
-//! same from either and from a middleware or an extractor.
+//! HTTP, framework-free: the authentication middleware ([`Gate`]), route guards
+//! ([`Guard`]), the extractors' types ([`Claims`], [`Authorized`]) and decisions,
+//! and the rendering of every failure as a [`Rejection`]: status,
+//! `WWW-Authenticate` (RFC 6750 §3), `Retry-After`, and an RFC 9457 problem+json
+//! body whose `code` is the stable error code. The axum and actix-web adapters only
+//! translate between their framework and this module, so a failure looks the same
+//! from either, and from a middleware, a guard, an extractor or a handler.
 //!
 //! | situation | status | `WWW-Authenticate` |
 //! |---|---|---|
@@ -31,6 +34,30 @@
 //! Nothing else about a failure reaches the client: the reason goes to the audit
 //! log ([`crate::audit`]).
 
+#[cfg(any(feature = "axum", feature = "actix"))]
+pub(crate) mod extract;
+#[cfg(any(feature = "axum", feature = "actix"))]
+pub(crate) mod flow;
+#[cfg(any(feature = "axum", feature = "actix"))]
+pub(crate) mod gate;
+#[cfg(any(feature = "axum", feature = "actix"))]
+mod guard;
+#[cfg(any(feature = "axum", feature = "actix"))]
+pub(crate) mod site;
+
+#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
+pub use extract::{Authorized, Claims, Refused};
+#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
+pub use flow::ResponseFuture;
+#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
+pub use gate::Gate;
+#[cfg(any(feature = "axum", feature = "actix"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
+pub use guard::Guard;
+
 use crate::auth::AuthError;
 
 /// How long a client is asked to wait when password work is at capacity: 1 second.
@@ -54,7 +81,7 @@ impl Realm {
     ///
     /// # Errors
     ///
-    /// [`AuthError::Internal`] otherwise: it would break the challenge header.
+    /// [`AuthError::InvalidConfig`] otherwise: it would break the challenge header.
     pub fn new(name: &str) -> Result<Self, AuthError> {
         let valid = (1..=128).contains(&name.len())
             && name
@@ -63,7 +90,7 @@ impl Realm {
         if valid {
             Ok(Realm(name.to_owned()))
         } else {
-            Err(AuthError::Internal(
+            Err(AuthError::InvalidConfig(
                 "realm must be 1 to 128 visible ASCII characters without quotes",
             ))
         }
@@ -113,8 +140,11 @@ impl Rejection {
                 )),
                 None,
             ),
-            AuthError::Forbidden { required } => {
-                let scope = required.as_deref().map(quoted_string_safe).filter(|s| !s.is_empty());
+            AuthError::Forbidden { missing_scopes } => {
+                let scope = missing_scopes
+                    .as_deref()
+                    .map(quoted_string_safe)
+                    .filter(|s| !s.is_empty());
                 let challenge = match scope {
                     Some(scope) => format!(r#"Bearer realm="{realm}", error="insufficient_scope", scope="{scope}""#),
                     None => format!(r#"Bearer realm="{realm}", error="insufficient_scope""#),
@@ -122,7 +152,7 @@ impl Rejection {
                 (403, Some(challenge), None)
             }
             AuthError::Busy => (503, None, Some(RETRY_AFTER_SECONDS)),
-            AuthError::Internal(_) => (500, None, None),
+            AuthError::Internal(_) | AuthError::InvalidConfig(_) => (500, None, None),
         };
         let code = error.code();
         let body = format!(
@@ -204,6 +234,17 @@ impl Rejection {
     pub fn body(&self) -> &str {
         &self.body
     }
+
+    /// The response's headers, as an adapter sets them: `Content-Type`, then
+    /// `WWW-Authenticate` and `Retry-After` where the status calls for them.
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, std::borrow::Cow<'_, str>)> {
+        use std::borrow::Cow;
+        let challenge = self.www_authenticate().map(|v| ("www-authenticate", Cow::Borrowed(v)));
+        let retry = self.retry_after.map(|s| ("retry-after", Cow::Owned(s.to_string())));
+        std::iter::once(("content-type", Cow::Borrowed(self.content_type())))
+            .chain(challenge)
+            .chain(retry)
+    }
 }
 
 /// `401 expired`: the status and the stable code, nothing else.
@@ -269,7 +310,7 @@ mod tests {
             ),
             (
                 AuthError::Forbidden {
-                    required: Some("orders:write".into()),
+                    missing_scopes: Some("orders:write".into()),
                 },
                 403,
                 Some(r#"Bearer realm="orders", error="insufficient_scope", scope="orders:write""#),
@@ -303,7 +344,7 @@ mod tests {
     fn a_requirement_cannot_break_the_challenge() {
         let rejection = Rejection::new(
             &AuthError::Forbidden {
-                required: Some("a\"b\\c\r\nd".into()),
+                missing_scopes: Some("a\"b\\c\r\nd".into()),
             },
             &realm(),
         );

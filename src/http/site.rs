@@ -1,0 +1,87 @@
+//! What the audit log reads of a request, and the one place a decision is recorded.
+
+use std::borrow::Cow;
+use std::net::SocketAddr;
+
+use crate::Principal;
+use crate::audit::{self, Decision, Outcome, Stage};
+
+/// A request as the audit log reads it. Each adapter implements it for its
+/// framework's request, and for what it keeps of a request that has moved on. It is
+/// read only while a subscriber listens for the decision, so an adapter gathers
+/// nothing for a log nobody reads.
+pub(crate) trait Site {
+    /// The request method.
+    fn method(&self) -> &str;
+    /// The matched route template, or the path when no route matched; never the
+    /// query string.
+    fn route(&self) -> Cow<'_, str>;
+    /// The peer's address, when the server gives it.
+    fn client(&self) -> Option<SocketAddr>;
+}
+
+/// One decision about one request: who decided, what, and why.
+#[derive(Clone, Copy)]
+pub(crate) struct Verdict<'a> {
+    pub(crate) outcome: Outcome,
+    pub(crate) stage: Stage,
+    pub(crate) code: Option<&'static str>,
+    pub(crate) principal: Option<&'a Principal>,
+    pub(crate) requirement: Option<&'a str>,
+}
+
+impl<'a> Verdict<'a> {
+    /// A refusal by `stage` with `code`.
+    pub(crate) fn denied(stage: Stage, code: &'static str) -> Self {
+        Verdict {
+            outcome: Outcome::Denied,
+            stage,
+            code: Some(code),
+            principal: None,
+            requirement: None,
+        }
+    }
+
+    /// A request let through by `stage`.
+    pub(crate) fn allowed(stage: Stage, principal: Option<&'a Principal>) -> Self {
+        Verdict {
+            outcome: if principal.is_some() {
+                Outcome::Allowed
+            } else {
+                Outcome::Anonymous
+            },
+            stage,
+            code: None,
+            principal,
+            requirement: None,
+        }
+    }
+
+    /// The same verdict about `principal`.
+    pub(crate) fn of(self, principal: Option<&'a Principal>) -> Self {
+        Verdict { principal, ..self }
+    }
+
+    /// The same verdict, naming what the route required.
+    pub(crate) fn requiring(self, requirement: Option<&'a str>) -> Self {
+        Verdict { requirement, ..self }
+    }
+
+    /// Records the verdict about the request at `site`, if anything listens.
+    pub(crate) fn record(self, site: &(impl Site + ?Sized)) {
+        if !audit::enabled(self.outcome) {
+            return;
+        }
+        audit::record(&Decision {
+            outcome: self.outcome,
+            stage: self.stage,
+            code: self.code,
+            subject: self.principal.map(Principal::subject),
+            token_id: self.principal.and_then(Principal::token_id),
+            client: site.client(),
+            method: site.method(),
+            route: &site.route(),
+            requirement: self.requirement,
+        });
+    }
+}
