@@ -1,7 +1,7 @@
 //! The actix-web 4 adapter (feature `actix`): a middleware that authenticates
 //! requests, extractors that read what it left behind, and route guards. For the
 //! same routes it answers as the axum adapter does, with the same statuses,
-//! headers, bodies and audit events (`tests/conformance.rs` holds both to one
+//! headers, bodies and audit events (`tests/http_conformance.rs` holds both to one
 //! table), because both take every decision in the same shared core. Where
 //! actix-web itself differs, the items below say what it means: it runs every
 //! handler argument's extractor before the handler (put portcullis's first), its

@@ -1,5 +1,5 @@
 //! What only the actix-web adapter has to show; everything the two adapters share
-//! is in the conformance table (`tests/conformance.rs`).
+//! is in the conformance table (`tests/http_conformance.rs`).
 #![cfg(feature = "actix")]
 
 mod common;

@@ -68,7 +68,7 @@ fn rfc7515_a2_rs256_vector_verifies() {
 #[test]
 fn rfc7515_a3_es256_vector_verifies_where_high_s_is_accepted() {
     // The example's S is above n/2, which portcullis refuses unless told otherwise
-    // (tests/ecdsa_low_s.rs: refused by default, its low twin verifies).
+    // (tests/token_ecdsa_low_s.rs: refused by default, its low twin verifies).
     let (key, token) = public_key_of("rfc7515_a3_es256.json");
     let verifier = Verifier::builder(KeySet::single(key))
         .clock(|| RFC_7515_ERA)

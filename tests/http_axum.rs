@@ -1,5 +1,5 @@
 //! What only the axum adapter has to show; everything the two adapters share is in
-//! the conformance table (`tests/conformance.rs`).
+//! the conformance table (`tests/http_conformance.rs`).
 #![cfg(feature = "axum")]
 
 mod common;
