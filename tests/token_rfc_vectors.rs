@@ -6,9 +6,13 @@
 //! its clock to that era (`1_300_819_300`, 80 seconds before `exp`), so the vectors are
 //! checked with every rule in force.
 
-mod common;
+mod common {
+    pub mod rfc7515_rsa;
+    pub mod vectors;
+}
 
-use common::{rfc_vector, rfc7515_rsa_private_jwk};
+use common::rfc7515_rsa::rfc7515_rsa_private_jwk;
+use common::vectors::rfc_vector;
 use portcullis::token::{Algorithm, Issuer, KeySet, SigningKey, Verifier, VerifyingKey};
 use serde::Deserialize;
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use portcullis::token::{Algorithm, Issuer, Jwk, SigningKey};
 
-use super::capture::AuditEvent;
+use super::audit_events::AuditEvent;
 use super::http::{RawResponse, send};
 
 /// A token for every case, signed with the service's key unless named otherwise.
