@@ -6,7 +6,14 @@
 // including both here compiles it twice, as two modules, which is what is meant.
 #![allow(clippy::duplicate_mod)]
 
-mod common;
+mod common {
+    pub mod capture;
+    pub mod http;
+    pub mod http_call;
+    pub mod http_log_in;
+    pub mod http_serve;
+    pub mod http_serve_actix;
+}
 
 #[allow(dead_code)]
 #[path = "../examples/demo.rs"]
@@ -18,7 +25,10 @@ mod demo_actix;
 
 use std::net::SocketAddr;
 
-use common::http::{call as request, log_in, serve, serve_actix};
+use common::http_call::call as request;
+use common::http_log_in::log_in;
+use common::http_serve::serve;
+use common::http_serve_actix::serve_actix;
 
 async fn axum_demo() -> SocketAddr {
     let options = demo::orders::Options::generate().expect("options");

@@ -3,14 +3,22 @@
 //! share tracing's callsite cache with this thread-local subscriber.
 #![cfg(all(feature = "axum", feature = "html"))]
 
-mod common;
+mod common {
+    pub mod capture;
+    pub mod http;
+    pub mod http_call;
+    pub mod http_log_in;
+    pub mod http_serve;
+}
 
 #[allow(dead_code)]
 #[path = "../examples/demo.rs"]
 mod demo;
 
 use common::capture::Capture;
-use common::http::{call as request, log_in, serve};
+use common::http_call::call as request;
+use common::http_log_in::log_in;
+use common::http_serve::serve;
 
 // Current-thread runtime: the server's tasks log on this thread, to this subscriber.
 #[tokio::test]

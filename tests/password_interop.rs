@@ -3,7 +3,9 @@
 //! argon2-cffi, and the reference repository's own test vectors), and argon2-cffi
 //! (tests/interop/verify_with_argon2.py) verifies hashes portcullis makes.
 
-mod common;
+mod common {
+    pub mod interop;
+}
 
 use portcullis::password::{Params, PasswordError, PasswordHasher};
 use serde_json::{Value, json};
@@ -119,7 +121,7 @@ fn argon2_cffi_verifies_the_hashes_portcullis_makes() {
         }
     }
     let test = "argon2_cffi_verifies_the_hashes_portcullis_makes";
-    let Some(stdout) = common::interop_output(test, "verify_with_argon2.py", &lines.join("\n")) else {
+    let Some(stdout) = common::interop::interop_output(test, "verify_with_argon2.py", &lines.join("\n")) else {
         return;
     };
     let results: Vec<Value> = stdout.lines().map(|line| serde_json::from_str(line).unwrap()).collect();

@@ -6,8 +6,8 @@
 //! serialization yields: an `a` inside an `a` (placed there through a table), or a
 //! heading inside a heading once the cleaner has unwrapped the unknown element
 //! between them. Written out and parsed again, such a tree changes shape, which is
-//! what mutation XSS feeds on. `tests/browser_xss.rs` checks the same in Chromium;
-//! `tests/sanitize_properties.rs` checks it on generated tag soup.
+//! what mutation XSS feeds on. `tests/sanitize_browser_xss.rs` checks the same in
+//! Chromium; `tests/sanitize_properties.rs` checks it on generated tag soup.
 #![cfg(feature = "html")]
 
 use portcullis::sanitize::SanitizeError;

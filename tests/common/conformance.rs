@@ -1,15 +1,15 @@
 //! One table of requests to the orders service and what DESIGN.md's HTTP error
 //! contract makes of them: status, `WWW-Authenticate`, problem `code` (or a piece
-//! of the success body) and the audit events the request leaves. `tests/conformance.rs`
-//! runs it against the axum demo and the actix-web demo, each in-process and over
-//! a socket on 127.0.0.1.
+//! of the success body) and the audit events the request leaves.
+//! `tests/http_conformance.rs` runs it against the axum demo and the actix-web demo,
+//! each in-process and over a socket on 127.0.0.1.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use portcullis::token::{Algorithm, Issuer, Jwk, SigningKey};
 
-use super::capture::AuditEvent;
+use super::audit_events::AuditEvent;
 use super::http::{RawResponse, send};
 
 /// A token for every case, signed with the service's key unless named otherwise.

@@ -3,8 +3,6 @@
 //! misbehaves, discovery, redirects.
 #![cfg(feature = "jwks")]
 
-mod common;
-
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -12,7 +12,13 @@
 // including both here compiles it twice, as two modules, which is what is meant.
 #![allow(clippy::duplicate_mod)]
 
-mod common;
+mod common {
+    pub mod audit_events;
+    pub mod conformance;
+    pub mod http;
+    pub mod http_serve;
+    pub mod http_serve_actix;
+}
 
 #[allow(dead_code)]
 #[path = "../examples/demo.rs"]
@@ -25,9 +31,10 @@ mod demo_actix;
 use std::net::SocketAddr;
 
 use actix_web::test::TestRequest;
-use common::capture::{AuditEvent, AuditEvents};
+use common::audit_events::{AuditEvent, AuditEvents};
 use common::conformance::{Case, Seen, Tokens, cases, check, check_audit, from_raw, over_socket, tokens};
-use common::http::{serve, serve_actix};
+use common::http_serve::serve;
+use common::http_serve_actix::serve_actix;
 use portcullis::password::{Params, PasswordHasher, PasswordPool};
 use portcullis::token::{Algorithm, SigningKey};
 

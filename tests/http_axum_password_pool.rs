@@ -3,12 +3,17 @@
 //! refusal, while the requests it admits are answered normally.
 #![cfg(feature = "axum")]
 
-mod common;
+mod common {
+    pub mod http;
+    pub mod http_call;
+    pub mod http_serve;
+}
 
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
-use common::http::{call, serve};
+use common::http_call::call;
+use common::http_serve::serve;
 use portcullis::auth::AuthError;
 use portcullis::axum::AuthLayer;
 use portcullis::http::Realm;

@@ -1,13 +1,18 @@
 //! What only the axum adapter has to show; everything the two adapters share is in
-//! the conformance table (`tests/conformance.rs`).
+//! the conformance table (`tests/http_conformance.rs`).
 #![cfg(feature = "axum")]
 
-mod common;
+mod common {
+    pub mod http;
+    pub mod http_serve;
+    pub mod keys;
+}
 
 use axum::Router;
 use axum::routing::get;
-use common::es256_verifier_and_token;
-use common::http::{send, serve};
+use common::http::send;
+use common::http_serve::serve;
+use common::keys::es256_verifier_and_token;
 use portcullis::Principal;
 use portcullis::axum::AuthLayer;
 

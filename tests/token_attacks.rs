@@ -6,14 +6,26 @@
 //! is sent. A deliberately broken part therefore still carries a valid MAC, so the error
 //! seen is the one for the broken part and not `invalid_signature`.
 
-mod common;
+mod common {
+    pub mod b64;
+    pub mod b64_chars;
+    pub mod b64_encode;
+    pub mod b64_std;
+    pub mod der;
+    pub mod hs256;
+    pub mod unb64;
+    pub mod vectors;
+}
 
 use std::time::Duration;
 
-use common::{
-    SECRET, b64, b64_char, b64_std, b64_value, der, der_uint, hs256_token, hs256_token_bytes, mac_with, rfc_vector,
-    rsa_spki_pem, sign_hs256, unb64,
-};
+use common::b64::b64;
+use common::b64_chars::{b64_char, b64_value};
+use common::b64_std::b64_std;
+use common::der::{der, der_uint, rsa_spki_pem};
+use common::hs256::{SECRET, hs256_token, hs256_token_bytes, mac_with, sign_hs256};
+use common::unb64::unb64;
+use common::vectors::rfc_vector;
 use portcullis::token::{
     Algorithm, Issuer, Jwk, KeySet, SigningKey, TokenError, Verified, Verifier, VerifierBuilder, VerifyingKey,
 };

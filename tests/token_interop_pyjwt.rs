@@ -2,9 +2,13 @@
 //! portcullis verifies the committed PyJWT-issued tokens of tests/data/interop/pyjwt.json,
 //! and PyJWT (tests/interop/verify_with_pyjwt.py) verifies tokens portcullis issues.
 
-mod common;
+mod common {
+    pub mod interop;
+    pub mod rfc7515_rsa;
+    pub mod vectors;
+}
 
-use common::rfc7515_rsa_private_jwk;
+use common::rfc7515_rsa::rfc7515_rsa_private_jwk;
 use portcullis::token::{Algorithm, Issuer, Jwk, JwkSet, KeySet, SigningKey, Verifier, VerifyingKey};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -250,7 +254,7 @@ fn pyjwt_verifies_every_token_portcullis_issues() {
     let input = json!({ "issuer": ISSUER, "audience": AUDIENCE, "jwks": { "keys": jwks }, "tokens": tokens });
 
     let test = "pyjwt_verifies_every_token_portcullis_issues";
-    let Some(stdout) = common::interop_output(test, "verify_with_pyjwt.py", &input.to_string()) else {
+    let Some(stdout) = common::interop::interop_output(test, "verify_with_pyjwt.py", &input.to_string()) else {
         return;
     };
     let results: Vec<Value> = stdout.lines().map(|line| serde_json::from_str(line).unwrap()).collect();

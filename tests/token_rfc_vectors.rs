@@ -6,9 +6,13 @@
 //! its clock to that era (`1_300_819_300`, 80 seconds before `exp`), so the vectors are
 //! checked with every rule in force.
 
-mod common;
+mod common {
+    pub mod rfc7515_rsa;
+    pub mod vectors;
+}
 
-use common::{rfc_vector, rfc7515_rsa_private_jwk};
+use common::rfc7515_rsa::rfc7515_rsa_private_jwk;
+use common::vectors::rfc_vector;
 use portcullis::token::{Algorithm, Issuer, KeySet, SigningKey, Verifier, VerifyingKey};
 use serde::Deserialize;
 
@@ -68,7 +72,7 @@ fn rfc7515_a2_rs256_vector_verifies() {
 #[test]
 fn rfc7515_a3_es256_vector_verifies_where_high_s_is_accepted() {
     // The example's S is above n/2, which portcullis refuses unless told otherwise
-    // (tests/ecdsa_low_s.rs: refused by default, its low twin verifies).
+    // (tests/token_ecdsa_low_s.rs: refused by default, its low twin verifies).
     let (key, token) = public_key_of("rfc7515_a3_es256.json");
     let verifier = Verifier::builder(KeySet::single(key))
         .clock(|| RFC_7515_ERA)

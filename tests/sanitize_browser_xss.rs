@@ -26,7 +26,10 @@
 //! `PORTCULLIS_CHROMIUM` to a Chrome or Chromium binary.
 #![cfg(all(feature = "html", feature = "url"))]
 
-mod common;
+mod common {
+    pub mod b64_encode;
+    pub mod b64_std;
+}
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -308,7 +311,7 @@ fn build_page() -> Page {
         "roundTrips": round_trips.iter().map(|(id, how, payload)| serde_json::json!([id, how, payload])).collect::<Vec<_>>(),
         "benign": BENIGN.iter().map(|(_, selector)| selector).collect::<Vec<_>>(),
     });
-    let expected = common::b64_std(expected.to_string().as_bytes());
+    let expected = common::b64_std::b64_std(expected.to_string().as_bytes());
     let html = PAGE.replace("{{BODY}}", &body).replace("{{EXPECTED}}", &expected);
     Page {
         html,

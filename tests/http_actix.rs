@@ -1,15 +1,21 @@
 //! What only the actix-web adapter has to show; everything the two adapters share
-//! is in the conformance table (`tests/conformance.rs`).
+//! is in the conformance table (`tests/http_conformance.rs`).
 #![cfg(feature = "actix")]
 
-mod common;
+mod common {
+    pub mod audit_events;
+    pub mod http;
+    pub mod http_serve_actix;
+    pub mod keys;
+}
 
 use std::time::Duration;
 
 use actix_web::{App, HttpResponse, test, web};
-use common::capture::AuditEvents;
-use common::es256_verifier_and_token;
-use common::http::{send, serve_actix};
+use common::audit_events::AuditEvents;
+use common::http::send;
+use common::http_serve_actix::serve_actix;
+use common::keys::es256_verifier_and_token;
 use portcullis::Principal;
 use portcullis::actix::{AuthMiddleware, Authorized, Claims};
 use portcullis::auth::{AuthError, Authenticator, Credentials};
