@@ -17,8 +17,9 @@ use common::http::send;
 use common::http_serve_actix::serve_actix;
 use common::keys::es256_verifier_and_token;
 use portcullis::Principal;
-use portcullis::actix::{AuthMiddleware, Authorized, Claims};
+use portcullis::actix::AuthMiddleware;
 use portcullis::auth::{AuthError, Authenticator, Credentials};
+use portcullis::http::{Authorized, Claims};
 use portcullis::token::TokenError;
 
 async fn subject(caller: Principal) -> String {

@@ -2,7 +2,8 @@
 //! peppers, limits and malformed stored hashes.
 
 use portcullis::password::{
-    Limits, MAX_PASSWORD_BYTES, Params, PasswordError, PasswordHash, PasswordHasher, Pepper, Variant, Verified, Version,
+    Limits, MAX_PASSWORD_BYTES, Params, PasswordCheck, PasswordError, PasswordHash, PasswordHasher, Pepper, Variant,
+    Version,
 };
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -185,7 +186,7 @@ fn passwords_over_4096_bytes_are_refused_before_hashing() {
 /// login could answer differently (as a 500 against a 401 gave accounts away).
 #[test]
 fn verifying_a_password_over_4096_bytes_is_a_mismatch_not_an_error() {
-    let mismatch = Verified {
+    let mismatch = PasswordCheck {
         ok: false,
         needs_rehash: false,
     };
@@ -217,7 +218,7 @@ fn reference_c_vectors_verify_for_each_variant_and_version() {
         let verified = hasher.verify("password", phc).unwrap();
         assert_eq!(
             verified,
-            portcullis::password::Verified {
+            portcullis::password::PasswordCheck {
                 ok: true,
                 needs_rehash: true
             },
@@ -370,8 +371,8 @@ fn pepper_configuration_is_validated() {
     assert_eq!(code(twice), "invalid_config");
 }
 
-fn ok(needs_rehash: bool) -> portcullis::password::Verified {
-    portcullis::password::Verified { ok: true, needs_rehash }
+fn ok(needs_rehash: bool) -> portcullis::password::PasswordCheck {
+    portcullis::password::PasswordCheck { ok: true, needs_rehash }
 }
 
 // ---- unknown users ----------------------------------------------------------------

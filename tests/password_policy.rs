@@ -1,15 +1,15 @@
 //! Password policy per NIST SP 800-63B-4: length in code points, no composition rules,
 //! blocklists, context words.
 
-use portcullis::password::{ContextWord, PasswordError, PasswordPolicy};
+use portcullis::password::{ContextWord, PasswordError, PasswordRules};
 
-fn code(policy: &PasswordPolicy, password: &str, account: &str) -> Option<&'static str> {
+fn code(policy: &PasswordRules, password: &str, account: &str) -> Option<&'static str> {
     policy.check(password, account).err().map(|e| e.code())
 }
 
 #[test]
 fn length_is_counted_in_code_points_not_bytes() {
-    let policy = PasswordPolicy::new();
+    let policy = PasswordRules::new();
     // 7 code points, 28 bytes: too short although long in bytes.
     assert_eq!(
         policy.check("🔐🔐🔐🔐🔐🔐🔐", ""),
@@ -17,7 +17,7 @@ fn length_is_counted_in_code_points_not_bytes() {
     );
     // 8 code points of 4 bytes each: long enough.
     assert_eq!(
-        code(&PasswordPolicy::builder().build().unwrap(), "𝄞🔐密码ñ𝄞🔐密", ""),
+        code(&PasswordRules::builder().build().unwrap(), "𝄞🔐密码ñ𝄞🔐密", ""),
         None
     );
     // Combining marks are code points of their own.
@@ -40,7 +40,7 @@ fn unpredictable(len: usize) -> String {
 
 #[test]
 fn defaults_are_8_to_128() {
-    let policy = PasswordPolicy::new();
+    let policy = PasswordRules::new();
     assert_eq!((policy.min_length(), policy.max_length()), (8, 128));
     assert_eq!(code(&policy, "abcdefg", ""), Some("too_short"));
     assert_eq!(code(&policy, &unpredictable(128), ""), None);
@@ -52,7 +52,7 @@ fn defaults_are_8_to_128() {
 
 #[test]
 fn single_factor_services_can_ask_for_15() {
-    let policy = PasswordPolicy::builder().min_length(15).build().unwrap();
+    let policy = PasswordRules::builder().min_length(15).build().unwrap();
     assert_eq!(
         policy.check("fourteen chars", ""),
         Err(PasswordError::TooShort { min: 15 })
@@ -62,20 +62,20 @@ fn single_factor_services_can_ask_for_15() {
 
 #[test]
 fn lengths_are_validated_against_nist_floors() {
-    let err = |b: portcullis::password::PolicyBuilder| b.build().unwrap_err().code();
-    assert_eq!(err(PasswordPolicy::builder().min_length(7)), "invalid_config");
-    assert_eq!(err(PasswordPolicy::builder().max_length(63)), "invalid_config");
-    assert_eq!(err(PasswordPolicy::builder().max_length(1025)), "invalid_config");
+    let err = |b: portcullis::password::PasswordRulesBuilder| b.build().unwrap_err().code();
+    assert_eq!(err(PasswordRules::builder().min_length(7)), "invalid_config");
+    assert_eq!(err(PasswordRules::builder().max_length(63)), "invalid_config");
+    assert_eq!(err(PasswordRules::builder().max_length(1025)), "invalid_config");
     assert_eq!(
-        err(PasswordPolicy::builder().min_length(100).max_length(64)),
+        err(PasswordRules::builder().min_length(100).max_length(64)),
         "invalid_config"
     );
-    assert!(PasswordPolicy::builder().min_length(64).max_length(64).build().is_ok());
+    assert!(PasswordRules::builder().min_length(64).max_length(64).build().is_ok());
 }
 
 #[test]
 fn there_are_no_composition_rules() {
-    let policy = PasswordPolicy::new();
+    let policy = PasswordRules::new();
     // All lowercase, no digits, no symbols: fine when long and unpredictable.
     assert_eq!(code(&policy, "plum verdict gallop umbrella", ""), None);
     assert_eq!(code(&policy, "zqxjvkwpbrtm", ""), None);
@@ -83,7 +83,7 @@ fn there_are_no_composition_rules() {
 
 #[test]
 fn the_account_name_and_its_derivatives_are_refused() {
-    let policy = PasswordPolicy::new();
+    let policy = PasswordRules::new();
     for password in [
         "alice.smith",
         "Alice.Smith",
@@ -109,7 +109,7 @@ fn the_account_name_and_its_derivatives_are_refused() {
 
 #[test]
 fn short_account_names_match_only_exactly() {
-    let policy = PasswordPolicy::builder().min_length(8).build().unwrap();
+    let policy = PasswordRules::builder().min_length(8).build().unwrap();
     // A derivative of a longer name, but a two-letter name is too short to rule
     // anything out.
     assert_eq!(code(&policy, "al9x4Qm7", "al"), None);
@@ -117,7 +117,7 @@ fn short_account_names_match_only_exactly() {
 
 #[test]
 fn the_service_name_is_refused() {
-    let policy = PasswordPolicy::builder()
+    let policy = PasswordRules::builder()
         .service_name("Portcullis Demo")
         .build()
         .unwrap();
@@ -131,7 +131,7 @@ fn the_service_name_is_refused() {
 
 #[test]
 fn the_services_blocklist_is_refused_case_insensitively() {
-    let policy = PasswordPolicy::builder()
+    let policy = PasswordRules::builder()
         .blocklist(["AcmeWidgets", "springfield"])
         .build()
         .unwrap();
@@ -142,7 +142,7 @@ fn the_services_blocklist_is_refused_case_insensitively() {
 
 #[test]
 fn errors_name_the_rule_and_never_the_password() {
-    let policy = PasswordPolicy::builder().blocklist(["hunter2hunter2"]).build().unwrap();
+    let policy = PasswordRules::builder().blocklist(["hunter2hunter2"]).build().unwrap();
     for (password, account) in [
         ("hunter2", ""),
         ("hunter2hunter2", ""),
@@ -157,7 +157,7 @@ fn errors_name_the_rule_and_never_the_password() {
 
 #[test]
 fn over_long_input_is_refused_before_counting() {
-    let policy = PasswordPolicy::new();
+    let policy = PasswordRules::new();
     assert_eq!(code(&policy, &"x".repeat(1_000_000), ""), Some("too_long"));
 }
 
@@ -167,7 +167,7 @@ mod common_passwords {
 
     #[test]
     fn the_most_common_passwords_and_their_variants_are_refused() {
-        let policy = PasswordPolicy::new();
+        let policy = PasswordRules::new();
         for password in [
             "password",
             "Password1",
@@ -187,7 +187,7 @@ mod common_passwords {
 
     #[test]
     fn keyboard_walks_repeats_and_sequences_are_refused() {
-        let policy = PasswordPolicy::new();
+        let policy = PasswordRules::new();
         for password in ["aaaaaaaaaa", "abcdefghij", "1qaz2wsx3edc", "zxcvbnm,./"] {
             assert_eq!(code(&policy, password, ""), Some("common_password"), "{password}");
         }
@@ -195,7 +195,7 @@ mod common_passwords {
 
     #[test]
     fn long_unpredictable_passwords_pass() {
-        let policy = PasswordPolicy::new();
+        let policy = PasswordRules::new();
         for password in [
             "correct horse battery staple",
             "vK7#pQ9zL2mW",
@@ -209,14 +209,14 @@ mod common_passwords {
     fn passwords_over_24_code_points_skip_the_zxcvbn_rule() {
         // zxcvbn's cost grows faster than quadratically with length; a long password
         // is judged by length alone.
-        let policy = PasswordPolicy::new();
+        let policy = PasswordRules::new();
         assert_eq!(code(&policy, &"a".repeat(24), ""), Some("common_password"));
         assert_eq!(code(&policy, &"a".repeat(25), ""), None);
     }
 
     #[test]
     fn the_check_can_be_switched_off() {
-        let policy = PasswordPolicy::builder().common_passwords(false).build().unwrap();
+        let policy = PasswordRules::builder().common_passwords(false).build().unwrap();
         assert_eq!(code(&policy, "password", ""), None);
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use portcullis::password::{PasswordError, PasswordHasher, PasswordPool, PoolStats, Verified};
+use portcullis::password::{PasswordCheck, PasswordError, PasswordHasher, PasswordPool, PoolStats};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -19,7 +19,7 @@ fn pool(concurrency: usize, queue: usize) -> PasswordPool {
 }
 
 /// Starts a verification on its own task.
-fn spawn_verify(pool: &PasswordPool, stored: &str) -> tokio::task::JoinHandle<Result<Verified, PasswordError>> {
+fn spawn_verify(pool: &PasswordPool, stored: &str) -> tokio::task::JoinHandle<Result<PasswordCheck, PasswordError>> {
     let (pool, stored) = (pool.clone(), stored.to_owned());
     tokio::spawn(async move { pool.verify_async(PASSWORD, &stored).await })
 }
@@ -173,7 +173,7 @@ async fn hash_verify_and_unknown_user_go_through_the_pool() {
 
 #[tokio::test]
 async fn an_over_long_password_is_a_mismatch_through_the_pool_for_known_and_unknown_users() {
-    let mismatch = Verified {
+    let mismatch = PasswordCheck {
         ok: false,
         needs_rehash: false,
     };
@@ -231,7 +231,7 @@ fn outside_a_tokio_runtime_calls_fail_cleanly_instead_of_panicking() {
 #[tokio::test]
 async fn the_policy_check_runs_on_the_pool() {
     let pool = pool(1, 1);
-    let policy = portcullis::password::PasswordPolicy::new();
+    let policy = portcullis::password::PasswordRules::new();
     assert_eq!(
         pool.check_policy_async(&policy, "short", "bob")
             .await

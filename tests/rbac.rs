@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use portcullis::Principal;
-use portcullis::rbac::{Explanation, Policy, PolicyDocument, PolicyHandle, RbacError, Role, require_scope};
+use portcullis::rbac::{Explanation, Policy, PolicyDocument, PolicyHandle, RbacError, Role, check_scope};
 
 fn compile_error(toml: &str) -> RbacError {
     Policy::from_toml(toml).unwrap_err()
@@ -334,18 +334,18 @@ fn ids_and_sets_from_another_policy_never_match() {
 }
 
 #[test]
-fn require_and_require_scope_give_errors_with_codes() {
+fn authorize_and_check_scope_give_errors_with_codes() {
     let policy = shop();
     let write = policy.permission("orders:write").unwrap();
     assert_eq!(
-        policy.require(&policy.permissions_for(["viewer"]), write),
+        policy.authorize(&policy.permissions_for(["viewer"]), write),
         Err(RbacError::Forbidden)
     );
-    assert_eq!(policy.require(&policy.permissions_for(["clerk"]), write), Ok(()));
+    assert_eq!(policy.authorize(&policy.permissions_for(["clerk"]), write), Ok(()));
     let caller = Principal::new("svc").with_scopes(["orders.read"]);
-    assert_eq!(require_scope(&caller, "orders.read"), Ok(()));
+    assert_eq!(check_scope(&caller, "orders.read"), Ok(()));
     assert_eq!(
-        require_scope(&caller, "orders.write"),
+        check_scope(&caller, "orders.write"),
         Err(RbacError::InsufficientScope("orders.write".into()))
     );
 }

@@ -454,7 +454,7 @@ fn check_policy(model: &Model, policy: &Policy, queries: &[Query]) -> Result<Vec
         let ctx = || format!("roles {roles:?}, permission {p}, expected {expected}");
         prop_assert_eq!(policy.check(&set, id), expected, "check: {}", ctx());
         prop_assert_eq!(set.allows(id), expected, "allows: {}", ctx());
-        prop_assert_eq!(policy.require(&set, id).is_ok(), expected, "require: {}", ctx());
+        prop_assert_eq!(policy.authorize(&set, id).is_ok(), expected, "authorize: {}", ctx());
         prop_assert_eq!(policy.check_str(&set, &p), expected, "check_str: {}", ctx());
 
         match &explanation {

@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 
 use portcullis::sanitize::encode;
 use portcullis::sanitize::html::HtmlCleaner;
-use portcullis::sanitize::url::{RedirectPolicy, UrlPolicy};
+use portcullis::sanitize::url::{RedirectFilter, UrlFilter};
 
 /// `{id}` is replaced with the case's number, so a fired trap names its case.
 const PAYLOADS: &[&str] = &[
@@ -188,7 +188,7 @@ enum Context {
     UrlComponent,
     CssString,
     LinkPolicy,
-    RedirectPolicy,
+    RedirectFilter,
 }
 
 const CONTEXTS: [Context; 12] = [
@@ -203,7 +203,7 @@ const CONTEXTS: [Context; 12] = [
     Context::UrlComponent,
     Context::CssString,
     Context::LinkPolicy,
-    Context::RedirectPolicy,
+    Context::RedirectFilter,
 ];
 
 struct Page {
@@ -216,8 +216,8 @@ struct Page {
 fn build_page() -> Page {
     let cleaner = HtmlCleaner::new();
     let text_only = HtmlCleaner::text_only();
-    let links = UrlPolicy::new(["https", "http", "mailto"]).expect("policy");
-    let redirects = RedirectPolicy::new().allow_host("app.example");
+    let links = UrlFilter::new(["https", "http", "mailto"]).expect("policy");
+    let redirects = RedirectFilter::new().allow_host("app.example");
 
     let mut body = String::new();
     let mut round_trips = Vec::new();
@@ -284,7 +284,7 @@ fn build_page() -> Page {
                         encode::html_attribute(&href)
                     )
                 }
-                Context::RedirectPolicy => {
+                Context::RedirectFilter => {
                     let href = redirects
                         .check(p)
                         .map(|t| t.into_owned())

@@ -217,7 +217,7 @@ fn context_refuses_unknown_and_differently_spelled_names() {
     for bad in ["", "HTML", " html", "html ", "sql", "javascript", "text"] {
         assert_eq!(
             bad.parse::<Context>(),
-            Err(SanitizeError::InvalidConfiguration(
+            Err(SanitizeError::InvalidConfig(
                 "unknown encoding context (expected html, attr, js, url or css)".into()
             )),
             "{bad:?}"

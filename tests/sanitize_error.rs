@@ -5,14 +5,14 @@ use portcullis::sanitize::SanitizeError;
 use portcullis::sanitize::header::check_header_value;
 use portcullis::sanitize::path::safe_join;
 use portcullis::sanitize::sql::{Identifier, SortOrder};
-use portcullis::sanitize::url::{RedirectPolicy, UrlPolicy};
+use portcullis::sanitize::url::{RedirectFilter, UrlFilter};
 
 /// The base directory of the path tests (`tests/sanitize_path.rs`).
 const BASE: &str = "/srv/files";
 
 /// The redirect policy of the URL tests (`tests/sanitize_url.rs`).
-fn redirects() -> RedirectPolicy {
-    RedirectPolicy::new().allow_host("allowed.example")
+fn redirects() -> RedirectFilter {
+    RedirectFilter::new().allow_host("allowed.example")
 }
 
 // ---- SanitizeError -----------------------------------------------------------------------
@@ -25,7 +25,7 @@ fn every_error_has_its_documented_code() {
         (SanitizeError::TooManyAttributes { limit: 1 }, "too_many_attributes"),
         (SanitizeError::TooComplex, "too_complex"),
         (SanitizeError::UnstableMarkup, "unstable_markup"),
-        (SanitizeError::InvalidConfiguration("x".into()), "invalid_configuration"),
+        (SanitizeError::InvalidConfig("x".into()), "invalid_config"),
         (SanitizeError::InvalidUrl, "invalid_url"),
         (SanitizeError::DisallowedScheme, "disallowed_scheme"),
         (SanitizeError::DisallowedHost, "disallowed_host"),
@@ -79,7 +79,7 @@ fn error_messages_never_repeat_the_refused_input() {
         (header, check_header_value(header).unwrap_err().to_string()),
         (
             url,
-            UrlPolicy::new(["https"]).unwrap().check(url).unwrap_err().to_string(),
+            UrlFilter::new(["https"]).unwrap().check(url).unwrap_err().to_string(),
         ),
         (
             "id; DROP TABLE x",

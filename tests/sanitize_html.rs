@@ -346,7 +346,7 @@ fn builder_refuses_url_attributes_ammonia_does_not_check_and_dom_clobbering_name
             .add_tag_attributes("img", [attribute])
             .build()
             .unwrap_err();
-        assert_eq!(err.code(), "invalid_configuration", "{attribute}");
+        assert_eq!(err.code(), "invalid_config", "{attribute}");
     }
 }
 
@@ -405,7 +405,7 @@ fn cleaner_limit_is_counted_in_bytes() {
 // ---- html: builder -------------------------------------------------------------------
 
 fn invalid_configuration(message: &str) -> SanitizeError {
-    SanitizeError::InvalidConfiguration(message.into())
+    SanitizeError::InvalidConfig(message.into())
 }
 
 #[test]
@@ -500,7 +500,7 @@ fn builder_refuses_style_rel_and_other_forbidden_attributes() {
             .add_tag_attributes("span", [attribute])
             .build()
             .unwrap_err();
-        assert_eq!(err.code(), "invalid_configuration", "{attribute}");
+        assert_eq!(err.code(), "invalid_config", "{attribute}");
         assert_eq!(
             err,
             invalid_configuration(&format!("attribute `{attribute}` cannot be allowed"))
@@ -544,7 +544,7 @@ fn builder_refuses_names_that_are_not_lowercase() {
             .build()
             .unwrap_err()
             .code(),
-        "invalid_configuration"
+        "invalid_config"
     );
 }
 

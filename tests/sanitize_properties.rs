@@ -25,7 +25,7 @@ use portcullis::sanitize::encode;
 use portcullis::sanitize::html::HtmlCleaner;
 use portcullis::sanitize::path::safe_join;
 use portcullis::sanitize::text::{IdentifierRules, strip_controls};
-use portcullis::sanitize::url::RedirectPolicy;
+use portcullis::sanitize::url::RedirectFilter;
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
@@ -372,7 +372,7 @@ fn redirect_like() -> impl Strategy<Value = String> {
 /// `decodings`, so is each of that many percent-decodings of it (a proxy that
 /// decodes before redirecting), and the target passes the check again unchanged.
 fn stays_on_site(target: &str, decodings: usize) -> Result<(), TestCaseError> {
-    let policy = RedirectPolicy::new().allow_host("app.example");
+    let policy = RedirectFilter::new().allow_host("app.example");
     let Ok(accepted) = policy.check(target) else {
         return Ok(());
     };

@@ -248,7 +248,7 @@ fn identifier_rules_refuse_huge_input_as_too_long_before_normalizing() {
 
 #[test]
 fn identifier_rules_validate_their_bounds() {
-    let expected = SanitizeError::InvalidConfiguration(format!(
+    let expected = SanitizeError::InvalidConfig(format!(
         "identifier bounds must satisfy 1 <= min <= max <= {MAX_IDENTIFIER_CHARS}"
     ));
     assert_eq!(IdentifierRules::new(0, 5), Err(expected.clone()));

@@ -1,16 +1,16 @@
-//! `sanitize::url`'s public behaviour: `RedirectPolicy` against the usual
-//! open-redirect payloads, and `UrlPolicy`'s scheme allowlist.
+//! `sanitize::url`'s public behaviour: `RedirectFilter` against the usual
+//! open-redirect payloads, and `UrlFilter`'s scheme allowlist.
 #![cfg(feature = "url")]
 
 use std::borrow::Cow;
 
 use portcullis::sanitize::SanitizeError;
-use portcullis::sanitize::url::{MAX_URL_BYTES, RedirectPolicy, UrlPolicy};
+use portcullis::sanitize::url::{MAX_URL_BYTES, RedirectFilter, UrlFilter};
 
-// ---- url: RedirectPolicy -------------------------------------------------------------
+// ---- url: RedirectFilter -------------------------------------------------------------
 
-fn redirects() -> RedirectPolicy {
-    RedirectPolicy::new().allow_host("allowed.example")
+fn redirects() -> RedirectFilter {
+    RedirectFilter::new().allow_host("allowed.example")
 }
 
 #[test]
@@ -110,7 +110,7 @@ fn redirect_refuses_a_port_that_is_not_listed() {
 
 #[test]
 fn redirect_accepts_a_listed_port_and_only_that_port() {
-    let policy = RedirectPolicy::new().allow_host("allowed.example:8443");
+    let policy = RedirectFilter::new().allow_host("allowed.example:8443");
     assert_eq!(
         policy.check("https://allowed.example:8443/x").unwrap(),
         "https://allowed.example:8443/x"
@@ -183,7 +183,7 @@ fn redirect_accepts_an_allowed_host_and_reserializes_it() {
 
 #[test]
 fn redirect_compares_hosts_after_idna_normalization() {
-    let policy = RedirectPolicy::new().allow_host("bücher.example");
+    let policy = RedirectFilter::new().allow_host("bücher.example");
     assert_eq!(
         policy.check("https://BÜCHER.example/").unwrap(),
         "https://xn--bcher-kva.example/"
@@ -196,7 +196,7 @@ fn redirect_compares_hosts_after_idna_normalization() {
         policy.check("https://bucher.example/"),
         Err(SanitizeError::OpenRedirect)
     );
-    let punycode = RedirectPolicy::new().allow_host("xn--bcher-kva.example");
+    let punycode = RedirectFilter::new().allow_host("xn--bcher-kva.example");
     assert_eq!(
         punycode.check("https://bücher.example/a").unwrap(),
         "https://xn--bcher-kva.example/a"
@@ -211,7 +211,7 @@ fn redirect_host_entries_that_are_not_hosts_never_match() {
         "https://allowed.example",
         "",
     ] {
-        let policy = RedirectPolicy::new().allow_host(entry);
+        let policy = RedirectFilter::new().allow_host(entry);
         assert_eq!(
             policy.check("https://allowed.example/"),
             Err(SanitizeError::OpenRedirect),
@@ -222,7 +222,7 @@ fn redirect_host_entries_that_are_not_hosts_never_match() {
 
 #[test]
 fn redirect_policy_without_hosts_accepts_only_paths() {
-    let policy = RedirectPolicy::new();
+    let policy = RedirectFilter::new();
     assert_eq!(policy.check("/home").unwrap(), "/home");
     assert_eq!(
         policy.check("https://allowed.example/"),
@@ -238,11 +238,11 @@ fn redirect_refuses_targets_over_the_size_limit() {
     assert_eq!(redirects().check(&over), Err(SanitizeError::OpenRedirect));
 }
 
-// ---- url: UrlPolicy --------------------------------------------------------------------
+// ---- url: UrlFilter --------------------------------------------------------------------
 
 #[test]
 fn url_policy_compares_schemes_case_insensitively() {
-    let policy = UrlPolicy::new(["HTTPS", "mailto"]).unwrap();
+    let policy = UrlFilter::new(["HTTPS", "mailto"]).unwrap();
     assert_eq!(
         policy.check("hTtPs://Example.COM/a").unwrap().as_str(),
         "https://example.com/a"
@@ -255,7 +255,7 @@ fn url_policy_compares_schemes_case_insensitively() {
 
 #[test]
 fn url_policy_refuses_a_scheme_not_on_the_list() {
-    let policy = UrlPolicy::new(["https"]).unwrap();
+    let policy = UrlFilter::new(["https"]).unwrap();
     for url in [
         "http://example.com",
         "ftp://example.com",
@@ -268,7 +268,7 @@ fn url_policy_refuses_a_scheme_not_on_the_list() {
 
 #[test]
 fn url_policy_refuses_control_characters() {
-    let policy = UrlPolicy::new(["https"]).unwrap();
+    let policy = UrlFilter::new(["https"]).unwrap();
     for url in [
         "java\tscript:alert(1)",
         "https://example.com/\n",
@@ -282,7 +282,7 @@ fn url_policy_refuses_control_characters() {
 
 #[test]
 fn url_policy_refuses_relative_references() {
-    let policy = UrlPolicy::new(["https"]).unwrap();
+    let policy = UrlFilter::new(["https"]).unwrap();
     for url in ["/relative/path", "relative", "//example.com/x", "?q=1", ""] {
         assert_eq!(policy.check(url), Err(SanitizeError::InvalidUrl), "{url:?}");
     }
@@ -290,7 +290,7 @@ fn url_policy_refuses_relative_references() {
 
 #[test]
 fn url_policy_returns_the_normalized_url() {
-    let url = UrlPolicy::new(["https"])
+    let url = UrlFilter::new(["https"])
         .unwrap()
         .check("HTTPS://Example.COM/a/../b")
         .unwrap();
@@ -299,7 +299,7 @@ fn url_policy_returns_the_normalized_url() {
 
 #[test]
 fn url_policy_refuses_urls_over_the_size_limit() {
-    let policy = UrlPolicy::new(["https"]).unwrap();
+    let policy = UrlFilter::new(["https"]).unwrap();
     let prefix = "https://example.com/";
     let at_limit = format!("{prefix}{}", "a".repeat(MAX_URL_BYTES - prefix.len()));
     assert_eq!(policy.check(&at_limit).unwrap().as_str(), at_limit);
@@ -321,8 +321,8 @@ fn url_policy_refuses_dangerous_schemes_at_construction() {
         "about",
     ] {
         assert_eq!(
-            UrlPolicy::new(["https", scheme]).unwrap_err(),
-            SanitizeError::InvalidConfiguration(format!(
+            UrlFilter::new(["https", scheme]).unwrap_err(),
+            SanitizeError::InvalidConfig(format!(
                 "URL scheme `{}` cannot be allowed",
                 scheme.to_ascii_lowercase()
             )),
@@ -334,13 +334,13 @@ fn url_policy_refuses_dangerous_schemes_at_construction() {
 fn url_policy_refuses_malformed_schemes_and_an_empty_list() {
     for scheme in ["https:", "1http", "", "ht tp", "-x"] {
         assert_eq!(
-            UrlPolicy::new([scheme]).unwrap_err().code(),
-            "invalid_configuration",
+            UrlFilter::new([scheme]).unwrap_err().code(),
+            "invalid_config",
             "{scheme:?}"
         );
     }
     assert_eq!(
-        UrlPolicy::new(Vec::<&str>::new()).unwrap_err(),
-        SanitizeError::InvalidConfiguration("no URL scheme allowed".into())
+        UrlFilter::new(Vec::<&str>::new()).unwrap_err(),
+        SanitizeError::InvalidConfig("no URL scheme allowed".into())
     );
 }

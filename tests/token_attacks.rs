@@ -29,7 +29,7 @@ use common::vectors::rfc_vector;
 use portcullis::token::{
     Algorithm, Issuer, Jwk, KeySet, SigningKey, TokenError, Verified, Verifier, VerifierBuilder, VerifyingKey,
 };
-use portcullis::{ClaimPath, PrincipalMapping};
+use portcullis::token::{ClaimPath, PrincipalMapping};
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use serde::Deserialize;

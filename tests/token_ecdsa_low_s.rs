@@ -127,7 +127,8 @@ fn the_high_s_spelling_of_a_ring_signature_is_invalid_signature() {
     for curve in &CURVES {
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(curve.signing, &rng).unwrap();
         let pair = EcdsaKeyPair::from_pkcs8(curve.signing, pkcs8.as_ref(), &rng).unwrap();
-        let key = SigningKey::from_encoding_key(curve.alg, &EncodingKey::from_ec_der(pkcs8.as_ref())).unwrap();
+        let key =
+            portcullis::token::interop::signing_key(curve.alg, &EncodingKey::from_ec_der(pkcs8.as_ref())).unwrap();
         let verifier = verifier_for(&key);
         let input = format!(
             "{}.{}",

@@ -163,7 +163,9 @@ fn principal(subject: &str, iss: Option<&str>, key: &Jwk) -> Principal {
         .issue(subject, &serde_json::json!({ "tenant": "acme" }))
         .unwrap();
     let verifier = Verifier::builder_for_issuers([(A, public(key)), (B, public(key))])
-        .principal_mapping(portcullis::PrincipalMapping::default().tenant(portcullis::ClaimPath::name("tenant")))
+        .principal_mapping(
+            portcullis::token::PrincipalMapping::default().tenant(portcullis::token::ClaimPath::name("tenant")),
+        )
         .build()
         .unwrap();
     verifier.verify_principal(&issued).unwrap()

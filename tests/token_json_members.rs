@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use common::b64::b64;
 use common::hs256::{SECRET, hs256_token};
 use portcullis::token::{Algorithm, KeySet, TokenError, Verified, Verifier, VerifierBuilder, VerifyingKey};
-use portcullis::{ClaimPath, PrincipalMapping};
+use portcullis::token::{ClaimPath, PrincipalMapping};
 use serde::Deserialize;
 use serde_json::Value;
 

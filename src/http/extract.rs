@@ -154,7 +154,9 @@ pub(crate) fn principal<'c>(context: Option<&'c Authenticated>, site: &impl Site
     caller(context).map_err(|err| refuse(context, site, err, None))
 }
 
-/// The caller or `None`, for an extractor of an optional caller.
+/// The caller or `None`, for an extractor of an optional caller (axum's; actix-web's
+/// `Option<T>` is its own, over `Principal`'s).
+#[cfg(feature = "axum")]
 pub(crate) fn optional_principal<'c>(
     context: Option<&'c Authenticated>,
     site: &impl Site,

@@ -94,14 +94,14 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<O> {
         match self.project().state.project() {
-            StateProjection::Refused { response, spent } => Poll::Ready(response.take().unwrap_or_else(|| spent())),
+            StateProjection::Refused { response, spent } => Poll::Ready(response.take().unwrap_or_else(*spent)),
             StateProjection::Inner {
                 future,
                 context,
                 kept,
                 leave,
             } => future.poll(cx).map(|answer| leave(answer, context, kept.as_deref())),
-            StateProjection::Passed { future, pass } => future.poll(cx).map(|answer| pass(answer)),
+            StateProjection::Passed { future, pass } => future.poll(cx).map(*pass),
             StateProjection::Waiting { future } => Pin::new(future).poll(cx),
         }
     }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::verifier::Clock;
+use super::clock::Clock;
 use super::{KeyError, SigningKey, b64};
 
 /// Default token lifetime: 15 minutes.
