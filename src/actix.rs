@@ -106,7 +106,7 @@ use serde::de::DeserializeOwned;
 use crate::Principal;
 use crate::auth::{AuthError, Authenticator, Headers, Permission};
 use crate::http::extract::{self, Returned};
-use crate::http::flow::Kept;
+use crate::http::flow::{Exit, Kept};
 use crate::http::gate::Authenticated;
 use crate::http::site::Site;
 use crate::http::{Authorized, Claims, Gate, Guard, Realm, Refused, Rejection, ResponseFuture};
@@ -263,12 +263,12 @@ where
     match gate.admit(outcome, request.request()) {
         Err(rejection) => {
             let refused = request.into_response(HttpResponse::from_error(rejection));
-            ResponseFuture::refused(Ok(refused.map_into_right_body()), spent)
+            ResponseFuture::refused(Ok(refused.map_into_right_body()))
         }
         Ok(context) => {
             let kept = extract::listening().then(|| Box::new(Seen::of(request.request())) as Kept);
             request.extensions_mut().insert(context.clone());
-            ResponseFuture::inner(service.call(request), context, kept, leave)
+            ResponseFuture::inner(service.call(request), context, kept)
         }
     }
 }
@@ -337,34 +337,40 @@ type Waiting<B> = Pin<Box<dyn Future<Output = Answer<B>>>>;
 /// The response future of [`AuthService`] and [`GuardService`].
 type Flow<F, B> = ResponseFuture<F, Answer<B>, Waiting<B>>;
 
-/// A response on its way out of the middleware, or an inner service's `Err` (a
-/// middleware of the user's that extracted with `?`): an extractor's refusal or a
-/// handler's error it carries is settled by the core.
-fn leave<B>(
-    answer: Result<ServiceResponse<B>, Error>,
-    context: &Authenticated,
-    kept: Option<&(dyn Site + Send + Sync)>,
-) -> Answer<B> {
-    let error = match &answer {
-        Ok(response) => response.response().error(),
-        Err(error) => Some(error),
-    };
-    let rendered = error
-        .and_then(returned)
-        .and_then(|returned| extract::on_the_way_out(returned, context, kept));
-    match (answer, rendered) {
-        (Ok(response), None) => Ok(response.map_into_left_body()),
-        (Ok(response), Some(rejection)) => {
-            let (request, _) = response.into_parts();
-            Ok(ServiceResponse::new(request, HttpResponse::from_error(rejection)).map_into_right_body())
+impl<B> Exit<Result<ServiceResponse<B>, Error>> for Answer<B> {
+    /// A response on its way out of the middleware, or an inner service's `Err` (a
+    /// middleware of the user's that extracted with `?`): an extractor's refusal or
+    /// a handler's error it carries is settled by the core.
+    fn leave(
+        answer: Result<ServiceResponse<B>, Error>,
+        context: &Authenticated,
+        kept: Option<&(dyn Site + Send + Sync)>,
+    ) -> Self {
+        let error = match &answer {
+            Ok(response) => response.response().error(),
+            Err(error) => Some(error),
+        };
+        let rendered = error
+            .and_then(returned)
+            .and_then(|returned| extract::on_the_way_out(returned, context, kept));
+        match (answer, rendered) {
+            (Ok(response), None) => Ok(response.map_into_left_body()),
+            (Ok(response), Some(rejection)) => {
+                let (request, _) = response.into_parts();
+                Ok(ServiceResponse::new(request, HttpResponse::from_error(rejection)).map_into_right_body())
+            }
+            (Err(error), None) => Err(error),
+            (Err(_), Some(rejection)) => Err(rejection.into()),
         }
-        (Err(error), None) => Err(error),
-        (Err(_), Some(rejection)) => Err(rejection.into()),
     }
-}
 
-fn spent<B>() -> Answer<B> {
-    Err(AuthError::Internal("response polled after completion").into())
+    fn pass(answer: Result<ServiceResponse<B>, Error>) -> Self {
+        answer.map(ServiceResponse::map_into_left_body)
+    }
+
+    fn spent() -> Self {
+        Err(AuthError::Internal("response polled after completion").into())
+    }
 }
 
 /// `decide` on what the middleware left in `request`, borrowed for the call.
@@ -463,11 +469,9 @@ where
             // the authentication middleware lets pass unrecorded.
             Err(rejection) => {
                 let refused = request.into_response(HttpResponse::from_error(rejection));
-                ResponseFuture::refused(Ok(refused.map_into_right_body()), spent)
+                ResponseFuture::refused(Ok(refused.map_into_right_body()))
             }
-            Ok(()) => ResponseFuture::passed(self.service.call(request), |answer| {
-                answer.map(ServiceResponse::map_into_left_body)
-            }),
+            Ok(()) => ResponseFuture::passed(self.service.call(request)),
         }
     }
 }

@@ -74,7 +74,7 @@ use serde::de::DeserializeOwned;
 use crate::Principal;
 use crate::auth::{AuthError, Authenticator, Headers, Permission};
 use crate::http::extract::{self, Returned};
-use crate::http::flow::Kept;
+use crate::http::flow::{Exit, Kept};
 use crate::http::gate::Authenticated;
 use crate::http::site::Site;
 use crate::http::{Authorized, Claims, Gate, Guard, Realm, Refused, Rejection, ResponseFuture};
@@ -218,11 +218,11 @@ where
     S::Error: Send + 'static,
 {
     match gate.admit(outcome, &At::request(&request)) {
-        Err(rejection) => ResponseFuture::refused(Ok(rejection.into_response()), spent),
+        Err(rejection) => ResponseFuture::refused(Ok(rejection.into_response())),
         Ok(context) => {
             let kept = extract::listening().then(|| Box::new(Seen::of(&request)) as Kept);
             request.extensions_mut().insert(context.clone());
-            ResponseFuture::inner(inner.call(request), context, kept, leave)
+            ResponseFuture::inner(inner.call(request), context, kept)
         }
     }
 }
@@ -315,30 +315,32 @@ type Waiting<E> = Pin<Box<dyn Future<Output = Result<Response, E>> + Send>>;
 /// The response future of [`AuthService`] and [`GuardService`].
 type Flow<F, E> = ResponseFuture<F, Result<Response, E>, Waiting<E>>;
 
-/// A response on its way out of the layer: an extractor's refusal or a handler's
-/// error it carries is settled by the core.
-fn leave<E>(
-    answer: Result<Response, E>,
-    context: &Authenticated,
-    kept: Option<&(dyn Site + Send + Sync)>,
-) -> Result<Response, E> {
-    let response = answer?;
-    let returned = if let Some(refused) = response.extensions().get::<Refused>() {
-        Returned::Refused(refused)
-    } else if let Some(HandlerError(err)) = response.extensions().get::<HandlerError>() {
-        Returned::Handler(err)
-    } else {
-        return Ok(response);
-    };
-    match extract::on_the_way_out(returned, context, kept) {
-        Some(rejection) => Ok(rejection.into_response()),
-        None => Ok(response),
+impl<E> Exit<Result<Response, E>> for Result<Response, E> {
+    /// A response on its way out of the layer: an extractor's refusal or a
+    /// handler's error it carries is settled by the core.
+    fn leave(answer: Self, context: &Authenticated, kept: Option<&(dyn Site + Send + Sync)>) -> Self {
+        let response = answer?;
+        let returned = if let Some(refused) = response.extensions().get::<Refused>() {
+            Returned::Refused(refused)
+        } else if let Some(HandlerError(err)) = response.extensions().get::<HandlerError>() {
+            Returned::Handler(err)
+        } else {
+            return Ok(response);
+        };
+        match extract::on_the_way_out(returned, context, kept) {
+            Some(rejection) => Ok(rejection.into_response()),
+            None => Ok(response),
+        }
     }
-}
 
-fn spent<E>() -> Result<Response, E> {
-    let err = AuthError::Internal("response polled after completion");
-    Ok(Rejection::new(&err, &Realm::default()).into_response())
+    fn pass(answer: Self) -> Self {
+        answer
+    }
+
+    fn spent() -> Self {
+        let err = AuthError::Internal("response polled after completion");
+        Ok(Rejection::new(&err, &Realm::default()).into_response())
+    }
 }
 
 /// The authenticated caller. Refused with 401 when the request has none (a route
@@ -418,69 +420,8 @@ where
     fn call(&mut self, request: Request) -> Self::Future {
         let at = At::request(&request);
         if let Err(rejection) = self.guard.check(at.context(), &at) {
-            return ResponseFuture::refused(Ok(rejection.into_response()), spent);
+            return ResponseFuture::refused(Ok(rejection.into_response()));
         }
-        ResponseFuture::passed(ready_clone(&mut self.inner).call(request), std::convert::identity)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use axum::Router;
-    use axum::body::Body;
-    use axum::routing::get;
-    use tower::ServiceExt;
-
-    use super::*;
-    use crate::auth::Credentials;
-
-    /// An authenticator that waits before answering, as an API-key lookup would.
-    struct Slow;
-
-    impl Authenticator for Slow {
-        async fn authenticate(&self, credentials: &Credentials<'_>) -> Result<Principal, AuthError> {
-            tokio::time::sleep(Duration::from_millis(2)).await;
-            match credentials {
-                Credentials::Bearer("let-me-in") => Ok(Principal::new("svc-billing")),
-                _ => Err(AuthError::InvalidToken(crate::token::TokenError::InvalidSignature)),
-            }
-        }
-    }
-
-    async fn call(app: &Router, token: &str) -> (u16, String) {
-        let request = Request::builder()
-            .uri("/me")
-            .header("authorization", format!("Bearer {token}"))
-            .body(Body::empty())
-            .expect("request");
-        let response = app.clone().oneshot(request).await.expect("infallible");
-        let status = response.status().as_u16();
-        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.expect("body");
-        (status, String::from_utf8_lossy(&body).into_owned())
-    }
-
-    #[tokio::test]
-    async fn an_authenticator_that_waits_is_awaited() {
-        let app: Router = Router::new()
-            .route(
-                "/me",
-                get(|caller: Principal| async move { caller.subject().to_owned() }),
-            )
-            .layer(AuthLayer::required(Slow));
-        assert_eq!(call(&app, "let-me-in").await, (200, "svc-billing".to_owned()));
-        assert_eq!(call(&app, "nope").await.0, 401);
-    }
-
-    #[tokio::test]
-    async fn extractors_without_the_layer_fail_closed() {
-        let app: Router = Router::new().route(
-            "/me",
-            get(|caller: Principal| async move { caller.subject().to_owned() }),
-        );
-        let (status, body) = call(&app, "anything").await;
-        assert_eq!(status, 500);
-        assert!(body.contains(r#""code":"internal""#), "{body}");
+        ResponseFuture::passed(ready_clone(&mut self.inner).call(request))
     }
 }

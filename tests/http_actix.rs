@@ -7,20 +7,19 @@ mod common {
     pub mod http;
     pub mod http_serve_actix;
     pub mod keys;
+    pub mod slow;
 }
-
-use std::time::Duration;
 
 use actix_web::{App, HttpResponse, test, web};
 use common::audit_events::AuditEvents;
 use common::http::send;
 use common::http_serve_actix::serve_actix;
 use common::keys::es256_verifier_and_token;
+use common::slow::Slow;
 use portcullis::Principal;
 use portcullis::actix::AuthMiddleware;
-use portcullis::auth::{AuthError, Authenticator, Credentials};
+use portcullis::auth::AuthError;
 use portcullis::http::{Authorized, Claims};
-use portcullis::token::TokenError;
 
 async fn subject(caller: Principal) -> String {
     caller.subject().to_owned()
@@ -81,19 +80,6 @@ async fn option_principal_without_the_middleware_is_none_and_recorded() {
         events_for(&events, "/bare/optional"),
         ["denied/authentication/internal"]
     );
-}
-
-/// An authenticator that waits before answering, as an API-key lookup would.
-struct Slow;
-
-impl Authenticator for Slow {
-    async fn authenticate(&self, credentials: &Credentials<'_>) -> Result<Principal, AuthError> {
-        tokio::time::sleep(Duration::from_millis(2)).await;
-        match credentials {
-            Credentials::Bearer("let-me-in") => Ok(Principal::new("svc-billing")),
-            _ => Err(AuthError::InvalidToken(TokenError::InvalidSignature)),
-        }
-    }
 }
 
 #[actix_web::test]

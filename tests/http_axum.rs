@@ -6,13 +6,17 @@ mod common {
     pub mod http;
     pub mod http_serve;
     pub mod keys;
+    pub mod slow;
 }
 
 use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
 use axum::routing::get;
 use common::http::send;
 use common::http_serve::serve;
 use common::keys::es256_verifier_and_token;
+use common::slow::Slow;
 use portcullis::Principal;
 use portcullis::axum::AuthLayer;
 
@@ -69,4 +73,72 @@ async fn layer_covers_the_fallback_and_route_layer_does_not() {
     };
     assert_eq!(status(layered).await, 401);
     assert_eq!(status(route_layered).await, 404);
+}
+
+/// One request for `/me` with the bearer `token`, in process: status and body.
+async fn call(app: &Router, token: &str) -> (u16, String) {
+    use tower::ServiceExt;
+    let request = Request::builder()
+        .uri("/me")
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("request");
+    let response = app.clone().oneshot(request).await.expect("infallible");
+    let status = response.status().as_u16();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.expect("body");
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[tokio::test]
+async fn an_authenticator_that_waits_is_awaited() {
+    let app: Router = Router::new()
+        .route(
+            "/me",
+            get(|caller: Principal| async move { caller.subject().to_owned() }),
+        )
+        .layer(AuthLayer::required(Slow));
+    assert_eq!(call(&app, "let-me-in").await, (200, "svc-billing".to_owned()));
+    assert_eq!(call(&app, "nope").await.0, 401);
+}
+
+#[tokio::test]
+async fn extractors_without_the_layer_fail_closed() {
+    let app: Router = Router::new().route(
+        "/me",
+        get(|caller: Principal| async move { caller.subject().to_owned() }),
+    );
+    let (status, body) = call(&app, "anything").await;
+    assert_eq!(status, 500);
+    assert!(body.contains(r#""code":"internal""#), "{body}");
+}
+
+/// Takes no kind of credential: every request meets it as if it presented none.
+struct TakesNothing;
+
+impl portcullis::auth::Authenticator for TakesNothing {
+    fn accepts(&self, _: &portcullis::auth::Credentials<'_>) -> bool {
+        false
+    }
+
+    async fn authenticate(
+        &self,
+        _: &portcullis::auth::Credentials<'_>,
+    ) -> Result<Principal, portcullis::auth::AuthError> {
+        Ok(Principal::new("never"))
+    }
+}
+
+#[tokio::test]
+async fn credentials_of_a_kind_the_authenticator_does_not_take_count_as_none() {
+    let me = get(|caller: Option<Principal>| async move {
+        caller.map_or("anonymous".to_owned(), |c| c.subject().to_owned())
+    });
+    let required: Router = Router::new()
+        .route("/me", me.clone())
+        .layer(AuthLayer::required(TakesNothing));
+    let (status, body) = call(&required, "abc").await;
+    assert_eq!(status, 401);
+    assert!(body.contains(r#""code":"missing_credentials""#), "{body}");
+    let optional: Router = Router::new().route("/me", me).layer(AuthLayer::optional(TakesNothing));
+    assert_eq!(call(&optional, "abc").await, (200, "anonymous".to_owned()));
 }

@@ -151,3 +151,91 @@ impl Authenticator for Verifier {
         }
     }
 }
+
+#[cfg(all(test, feature = "tokio"))]
+mod tests {
+    use super::*;
+
+    /// Accepts only the bearer tokens that start with its prefix, and answers
+    /// with its name, or refuses.
+    struct Prefixed {
+        prefix: &'static str,
+        refuse: bool,
+    }
+
+    impl Authenticator for Prefixed {
+        fn accepts(&self, credentials: &Credentials<'_>) -> bool {
+            matches!(credentials, Credentials::Bearer(token) if token.starts_with(self.prefix))
+        }
+
+        async fn authenticate(&self, _: &Credentials<'_>) -> Result<Principal, AuthError> {
+            match self.refuse {
+                true => Err(AuthError::InvalidToken(crate::token::TokenError::InvalidSignature)),
+                false => Ok(Principal::new(self.prefix)),
+            }
+        }
+    }
+
+    fn chain(first_refuses: bool) -> FirstOf<Prefixed, Prefixed> {
+        let first = Prefixed {
+            prefix: "key_",
+            refuse: first_refuses,
+        };
+        first.or(Prefixed {
+            prefix: "",
+            refuse: false,
+        })
+    }
+
+    fn run<T>(future: impl Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(future)
+    }
+
+    #[test]
+    fn the_first_authenticator_that_accepts_the_kind_decides() {
+        let chain = chain(false);
+        let by_first = run(chain.authenticate(&Credentials::Bearer("key_abc"))).expect("first");
+        assert_eq!(by_first.subject(), "key_");
+        let by_next = run(chain.authenticate(&Credentials::Bearer("abc"))).expect("next");
+        assert_eq!(by_next.subject(), "");
+    }
+
+    #[test]
+    fn a_refusal_never_falls_through_to_the_next_authenticator() {
+        let chain = chain(true);
+        let refused = run(chain.authenticate(&Credentials::Bearer("key_abc")));
+        assert_eq!(refused.map_err(|e| e.code()), Err("invalid_signature"));
+        assert!(chain.authenticate_now(&Credentials::Bearer("key_abc")).is_none());
+    }
+
+    #[test]
+    fn credentials_no_authenticator_accepts_are_missing_credentials() {
+        let only_keys = Prefixed {
+            prefix: "key_",
+            refuse: false,
+        }
+        .or(Prefixed {
+            prefix: "other_",
+            refuse: false,
+        });
+        let token = Credentials::Bearer("abc");
+        assert!(!only_keys.accepts(&token));
+        assert_eq!(run(only_keys.authenticate(&token)), Err(AuthError::MissingCredentials));
+        assert_eq!(
+            only_keys.authenticate_now(&token),
+            Some(Err(AuthError::MissingCredentials))
+        );
+    }
+
+    #[test]
+    fn the_verifier_accepts_bearer_tokens() {
+        let key = crate::token::SigningKey::generate(crate::token::Algorithm::HS256).expect("key");
+        let verifier = Verifier::builder(crate::token::KeySet::single(key.verifying_key()))
+            .build()
+            .expect("verifier");
+        assert!(verifier.accepts(&Credentials::Bearer("a.b.c")));
+    }
+}

@@ -70,7 +70,7 @@ pub const RETRY_AFTER_SECONDS: u32 = 1;
 /// use portcullis::http::Realm;
 ///
 /// assert_eq!(Realm::new("orders api")?.as_str(), "orders api");
-/// assert!(Realm::new("a\"b").is_err());
+/// assert_eq!(Realm::new("a\"b").unwrap_err().code(), "invalid_config");
 /// # Ok::<(), portcullis::auth::AuthError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
