@@ -1,8 +1,13 @@
-//! Where the token module reads the time: the system clock, or one of the
-//! application's (tests, simulations).
+//! Time as the token module reads it: the clock (the system's, or one of the
+//! application's for tests and simulations) and the leeway on time claims.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Default leeway for time claims: 30 seconds.
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
+/// Largest leeway a verifier accepts: 5 minutes.
+pub const MAX_LEEWAY: Duration = Duration::from_secs(300);
 
 /// The current time, in whole seconds since the Unix epoch.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;

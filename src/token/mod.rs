@@ -62,7 +62,7 @@ mod verifier;
 pub use alg::{Algorithm, KeyFamily, UnknownAlgorithm};
 pub use cache::{MAX_CACHED_TOKEN_BYTES, TokenCache};
 pub use claims::RegisteredClaims;
-pub use clock::Clock;
+pub use clock::{Clock, DEFAULT_LEEWAY, MAX_LEEWAY};
 pub use error::{KeyError, TokenError};
 pub use issuer::{DEFAULT_TTL, IssueError, Issuer, IssuerBuilder, MAX_TTL};
 pub use jwk::{Jwk, JwkSet, MAX_JWKS_BYTES, MAX_JWKS_KEYS};
@@ -74,6 +74,5 @@ pub use mapping::{ClaimPath, PrincipalMapping};
 pub use remote::{JwksError, KeySetHealth, RemoteKeySet, RemoteKeySetBuilder};
 pub use revocation::{InMemoryRevocation, Revocation, RevocationFull, TokenIdentity};
 pub use verifier::{
-    DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, KeySource, MAX_LEEWAY, MAX_TOKEN_BYTES_LIMIT, NoCustomClaims, Verified,
-    Verifier, VerifierBuilder,
+    DEFAULT_MAX_TOKEN_BYTES, KeySource, MAX_TOKEN_BYTES_LIMIT, NoCustomClaims, Verified, Verifier, VerifierBuilder,
 };

@@ -31,7 +31,7 @@ pub trait Revocation: Send + Sync + 'static {
 
 /// Revocations in memory, each forgotten once no verifier could accept the tokens it
 /// refuses: a revoked `jti` at its token's `exp`, a subject's cut-off after the
-/// longest token lifetime you issue, each plus [`MAX_LEEWAY`](super::MAX_LEEWAY)
+/// longest token lifetime you issue, each plus [`MAX_LEEWAY`](super::clock::MAX_LEEWAY)
 /// (a verifier accepts a token until `exp` plus its leeway, and no verifier's leeway
 /// is longer). At most [`max_entries`](Self::with_max_entries)
 /// entries (default 100,000, about 100 bytes each plus the strings).
@@ -160,7 +160,7 @@ impl InMemoryRevocation {
 /// Whether a verifier may still accept a token that expires at `exp`: until `exp`
 /// plus the largest leeway a verifier can be built with.
 fn still_accepted(exp: i64, now: i64) -> bool {
-    exp.saturating_add(super::MAX_LEEWAY.as_secs() as i64) > now
+    exp.saturating_add(super::clock::MAX_LEEWAY.as_secs() as i64) > now
 }
 
 impl Revocation for InMemoryRevocation {

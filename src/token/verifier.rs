@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 
 use super::PrincipalMapping;
 use super::cache::{Entry, Lifetime, TokenCache};
-use super::clock::{Clock, system_clock};
+use super::clock::{Clock, DEFAULT_LEEWAY, MAX_LEEWAY, system_clock};
 use super::header::{self, Header};
 use super::revocation::{Revocation, TokenIdentity};
 use super::{Algorithm, KeyError, KeySet, RegisteredClaims, TokenError, VerifyingKey, b64, claims};
@@ -19,10 +19,6 @@ use crate::Principal;
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8 * 1024;
 /// Largest size limit a verifier accepts: 256 KiB.
 pub const MAX_TOKEN_BYTES_LIMIT: usize = 256 * 1024;
-/// Default leeway for time claims: 30 seconds.
-pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
-/// Largest leeway a verifier accepts: 5 minutes.
-pub const MAX_LEEWAY: Duration = Duration::from_secs(300);
 
 /// Longest signature decoded, in bytes (an 8192-bit RSA signature).
 const MAX_SIGNATURE_BYTES: usize = 1024;
