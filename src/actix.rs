@@ -99,7 +99,7 @@ use std::rc::Rc;
 use actix_web::body::{BoxBody, EitherBody};
 use actix_web::dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::{Method, StatusCode, Uri};
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use serde::de::DeserializeOwned;
 
@@ -288,11 +288,12 @@ impl Site for HttpRequest {
 }
 
 /// What the middleware keeps of a request that moved on, while an audit log
-/// listens. (Not the request itself: actix-web routes only an `HttpRequest` that
-/// has no clone.)
+/// listens: cheap clones. A response brings its request back, and the matched
+/// pattern is read from it then; this is for an inner service's `Err`, which comes
+/// without one (and is recorded with the path).
 struct Seen {
     method: Method,
-    route: String,
+    uri: Uri,
     client: Option<SocketAddr>,
 }
 
@@ -300,7 +301,7 @@ impl Seen {
     fn of(request: &HttpRequest) -> Self {
         Seen {
             method: request.method().clone(),
-            route: Site::route(request).into_owned(),
+            uri: request.uri().clone(),
             client: request.peer_addr(),
         }
     }
@@ -312,7 +313,7 @@ impl Site for Seen {
     }
 
     fn route(&self) -> Cow<'_, str> {
-        Cow::Borrowed(&self.route)
+        Cow::Borrowed(self.uri.path())
     }
 
     fn client(&self) -> Option<SocketAddr> {
@@ -350,9 +351,11 @@ impl<B> Exit<Result<ServiceResponse<B>, Error>> for Answer<B> {
             Ok(response) => response.response().error(),
             Err(error) => Some(error),
         };
-        let rendered = error
-            .and_then(returned)
-            .and_then(|returned| extract::on_the_way_out(returned, context, kept));
+        let rendered = error.and_then(returned).and_then(|returned| match (&answer, kept) {
+            // Recorded from the request the response brings back, while a log listens.
+            (Ok(response), Some(_)) => extract::on_the_way_out(returned, context, Some(response.request())),
+            _ => extract::on_the_way_out(returned, context, kept),
+        });
         match (answer, rendered) {
             (Ok(response), None) => Ok(response.map_into_left_body()),
             (Ok(response), Some(rejection)) => {

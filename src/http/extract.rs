@@ -239,8 +239,10 @@ pub(crate) fn on_the_way_out(
     let principal = context.principal.as_ref();
     match returned {
         Returned::Refused(refused) => {
-            if refused.pending.swap(false, Ordering::Relaxed)
-                && let Some(site) = site
+            // Only a middleware that kept the request records (and so consumes) the
+            // refusal: one that kept nothing leaves it to an outer one that did.
+            if let Some(site) = site
+                && refused.pending.swap(false, Ordering::Relaxed)
             {
                 Verdict::denied(refused.stage, refused.rejection.code())
                     .of(principal)

@@ -20,7 +20,9 @@ use crate::rbac::PolicyHandle;
 ///
 /// - [`required`](Self::required): a request without credentials gets 401.
 /// - [`optional`](Self::optional): it goes through without a principal; bad
-///   credentials are still refused (a wrong token is never anonymous).
+///   credentials are still refused (a wrong token is never anonymous). Credentials
+///   of a kind the authenticator does not accept
+///   ([`Authenticator::accepts`]) count as none.
 ///
 /// Credentials come from the `Authorization` header, and from a cookie when set with
 /// [`sources`](Self::sources); never from the query string (RFC 6750 §2.3).
