@@ -54,9 +54,15 @@ static ALLOCATOR: Counting = Counting;
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
+/// Each test holds this for its whole run: the counter is process-wide, so another
+/// test building its megabyte document while one measures would count in its peak.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// The most heap `f` holds at once beyond what was live before it, and its result.
+/// Call it with [`one_at_a_time`] held.
 fn peak_during<T>(f: impl FnOnce() -> T) -> (usize, T) {
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let before = LIVE.load(Ordering::Relaxed);
     PEAK.store(before, Ordering::Relaxed);
     let result = f();
@@ -83,6 +89,7 @@ fn fill(item: &str) -> String {
 
 #[test]
 fn a_megabyte_of_tiny_keys_is_refused_within_a_bounded_peak() {
+    let _turn = one_at_a_time();
     let doc = fill(r#"{"kty":""}"#);
     let (peak, parsed) = peak_during(|| JwkSet::from_json(&doc));
     assert_eq!(parsed.unwrap_err().code(), "invalid_key");
@@ -91,6 +98,7 @@ fn a_megabyte_of_tiny_keys_is_refused_within_a_bounded_peak() {
 
 #[test]
 fn as_many_keys_as_the_limit_still_parse() {
+    let _turn = one_at_a_time();
     let keys =
         vec![r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#; MAX_JWKS_KEYS];
     let doc = format!(r#"{{"keys":[{}]}}"#, keys.join(","));
@@ -103,6 +111,7 @@ fn as_many_keys_as_the_limit_still_parse() {
 
 #[test]
 fn a_megabyte_of_key_ops_is_refused_within_a_bounded_peak() {
+    let _turn = one_at_a_time();
     let ops = vec![r#""""#; (MAX_JWKS_BYTES - 64) / 3].join(",");
     let one = format!(r#"{{"kty":"EC","key_ops":[{ops}]}}"#);
     let doc = format!(r#"{{"keys":[{one}]}}"#);
@@ -119,6 +128,7 @@ fn a_megabyte_of_key_ops_is_refused_within_a_bounded_peak() {
 #[test]
 #[ignore = "a measurement; prints numbers"]
 fn measure_peak_allocation() {
+    let _turn = one_at_a_time();
     for (name, doc) in [
         ("tiny keys", fill(r#"{"kty":""}"#)),
         ("tiny EC keys", fill(r#"{"kty":"EC","crv":"P-256"}"#)),
