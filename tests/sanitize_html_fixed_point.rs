@@ -133,3 +133,20 @@ fn markup_still_changing_after_three_passes_is_refused() {
     assert_eq!(err, SanitizeError::UnstableMarkup);
     assert_eq!(err.code(), "unstable_markup");
 }
+
+/// Found by the `html_clean` fuzz target (long run, issue 15; the input is
+/// `tests/data/fuzz/html_clean-crash-01a25380.bin`, first byte the cleaner choice):
+/// the default cleaner accepts a document of nested formatting elements, but its own
+/// output is refused as `too_complex`, so cleaning the output again does not give it
+/// back. The work bound's estimate of the output exceeds its budget where the
+/// input's did not. Not fixed yet: the fix (an output the cleaner produced must fit
+/// the bound it was produced under) is the next piece of work.
+#[test]
+#[ignore = "known failure found by fuzzing, fix pending (see the doc comment)"]
+fn an_accepted_document_of_nested_formatting_stays_accepted_when_cleaned_again() {
+    let bytes = include_bytes!("data/fuzz/html_clean-crash-01a25380.bin");
+    let dirty = std::str::from_utf8(&bytes[1..]).expect("UTF-8");
+    let cleaner = HtmlCleaner::new();
+    let clean = cleaner.clean(dirty).expect("accepted");
+    assert_eq!(cleaner.clean(&clean), Ok(clean));
+}
