@@ -74,14 +74,23 @@ fn a_long_attribute_copied_into_every_paragraph_is_refused() {
 #[test]
 fn a_few_formatting_elements_left_open_are_still_cleaned() {
     // A handful of unclosed formatting elements, re-created in every paragraph, is
-    // sloppy but ordinary HTML.
-    let input = format!("<p><b>Note: <i>x{}", "<p>text</p>".repeat(1300));
+    // sloppy but ordinary HTML: 1,202 tags in, 3,606 out.
+    let input = format!("<p><b>Note: <i>x{}", "<p>text</p>".repeat(600));
     let clean = HtmlCleaner::new().clean(&input).unwrap();
     assert!(
         clean.starts_with("<p><b>Note: <i>x</i></b></p><p><b><i>text</i></b></p>"),
         "{clean:.80}"
     );
     assert!(clean.ends_with("<p><b><i>text</i></b></p>"));
+    // The output must pass the tag limit too, or cleaning it again would refuse it:
+    // 2,602 tags in would be 7,806 out.
+    let input = format!("<p><b>Note: <i>x{}", "<p>text</p>".repeat(1300));
+    assert_eq!(
+        HtmlCleaner::new().clean(&input),
+        Err(SanitizeError::TooManyTags {
+            limit: html::DEFAULT_MAX_TAGS
+        })
+    );
 }
 
 #[test]

@@ -136,17 +136,39 @@ fn markup_still_changing_after_three_passes_is_refused() {
 
 /// Found by the `html_clean` fuzz target (long run, issue 15; the input is
 /// `tests/data/fuzz/html_clean-crash-01a25380.bin`, first byte the cleaner choice):
-/// the default cleaner accepts a document of nested formatting elements, but its own
-/// output is refused as `too_complex`, so cleaning the output again does not give it
-/// back. The work bound's estimate of the output exceeds its budget where the
-/// input's did not. Not fixed yet: the fix (an output the cleaner produced must fit
-/// the bound it was produced under) is the next piece of work.
+/// the default cleaner accepted a document of nested formatting elements whose own
+/// output it then refused as `too_complex` (the work bound of the output, 1,872,423
+/// units, passed the output's budget of 1,513,146), so cleaning the output again
+/// did not give it back. The cleaner now holds its output to the checks an input
+/// passes, and refuses such a document up front.
 #[test]
-#[ignore = "known failure found by fuzzing, fix pending (see the doc comment)"]
-fn an_accepted_document_of_nested_formatting_stays_accepted_when_cleaned_again() {
+fn a_document_whose_cleaned_form_would_be_refused_is_refused_itself() {
     let bytes = include_bytes!("data/fuzz/html_clean-crash-01a25380.bin");
     let dirty = std::str::from_utf8(&bytes[1..]).expect("UTF-8");
-    let cleaner = HtmlCleaner::new();
-    let clean = cleaner.clean(dirty).expect("accepted");
-    assert_eq!(cleaner.clean(&clean), Ok(clean));
+    assert_eq!(HtmlCleaner::new().clean(dirty), Err(SanitizeError::TooComplex));
+}
+
+#[test]
+fn an_input_whose_escaped_text_passes_the_size_limit_is_refused_as_too_large() {
+    let cleaner = HtmlCleaner::builder().max_input_bytes(100).build().unwrap();
+    // 96 bytes in; every `<` comes out as `&lt;`, 168 bytes.
+    let dirty = "1 < 2 < 3 ".repeat(8) + "4 < 5 < ";
+    assert!(dirty.len() <= 100);
+    assert_eq!(cleaner.clean(&dirty), Err(SanitizeError::TooLarge { limit: 100 }));
+    // Just inside the limit once escaped, it is cleaned, and cleans to itself.
+    let fits = "1 < 2 ".repeat(10);
+    assert_eq!(fixed_point(&cleaner, &fits), "1 &lt; 2 ".repeat(10));
+}
+
+#[test]
+fn an_input_whose_reopened_formatting_passes_the_tag_limit_is_refused() {
+    let cleaner = HtmlCleaner::builder().max_tags(8).build().unwrap();
+    // Four tags in; the parser closes and reopens `b` in every paragraph: 12 out.
+    let dirty = "<p><b>x<p>y<p>z";
+    assert_eq!(cleaner.clean(dirty), Err(SanitizeError::TooManyTags { limit: 8 }));
+    let roomy = HtmlCleaner::builder().max_tags(12).build().unwrap();
+    assert_eq!(
+        fixed_point(&roomy, dirty),
+        "<p><b>x</b></p><p><b>y</b></p><p><b>z</b></p>"
+    );
 }

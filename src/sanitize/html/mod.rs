@@ -46,7 +46,9 @@
 //! - Tags: [`DEFAULT_MAX_TAGS`] (4,096) by default, at most [`MAX_TAGS_LIMIT`]
 //!   (16,384). Every `<` followed by a letter, `/`, `!` or `?` counts. Nesting is
 //!   what costs: 150,000 nested `<div>`s (730 KB) took 150 s to clean on a 2-core
-//!   machine; 4,096 nested tags take 30 ms, 16,384 about 0.7 s.
+//!   machine; 4,096 nested tags take 30 ms, 16,384 about 0.7 s. The output must
+//!   pass the limit too (see "The output"): HTML that leaves its elements for the
+//!   parser to close (`<p>x<p>y`) comes out with their end tags, twice the tags.
 //! - Attributes: [`DEFAULT_MAX_ATTRIBUTES`] (1,024) by default, at most
 //!   [`MAX_ATTRIBUTES_LIMIT`] (16,384). The count follows the tokenizer's own rules
 //!   and never comes out lower than what the parser will see, however the input
@@ -93,6 +95,11 @@
 //! tables). Two changes make text re-parse as written: line feeds right after
 //! `<pre>` are dropped (parsing drops one, and nothing writes it back), and a
 //! carriage return from `&#13;` becomes a line feed.
+//!
+//! The output passes the limits above as an input would, so cleaning it again
+//! is never refused: input whose cleaned form would be refused (the escaped text
+//! past the size limit, the closed and reopened formatting elements past the tag
+//! limit or the work budget) is refused with that error instead.
 //!
 //! # Widening, deliberately
 //!
@@ -362,7 +369,11 @@ impl HtmlCleaner {
     /// [`SanitizeError::TooComplex`] when its tree would pass the work budget (see
     /// the module docs, "Limits"), [`SanitizeError::UnstableMarkup`] when its
     /// cleaned form still changes when cleaned again after three passes (see "The
-    /// output"). Every other input is cleaned.
+    /// output"). The cleaned form must pass the same checks as an input, so that
+    /// whatever `clean` answers, `clean` accepts again and gives back unchanged: an
+    /// input whose cleaned form breaks a limit (escaping makes text longer; closing
+    /// and reopening formatting elements adds tags) is refused with that limit's
+    /// error. Every other input is cleaned.
     ///
     /// ```
     /// use portcullis::sanitize::html::HtmlCleaner;
@@ -383,6 +394,43 @@ impl HtmlCleaner {
     /// # Ok::<(), portcullis::sanitize::SanitizeError>(())
     /// ```
     pub fn clean(&self, html: &str) -> Result<String, SanitizeError> {
+        let budget = self.admit(html)?;
+        // The tree html5ever builds is not always one that its serialization parses
+        // back into (an `a` inside an `a` through a table, a block the cleaner
+        // unwrapped from between two elements the parser would have closed): such
+        // output changes meaning when a browser parses it, the stuff of mutation XSS.
+        // Cleaning the output again until it no longer changes gives HTML that
+        // parses into exactly the tree that was cleaned.
+        let mut cleaned = self.clean_once(html);
+        if cleaned == html {
+            return Ok(cleaned);
+        }
+        let mut passes = 1;
+        while !self.known_fixed_point(&cleaned) {
+            if passes == MAX_PASSES {
+                return Err(SanitizeError::UnstableMarkup);
+            }
+            // The output is bounded by the input's budget, not by its own size.
+            if work::bound(cleaned.as_bytes(), budget) > budget {
+                return Err(SanitizeError::TooComplex);
+            }
+            let again = self.clean_once(&cleaned);
+            passes += 1;
+            if again == cleaned {
+                break;
+            }
+            cleaned = again;
+        }
+        // What the cleaner answers, it accepts again unchanged: output it would
+        // refuse as input (longer than the limit, more tags, a tree whose bound
+        // passes its own budget) is refused now, with the error it would get then.
+        self.admit(&cleaned)?;
+        Ok(cleaned)
+    }
+
+    /// The checks every input passes before it is parsed: its size, its tags and
+    /// attributes, and the bound on the work its tree costs. Returns the budget.
+    fn admit(&self, html: &str) -> Result<u64, SanitizeError> {
         if html.len() > self.max_input_bytes {
             return Err(SanitizeError::TooLarge {
                 limit: self.max_input_bytes,
@@ -401,31 +449,7 @@ impl HtmlCleaner {
         if work::bound(html.as_bytes(), budget) > budget {
             return Err(SanitizeError::TooComplex);
         }
-        // The tree html5ever builds is not always one that its serialization parses
-        // back into (an `a` inside an `a` through a table, a block the cleaner
-        // unwrapped from between two elements the parser would have closed): such
-        // output changes meaning when a browser parses it, the stuff of mutation XSS.
-        // Cleaning the output again until it no longer changes gives HTML that
-        // parses into exactly the tree that was cleaned.
-        let mut cleaned = self.clean_once(html);
-        if cleaned == html || self.known_fixed_point(&cleaned) {
-            return Ok(cleaned);
-        }
-        for _ in 1..MAX_PASSES {
-            // The output is bounded by the input's budget, not by its own size.
-            if work::bound(cleaned.as_bytes(), budget) > budget {
-                return Err(SanitizeError::TooComplex);
-            }
-            let again = self.clean_once(&cleaned);
-            if again == cleaned {
-                return Ok(cleaned);
-            }
-            cleaned = again;
-            if self.known_fixed_point(&cleaned) {
-                return Ok(cleaned);
-            }
-        }
-        Err(SanitizeError::UnstableMarkup)
+        Ok(budget)
     }
 
     /// Whether `cleaned` is known to clean to itself without cleaning it again:
