@@ -4,8 +4,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
-
 /// The authenticated caller.
 ///
 /// Built by [`Verifier::verify_principal`](crate::token::Verifier::verify_principal)
@@ -35,7 +33,8 @@ pub(crate) struct TokenParts {
     pub(crate) issuer: Option<String>,
     pub(crate) token_id: Option<String>,
     pub(crate) expires_at: Option<i64>,
-    pub(crate) claims: Map<String, Value>,
+    /// The payload's JSON text, as verified.
+    pub(crate) claims: String,
 }
 
 #[derive(Clone, PartialEq)]
@@ -47,7 +46,8 @@ struct Inner {
     issuer: Option<String>,
     token_id: Option<String>,
     expires_at: Option<i64>,
-    claims: Map<String, Value>,
+    /// The verified payload's JSON text (empty for a principal built by hand).
+    claims: String,
 }
 
 impl Principal {
@@ -61,7 +61,7 @@ impl Principal {
             issuer: None,
             token_id: None,
             expires_at: None,
-            claims: Map::new(),
+            claims: String::new(),
         }))
     }
 
@@ -147,9 +147,36 @@ impl Principal {
         self.0.expires_at
     }
 
-    /// Every claim of the token, as verified.
-    pub fn claims(&self) -> &Map<String, Value> {
-        &self.0.claims
+    /// Every claim of the token, as verified, read into `T` (a struct of the
+    /// claims you need, or `serde_json::Value` for all of them). A principal built
+    /// by hand has none: `T` is read from `{}`.
+    ///
+    /// ```
+    /// use portcullis::Principal;
+    ///
+    /// #[derive(serde::Deserialize, Default)]
+    /// struct Extra { #[serde(default)] department: Option<String> }
+    ///
+    /// let by_hand = Principal::new("alice");
+    /// assert_eq!(by_hand.claims::<Extra>()?.department, None);
+    /// # Ok::<(), portcullis::token::TokenError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`TokenError::InvalidClaim`](crate::token::TokenError::InvalidClaim) (claim
+    /// `custom`) when the claims do not fit `T`.
+    pub fn claims<T: serde::de::DeserializeOwned>(&self) -> Result<T, crate::token::TokenError> {
+        serde_json::from_str(self.claims_json()).map_err(|_| crate::token::TokenError::invalid_claim("custom"))
+    }
+
+    /// The token's claims as the verified JSON text of its payload (`{}` for a
+    /// principal built by hand): kept as text, read only when asked for.
+    pub fn claims_json(&self) -> &str {
+        match self.0.claims.as_str() {
+            "" => "{}",
+            text => text,
+        }
     }
 }
 

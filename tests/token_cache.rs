@@ -323,7 +323,7 @@ fn token_over_the_cacheable_size_is_verified_but_not_cached() {
 
     for _ in 0..3 {
         assert_eq!(
-            v.verify_principal(&big).unwrap().claims()["blob"]
+            v.verify_principal(&big).unwrap().claims::<serde_json::Value>().unwrap()["blob"]
                 .as_str()
                 .map(str::len),
             Some(4000)

@@ -13,7 +13,6 @@ use super::site::{Site, Verdict};
 use crate::Principal;
 use crate::audit::{Outcome, Stage};
 use crate::auth::{AuthError, Permission};
-use crate::token::TokenError;
 
 /// The verified token's claims as your own type: an extractor in both adapters.
 ///
@@ -174,13 +173,7 @@ pub(crate) fn claims<T: DeserializeOwned>(
     site: &impl Site,
 ) -> Result<Claims<T>, Refused> {
     caller(context)
-        .and_then(|principal| {
-            serde_json::from_value(serde_json::Value::Object(principal.claims().clone())).map_err(|_| {
-                AuthError::InvalidToken(TokenError::InvalidClaim {
-                    claim: std::borrow::Cow::Borrowed("custom"),
-                })
-            })
-        })
+        .and_then(|principal| principal.claims::<T>().map_err(AuthError::InvalidToken))
         .map(Claims)
         .map_err(|err| refuse(context, site, err, None))
 }

@@ -182,30 +182,15 @@ impl Entry {
     }
 }
 
-/// An entry's memory: the token, the claims as they sit in memory (each JSON value
-/// as a tree node, strings and keys with their bytes), roles and scopes, and a
-/// fixed overhead. An estimate that errs high: claims of many small values (a
-/// token of 1,300 scopes) weigh what they cost, not what their text is.
+/// An entry's memory: the token, the claims' text, roles and scopes (each string
+/// with its bytes and a header), the subject, and a fixed overhead. An estimate
+/// that errs high: a token of 1,300 scopes weighs what its 1,300 strings cost, not
+/// what its text is.
 fn weigh(token: &str, principal: &Principal) -> u64 {
-    const VALUE: u64 = 80;
     const STRING: u64 = 32;
-    fn value(v: &serde_json::Value) -> u64 {
-        VALUE
-            + match v {
-                serde_json::Value::String(s) => s.len() as u64,
-                serde_json::Value::Array(items) => items.iter().map(value).sum(),
-                serde_json::Value::Object(map) => map.iter().map(|(k, v)| STRING + k.len() as u64 + value(v)).sum(),
-                _ => 0,
-            }
-    }
-    let claims: u64 = principal
-        .claims()
-        .iter()
-        .map(|(k, v)| STRING + k.len() as u64 + value(v))
-        .sum();
     let names = |list: &[String]| list.iter().map(|s| STRING + s.len() as u64).sum::<u64>();
     token.len() as u64
-        + claims
+        + principal.claims_json().len() as u64
         + names(principal.roles())
         + names(principal.scopes())
         + principal.subject().len() as u64

@@ -100,6 +100,14 @@ pub(crate) struct Scan<'de> {
 
 /// Parses `payload` into `C` and the registered claims, in one pass.
 pub(crate) fn parse<'de, C: de::Deserialize<'de>>(payload: &'de str) -> Result<(C, Scan<'de>), TokenError> {
+    parse_seed(payload, std::marker::PhantomData::<C>)
+}
+
+/// Parses `payload` with `seed` and reads the registered claims, in one pass.
+pub(crate) fn parse_seed<'de, S: DeserializeSeed<'de>>(
+    payload: &'de str,
+    seed: S,
+) -> Result<(S::Value, Scan<'de>), TokenError> {
     let mut scan = Scan {
         registered: RegisteredClaims::default(),
         aud_present: false,
@@ -110,12 +118,13 @@ pub(crate) fn parse<'de, C: de::Deserialize<'de>>(payload: &'de str) -> Result<(
     };
     let fault = FaultCell::default();
     let mut json = serde_json::Deserializer::from_str(payload);
-    let result = C::deserialize(Payload {
-        inner: &mut json,
-        scan: &mut scan,
-        fault: &fault,
-    })
-    .and_then(|c| json.end().map(|()| c));
+    let result = seed
+        .deserialize(Payload {
+            inner: &mut json,
+            scan: &mut scan,
+            fault: &fault,
+        })
+        .and_then(|c| json.end().map(|()| c));
     // Checked on success too: the caller's type may have swallowed the error.
     match fault.get() {
         Some(Fault::Duplicate) => return Err(TokenError::malformed("duplicate claim member")),

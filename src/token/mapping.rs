@@ -78,30 +78,72 @@ impl PrincipalMapping {
     /// scopes and tenant of the wrong type are `invalid_claim` (never silently
     /// empty).
     ///
+    /// [`Verifier::verify_principal`](super::Verifier::verify_principal) maps in the
+    /// same pass that parses the payload; this is for claims you already hold.
+    ///
+    /// ```
+    /// use portcullis::token::{ClaimPath, PrincipalMapping, RegisteredClaims};
+    ///
+    /// let mut registered = RegisteredClaims::default();
+    /// registered.sub = Some("alice".into());
+    /// let claims = serde_json::json!({ "realm_access": { "roles": ["clerk"] }, "scope": "a b" });
+    /// let serde_json::Value::Object(claims) = claims else { unreachable!() };
+    /// let keycloak = PrincipalMapping::default().roles(ClaimPath::dotted("realm_access.roles"));
+    /// let alice = keycloak.principal(registered, claims)?;
+    /// assert_eq!(alice.roles(), ["clerk"]);
+    /// assert_eq!(alice.scopes(), ["a", "b"]);
+    /// # Ok::<(), portcullis::token::TokenError>(())
+    /// ```
+    ///
     /// # Errors
     ///
     /// [`TokenError::MissingClaim`] without `sub`, [`TokenError::InvalidClaim`] for
     /// roles, scopes or a tenant of the wrong type.
     pub fn principal(&self, registered: RegisteredClaims, claims: Map<String, Value>) -> Result<Principal, TokenError> {
-        let mapping = self;
+        // One set of rules: the claims are read as the verifier reads a payload.
+        let text = Value::Object(claims).to_string();
+        let mut de = serde_json::Deserializer::from_str(&text);
+        let mapped = serde::de::DeserializeSeed::deserialize(self.seed(), &mut de)
+            .map_err(|_| TokenError::invalid_claim("custom"))?;
+        self.finish(registered, mapped, text)
+    }
+
+    /// What reads the mapped claims in the payload's one pass.
+    pub(crate) fn seed(&self) -> MappingSeed<'_> {
+        MappingSeed(self)
+    }
+
+    /// The principal from the registered claims, what the pass found, and the
+    /// payload text it kept.
+    pub(crate) fn finish(
+        &self,
+        registered: RegisteredClaims,
+        mapped: Mapped,
+        claims: String,
+    ) -> Result<Principal, TokenError> {
         let subject = registered.sub.ok_or(TokenError::MissingClaim { claim: "sub".into() })?;
         let invalid = |path: &ClaimPath| TokenError::InvalidClaim {
             claim: path.display().into(),
         };
-        let roles = match mapping.roles.find(&claims) {
-            None => Vec::new(),
-            Some(value) => strings(value, false).ok_or_else(|| invalid(&mapping.roles))?,
+        let split = |s: String| s.split_ascii_whitespace().map(str::to_owned).collect::<Vec<_>>();
+        let roles = match mapped.roles {
+            Found::Absent => Vec::new(),
+            Found::Text(role) => vec![role],
+            Found::List(roles) => roles,
+            Found::Invalid => return Err(invalid(&self.roles)),
         };
-        let scopes = match (claims.get("scope"), claims.get("scp")) {
-            (Some(Value::String(s)), _) => s.split_ascii_whitespace().map(str::to_owned).collect(),
-            (Some(_), _) => return Err(TokenError::InvalidClaim { claim: "scope".into() }),
-            (None, Some(scp)) => strings(scp, true).ok_or(TokenError::InvalidClaim { claim: "scp".into() })?,
-            (None, None) => Vec::new(),
+        let scopes = match (mapped.scope, mapped.scp) {
+            (Found::Text(scope), _) => split(scope),
+            (Found::List(_) | Found::Invalid, _) => return Err(TokenError::InvalidClaim { claim: "scope".into() }),
+            (Found::Absent, Found::Text(scp)) => split(scp),
+            (Found::Absent, Found::List(scp)) => scp,
+            (Found::Absent, Found::Invalid) => return Err(TokenError::InvalidClaim { claim: "scp".into() }),
+            (Found::Absent, Found::Absent) => Vec::new(),
         };
-        let tenant = match mapping.tenant.find(&claims) {
-            None => None,
-            Some(Value::String(t)) => Some(t.clone()),
-            Some(_) => return Err(invalid(&mapping.tenant)),
+        let tenant = match mapped.tenant {
+            Found::Absent => None,
+            Found::Text(tenant) => Some(tenant),
+            Found::List(_) | Found::Invalid => return Err(invalid(&self.tenant)),
         };
         Ok(Principal::from_token(TokenParts {
             subject,
@@ -128,11 +170,284 @@ impl PrincipalMapping {
     }
 }
 
-fn strings(value: &Value, split: bool) -> Option<Vec<String>> {
-    match value {
-        Value::String(s) if split => Some(s.split_ascii_whitespace().map(str::to_owned).collect()),
-        Value::String(s) => Some(vec![s.clone()]),
-        Value::Array(items) => items.iter().map(|v| v.as_str().map(str::to_owned)).collect(),
-        _ => None,
+/// What one mapped claim was in the payload.
+#[derive(Debug, Default)]
+pub(crate) enum Found {
+    /// Not there (or a level on its path is not an object).
+    #[default]
+    Absent,
+    /// A string.
+    Text(String),
+    /// An array of strings.
+    List(Vec<String>),
+    /// Anything else.
+    Invalid,
+}
+
+/// The mapped claims, as the payload's one pass found them.
+#[derive(Debug, Default)]
+pub(crate) struct Mapped {
+    roles: Found,
+    tenant: Found,
+    scope: Found,
+    scp: Found,
+}
+
+impl Mapped {
+    fn slot(&mut self, target: Target) -> &mut Found {
+        match target {
+            Target::Roles => &mut self.roles,
+            Target::Tenant => &mut self.tenant,
+            Target::Scope => &mut self.scope,
+            Target::Scp => &mut self.scp,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Roles,
+    Tenant,
+    Scope,
+    Scp,
+}
+
+/// A mapped claim the value being read is on the path to: `rest` names the levels
+/// still below it (none: the value is the claim).
+#[derive(Debug, Clone, Copy)]
+struct Want<'m> {
+    target: Target,
+    rest: &'m [String],
+}
+
+/// Reads the mapped claims of a payload object.
+pub(crate) struct MappingSeed<'m>(&'m PrincipalMapping);
+
+impl<'de> serde::de::DeserializeSeed<'de> for MappingSeed<'_> {
+    type Value = Mapped;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Mapped, D::Error> {
+        let mut mapped = Mapped::default();
+        let mut wants = [None; 4];
+        wants[0] = Some(Want {
+            target: Target::Roles,
+            rest: self.0.roles.segments(),
+        });
+        wants[1] = Some(Want {
+            target: Target::Tenant,
+            rest: self.0.tenant.segments(),
+        });
+        Probe {
+            wants,
+            top: true,
+            out: &mut mapped,
+        }
+        .deserialize(deserializer)?;
+        Ok(mapped)
+    }
+}
+
+/// Reads a value for the claims that want it, skipping (but, under the strict
+/// wrapper, still checking) everything else.
+struct Probe<'p> {
+    wants: [Option<Want<'p>>; 4],
+    /// The payload object itself, where `scope` and `scp` are read.
+    top: bool,
+    out: &'p mut Mapped,
+}
+
+impl Probe<'_> {
+    fn leaves(&self) -> impl Iterator<Item = Target> + '_ {
+        self.wants
+            .iter()
+            .flatten()
+            .filter(|want| want.rest.is_empty())
+            .map(|want| want.target)
+    }
+
+    /// Records what every claim that ends here found.
+    fn found(&mut self, found: impl Fn(Target) -> Found) {
+        for index in 0..self.wants.len() {
+            if let Some(want) = self.wants[index]
+                && want.rest.is_empty()
+            {
+                *self.out.slot(want.target) = found(want.target);
+            }
+        }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Probe<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Probe<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("claims")
+    }
+
+    fn visit_str<E: serde::de::Error>(mut self, v: &str) -> Result<(), E> {
+        self.found(|_| Found::Text(v.to_owned()));
+        Ok(())
+    }
+
+    fn visit_bool<E: serde::de::Error>(mut self, _: bool) -> Result<(), E> {
+        self.found(|_| Found::Invalid);
+        Ok(())
+    }
+
+    fn visit_i64<E: serde::de::Error>(mut self, _: i64) -> Result<(), E> {
+        self.found(|_| Found::Invalid);
+        Ok(())
+    }
+
+    fn visit_u64<E: serde::de::Error>(mut self, _: u64) -> Result<(), E> {
+        self.found(|_| Found::Invalid);
+        Ok(())
+    }
+
+    fn visit_f64<E: serde::de::Error>(mut self, _: f64) -> Result<(), E> {
+        self.found(|_| Found::Invalid);
+        Ok(())
+    }
+
+    fn visit_unit<E: serde::de::Error>(mut self) -> Result<(), E> {
+        self.found(|_| Found::Invalid);
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        // Roles and `scp` may be arrays of strings; nothing else may.
+        let lists = self
+            .leaves()
+            .any(|target| matches!(target, Target::Roles | Target::Scp));
+        let mut items = Some(Vec::new());
+        while let Some(item) = seq.next_element_seed(Element)? {
+            match (item, &mut items) {
+                (Some(item), Some(items)) if lists => items.push(item),
+                _ => items = None,
+            }
+        }
+        let is_list = |target: Target| matches!(target, Target::Roles | Target::Scp);
+        let mut lists_left = self.leaves().filter(|&target| is_list(target)).count();
+        for want in self.wants.into_iter().flatten().filter(|want| want.rest.is_empty()) {
+            *self.out.slot(want.target) = match &mut items {
+                Some(list) if is_list(want.target) => {
+                    // Moved to the last claim that takes it; copied only when two
+                    // claims share one path.
+                    lists_left -= 1;
+                    Found::List(if lists_left == 0 {
+                        std::mem::take(list)
+                    } else {
+                        list.clone()
+                    })
+                }
+                _ => Found::Invalid,
+            };
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        self.found(|_| Found::Invalid);
+        while let Some(key) = map.next_key::<super::json::Key<'de>>()? {
+            let key: &str = &key.0;
+            let mut wants = [None; 4];
+            let mut any = false;
+            for (slot, want) in wants.iter_mut().zip(self.wants) {
+                if let Some(Want {
+                    target,
+                    rest: [first, rest @ ..],
+                }) = want
+                    && first == key
+                {
+                    *slot = Some(Want { target, rest });
+                    any = true;
+                }
+            }
+            if self.top {
+                let leaf = match key {
+                    "scope" => Some(Target::Scope),
+                    "scp" => Some(Target::Scp),
+                    _ => None,
+                };
+                if let Some(target) = leaf {
+                    wants[3] = Some(Want { target, rest: &[] });
+                    any = true;
+                }
+            }
+            if any {
+                map.next_value_seed(Probe {
+                    wants,
+                    top: false,
+                    out: &mut *self.out,
+                })?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An array element: its text if it is a string.
+struct Element;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Element {
+    type Value = Option<String>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Option<String>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Element {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<String>, E> {
+        Ok(Some(v.to_owned()))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Option<String>, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Option<String>, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Option<String>, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Option<String>, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Option<String>, E> {
+        Ok(None)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Option<String>, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(None)
     }
 }

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
+
+use serde::de::{DeserializeOwned, DeserializeSeed};
 
 use super::PrincipalMapping;
 use super::cache::{Entry, Lifetime, TokenCache};
@@ -39,6 +41,15 @@ pub struct Verified<C> {
     pub custom: C,
     /// The algorithm of the key that verified the token.
     pub alg: Algorithm,
+}
+
+/// A verified token as [`Verifier::verify_with`] returns it.
+struct Checked<T> {
+    verified: Verified<T>,
+    /// The generation of the keys that verified it.
+    generation: u64,
+    /// The payload's JSON text.
+    payload: String,
 }
 
 /// Custom claims for callers that want none: accepts any claims and keeps nothing.
@@ -309,11 +320,16 @@ impl Verifier {
     /// `C` sees every claim, registered ones included; use [`NoCustomClaims`] (or
     /// [`verify_registered`](Self::verify_registered)) when you need none.
     pub fn verify<C: DeserializeOwned>(&self, token: &str) -> Result<Verified<C>, TokenError> {
-        self.verify_with_generation(token).map(|(verified, _)| verified)
+        self.verify_with(token, PhantomData::<C>)
+            .map(|verified| verified.verified)
     }
 
-    /// [`verify`](Self::verify), and the generation of the keys that verified it.
-    fn verify_with_generation<C: DeserializeOwned>(&self, token: &str) -> Result<(Verified<C>, u64), TokenError> {
+    /// [`verify`](Self::verify), reading the payload with `seed`; with the
+    /// generation of the keys that verified it and the payload's text.
+    fn verify_with<T, S>(&self, token: &str, seed: S) -> Result<Checked<T>, TokenError>
+    where
+        S: for<'de> DeserializeSeed<'de, Value = T>,
+    {
         let s = &*self.inner;
         if token.len() > s.max_size {
             return Err(TokenError::TooLarge {
@@ -386,7 +402,7 @@ impl Verifier {
             Some(payload) => payload,
             None => decode_payload(payload_b64)?,
         };
-        let (custom, scan) = claims::parse::<C>(&payload)?;
+        let (custom, scan) = claims::parse_seed(&payload, seed)?;
         s.check_claims(&scan)?;
         let claims = &scan.registered;
         let identity = TokenIdentity {
@@ -403,7 +419,11 @@ impl Verifier {
             custom,
             alg,
         };
-        Ok((verified, generation))
+        Ok(Checked {
+            verified,
+            generation,
+            payload,
+        })
     }
 
     /// Verifies `token`, keeping only its registered claims.
@@ -444,14 +464,17 @@ impl Verifier {
             }
             cache.remove(s.id, token);
         }
-        let (verified, generation) =
-            self.verify_with_generation::<serde_json::Map<String, serde_json::Value>>(token)?;
+        let checked = self.verify_with(token, s.mapping.seed())?;
+        let claims = &checked.verified.claims;
         let times = Lifetime {
-            nbf: verified.claims.nbf,
-            iat: verified.claims.iat,
-            exp: verified.claims.exp,
+            nbf: claims.nbf,
+            iat: claims.iat,
+            exp: claims.exp,
         };
-        let principal = s.mapping.principal(verified.claims, verified.custom)?;
+        let generation = checked.generation;
+        let principal = s
+            .mapping
+            .finish(checked.verified.claims, checked.verified.custom, checked.payload)?;
         if let Some(entry) = Entry::new(&principal, times, s.max_age, s.leeway, now, generation) {
             cache.insert(s.id, token, entry);
         }
@@ -459,8 +482,9 @@ impl Verifier {
     }
 
     fn verify_principal_uncached(&self, token: &str) -> Result<Principal, TokenError> {
-        let verified = self.verify::<serde_json::Map<String, serde_json::Value>>(token)?;
-        self.inner.mapping.principal(verified.claims, verified.custom)
+        let mapping = &self.inner.mapping;
+        let checked = self.verify_with(token, mapping.seed())?;
+        mapping.finish(checked.verified.claims, checked.verified.custom, checked.payload)
     }
 
     /// [`verify_principal`](Self::verify_principal), waiting for fresh keys when
