@@ -17,10 +17,19 @@
 //! - `axum/guard_es256`: plus a permission guard on the route.
 //! - `actix/*`: the same rows on actix-web (`AuthMiddleware` on the resource, the
 //!   guard on the route).
+//! - `axum/naive_{hs256,es256}`, `actix/naive_{hs256,es256}`: the floor, a layer
+//!   written the naive way (`axum::middleware::from_fn`, actix-web's
+//!   `middleware::from_fn`) around the check of `common/naive.rs` (ring, base64,
+//!   serde, claims into a struct put in the request's extensions), on the same
+//!   router and token as `layer_*`.
 //! - `verify/{hs256,es256}`: `Verifier::verify_principal` alone, for the target:
 //!   layer − bare ≤ verify + 1 µs.
 
+#[path = "common/naive.rs"]
+mod naive;
+
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{App, web};
@@ -38,11 +47,28 @@ use portcullis::token::{Algorithm, Issuer, KeySet, SigningKey, Verifier};
 use tower::ServiceExt;
 
 fn keys(alg: Algorithm) -> (Verifier, String) {
+    let (verifier, token, _) = keys_and_floor(alg);
+    (verifier, token)
+}
+
+/// A verifier, a token it accepts, and the naive check of the same key.
+fn keys_and_floor(alg: Algorithm) -> (Verifier, String, Arc<naive::Naive>) {
+    const SECRET: &[u8] = b"benchmark-secret-of-32-bytes-ok!";
     let key = if alg == Algorithm::HS256 {
-        SigningKey::from_secret(alg, b"benchmark-secret-of-32-bytes-ok!").expect("key")
+        SigningKey::from_secret(alg, SECRET).expect("key")
     } else {
         SigningKey::generate(alg).expect("key")
     };
+    let floor = match alg {
+        Algorithm::HS256 => naive::Floor::Hmac(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, SECRET)),
+        _ => naive::Floor::from_jwk(alg, &key.verifying_key().to_jwk().expect("public JWK")),
+    };
+    let naive = Arc::new(naive::Naive {
+        alg: alg.as_str(),
+        floor,
+        iss: "https://auth.example".into(),
+        aud: "orders".into(),
+    });
     let verifier = Verifier::builder(KeySet::single(key.verifying_key()))
         .issuer("https://auth.example")
         .audience("orders")
@@ -62,7 +88,30 @@ fn keys(alg: Algorithm) -> (Verifier, String) {
             }),
         )
         .expect("token");
-    (verifier, token)
+    assert!(naive.verify(&token, naive::now()).is_some());
+    (verifier, token, naive)
+}
+
+/// The naive axum layer: the bearer token checked, its claims put in the request.
+async fn naive_axum(
+    axum::extract::State(naive): axum::extract::State<Arc<naive::Naive>>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let claims = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .and_then(|token| naive.verify(token, naive::now()));
+    match claims {
+        Some(claims) => {
+            request.extensions_mut().insert(claims);
+            next.run(request).await
+        }
+        None => axum::http::StatusCode::UNAUTHORIZED.into_response(),
+    }
 }
 
 fn request(token: Option<&str>) -> Request<Body> {
@@ -111,7 +160,21 @@ fn axum_layer(c: &mut Criterion) {
         })
     });
     for (name, alg) in [("hs256", Algorithm::HS256), ("es256", Algorithm::ES256)] {
-        let (verifier, token) = keys(alg);
+        let (verifier, token, naive) = keys_and_floor(alg);
+        let naive_layered = bare
+            .clone()
+            .layer(axum::middleware::from_fn_with_state(naive, naive_axum));
+        let response = runtime
+            .block_on(naive_layered.clone().oneshot(request(Some(&token))))
+            .expect("response");
+        assert_eq!(response.status(), 200);
+        group.bench_function(format!("naive_{name}"), |b| {
+            b.iter(|| {
+                runtime
+                    .block_on(naive_layered.clone().oneshot(black_box(request(Some(&token)))))
+                    .expect("response")
+            })
+        });
         let layered = bare.clone().layer(AuthLayer::required(verifier.clone()));
         let response = runtime
             .block_on(layered.clone().oneshot(request(Some(&token))))
@@ -266,7 +329,38 @@ fn actix_middleware(c: &mut Criterion) {
         None
     );
     for (name, alg) in [("hs256", Algorithm::HS256), ("es256", Algorithm::ES256)] {
-        let (verifier, token) = keys(alg);
+        let (verifier, token, naive) = keys_and_floor(alg);
+        actix_row!(
+            group,
+            system,
+            format!("naive_{name}"),
+            App::new().service(
+                web::resource("/me")
+                    .wrap(actix_web::middleware::from_fn(
+                        move |request: actix_web::dev::ServiceRequest, next: actix_web::middleware::Next<_>| {
+                            let naive = naive.clone();
+                            async move {
+                                use actix_web::HttpMessage;
+                                let claims = request
+                                    .headers()
+                                    .get(actix_web::http::header::AUTHORIZATION)
+                                    .and_then(|value| value.to_str().ok())
+                                    .and_then(|value| value.strip_prefix("Bearer "))
+                                    .and_then(|token| naive.verify(token, naive::now()));
+                                match claims {
+                                    Some(claims) => {
+                                        request.extensions_mut().insert(claims);
+                                        next.call(request).await
+                                    }
+                                    None => Err(actix_web::error::ErrorUnauthorized("unauthorized")),
+                                }
+                            }
+                        }
+                    ))
+                    .route(web::get().to(constant))
+            ),
+            Some(token.as_str())
+        );
         actix_row!(
             group,
             system,

@@ -1,8 +1,17 @@
-//! Verification cost of a realistic access token, per algorithm, against jsonwebtoken's
-//! `decode` with the same key and against the raw floor: ring's verification alone
-//! (signature pre-decoded), one base64url decode of the payload, one serde parse.
+//! Verification cost of a realistic access token, per algorithm, in one run beside:
+//! - `jsonwebtoken`: its `decode` with the same key;
+//! - `naive`: the floor a verifier is held to, a check written by hand on ring,
+//!   base64 and serde (`common/naive.rs`: header and `alg`, signature, payload into
+//!   one struct, `exp`/`nbf`/`iss`/`aud`);
+//! - `ring_floor`: less than any verifier can do, ring's verification alone
+//!   (signature pre-decoded), one base64url decode of the payload, one serde parse;
+//! - `portcullis_principal`: `Verifier::verify_principal` (roles, scopes and tenant
+//!   mapped), the call the adapters make.
 //!
 //! Run: `cargo bench --bench token`.
+
+#[path = "common/naive.rs"]
+mod naive;
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -10,25 +19,9 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, criterion_group, criterion_main};
+use naive::{AccessClaims, Floor, Naive};
 use portcullis::token::{Algorithm, Issuer, Jwk, KeySet, SigningKey, Verifier};
-use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
 use serde::Deserialize;
-
-/// Everything the token carries, as a service would decode it.
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct AccessClaims {
-    iss: String,
-    sub: String,
-    aud: String,
-    exp: i64,
-    nbf: i64,
-    iat: i64,
-    jti: String,
-    scope: String,
-    roles: Vec<String>,
-    tenant: String,
-}
 
 /// What portcullis hands the caller's type besides its own registered claims.
 #[derive(Deserialize)]
@@ -55,36 +48,6 @@ fn signing_key(alg: Algorithm) -> (SigningKey, Jwk) {
         .with_kid("2025-11")
         .expect("kid");
     (key, jwk)
-}
-
-enum Floor {
-    Hmac(ring::hmac::Key),
-    Rsa(Vec<u8>, Vec<u8>),
-    Ec(Vec<u8>),
-    Ed(Vec<u8>),
-}
-
-impl Floor {
-    fn verify(&self, message: &[u8], sig: &[u8]) -> bool {
-        match self {
-            Floor::Hmac(key) => ring::hmac::verify(key, message, sig).is_ok(),
-            Floor::Rsa(n, e) => RsaPublicKeyComponents { n, e }
-                .verify(&signature::RSA_PKCS1_2048_8192_SHA256, message, sig)
-                .is_ok(),
-            Floor::Ec(point) => UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
-                .verify(message, sig)
-                .is_ok(),
-            Floor::Ed(public) => UnparsedPublicKey::new(&signature::ED25519, public)
-                .verify(message, sig)
-                .is_ok(),
-        }
-    }
-}
-
-fn member(value: &Option<String>) -> Vec<u8> {
-    URL_SAFE_NO_PAD
-        .decode(value.as_deref().unwrap_or_default())
-        .expect("base64url member")
 }
 
 fn bench_alg(c: &mut Criterion, alg: Algorithm) {
@@ -116,7 +79,9 @@ fn bench_alg(c: &mut Criterion, alg: Algorithm) {
 
     portcullis::token::interop::install();
     let decoding = match alg {
-        Algorithm::HS256 => jsonwebtoken::DecodingKey::from_secret(&member(&jwk.k)),
+        Algorithm::HS256 => jsonwebtoken::DecodingKey::from_secret(
+            &URL_SAFE_NO_PAD.decode(jwk.k.as_deref().unwrap_or_default()).expect("k"),
+        ),
         _ => {
             let text = serde_json::to_string(&public_jwk).expect("jwk json");
             let theirs: jsonwebtoken::jwk::Jwk = serde_json::from_str(&text).expect("jsonwebtoken jwk");
@@ -130,17 +95,11 @@ fn bench_alg(c: &mut Criterion, alg: Algorithm) {
     validation.validate_exp = false;
     jsonwebtoken::decode::<AccessClaims>(&token, &decoding, &validation).expect("jsonwebtoken verifies");
 
-    let floor = match alg {
-        Algorithm::HS256 => Floor::Hmac(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &member(&jwk.k))),
-        Algorithm::RS256 => Floor::Rsa(member(&jwk.n), member(&jwk.e)),
-        Algorithm::ES256 => {
-            let mut point = vec![4];
-            point.extend(member(&jwk.x));
-            point.extend(member(&jwk.y));
-            Floor::Ec(point)
-        }
-        _ => Floor::Ed(member(&jwk.x)),
-    };
+    let floor = Floor::from_jwk(alg, &jwk);
+    let naive = Naive::new(alg, &jwk, "https://auth.example.com", "orders-api");
+    assert!(naive.verify(&token, NOW + 60).is_some());
+    let principal = verifier.verify_principal(&token).expect("portcullis maps a principal");
+    assert_eq!(principal.roles(), ["viewer", "clerk", "auditor"]);
     let (message, sig_b64) = token.rsplit_once('.').expect("three parts");
     let sig = URL_SAFE_NO_PAD.decode(sig_b64).expect("signature");
     let payload_b64 = message.split_once('.').expect("three parts").1;
@@ -149,6 +108,12 @@ fn bench_alg(c: &mut Criterion, alg: Algorithm) {
     let mut group = c.benchmark_group(format!("verify/{alg}"));
     group.bench_function("portcullis", |b| {
         b.iter(|| verifier.verify::<CustomClaims>(black_box(&token)).is_ok())
+    });
+    group.bench_function("portcullis_principal", |b| {
+        b.iter(|| verifier.verify_principal(black_box(&token)).is_ok())
+    });
+    group.bench_function("naive", |b| {
+        b.iter(|| naive.verify(black_box(&token), NOW + 60).is_some())
     });
     group.bench_function("jsonwebtoken", |b| {
         b.iter(|| jsonwebtoken::decode::<AccessClaims>(black_box(&token), &decoding, &validation).is_ok())
