@@ -183,16 +183,18 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let inner = ready_clone(&mut self.inner);
-        // An authenticator that can answer without waiting answers here, and
-        // nothing is boxed; any other is awaited, the request boxed whole.
+        // An authenticator that can answer without waiting answers here, and the
+        // inner service (polled ready) is called in place: nothing is cloned or
+        // boxed. Any other is awaited, the request boxed whole with a ready clone
+        // of the inner service.
         if let Some(outcome) = self.gate.authenticate_now(request.headers()) {
-            return admit(&self.gate, inner, request, outcome);
+            return admit(&self.gate, &mut self.inner, request, outcome);
         }
+        let mut inner = ready_clone(&mut self.inner);
         let gate = self.gate.clone();
         let waiting: Waiting<S::Error> = Box::pin(async move {
             let outcome = gate.authenticate(request.headers()).await;
-            admit(&gate, inner, request, outcome).await
+            admit(&gate, &mut inner, request, outcome).await
         });
         ResponseFuture::waiting(waiting)
     }
@@ -209,7 +211,7 @@ fn ready_clone<S: Clone>(inner: &mut S) -> S {
 /// extensions.
 fn admit<S, A>(
     gate: &Gate<A>,
-    mut inner: S,
+    inner: &mut S,
     mut request: Request,
     outcome: Result<Option<Principal>, AuthError>,
 ) -> Flow<S::Future, S::Error>
@@ -416,12 +418,13 @@ where
         self.inner.poll_ready(cx)
     }
 
-    // The verdict needs no waiting: decided here, with nothing boxed.
+    // The verdict needs no waiting: decided here, and the inner service (polled
+    // ready) called in place, with nothing cloned or boxed.
     fn call(&mut self, request: Request) -> Self::Future {
         let at = At::request(&request);
         if let Err(rejection) = self.guard.check(at.context(), &at) {
             return ResponseFuture::refused(Ok(rejection.into_response()));
         }
-        ResponseFuture::passed(ready_clone(&mut self.inner).call(request))
+        ResponseFuture::passed(self.inner.call(request))
     }
 }

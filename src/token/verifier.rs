@@ -338,7 +338,7 @@ impl Verifier {
             });
         }
         let bytes = token.as_bytes();
-        let mut dots = bytes.iter().enumerate().filter(|(_, b)| **b == b'.').map(|(i, _)| i);
+        let mut dots = memchr::memchr_iter(b'.', bytes);
         let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
             return Err(TokenError::malformed("not three dot-separated parts"));
         };
