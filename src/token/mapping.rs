@@ -125,25 +125,29 @@ impl PrincipalMapping {
         let invalid = |path: &ClaimPath| TokenError::InvalidClaim {
             claim: path.display().into(),
         };
-        let split = |s: String| s.split_ascii_whitespace().map(str::to_owned).collect::<Vec<_>>();
         let roles = match mapped.roles {
             Found::Absent => Vec::new(),
             Found::Text(role) => vec![role],
             Found::List(roles) => roles,
-            Found::Invalid => return Err(invalid(&self.roles)),
+            // Words are read only for `scope` and `scp`: never here, and refused if so.
+            Found::Words(_) | Found::Invalid => return Err(invalid(&self.roles)),
         };
         let scopes = match (mapped.scope, mapped.scp) {
-            (Found::Text(scope), _) => split(scope),
-            (Found::List(_) | Found::Invalid, _) => return Err(TokenError::InvalidClaim { claim: "scope".into() }),
-            (Found::Absent, Found::Text(scp)) => split(scp),
-            (Found::Absent, Found::List(scp)) => scp,
-            (Found::Absent, Found::Invalid) => return Err(TokenError::InvalidClaim { claim: "scp".into() }),
+            (Found::Words(scope), _) => scope,
+            (Found::Text(_) | Found::List(_) | Found::Invalid, _) => {
+                return Err(TokenError::InvalidClaim { claim: "scope".into() });
+            }
+            (Found::Absent, Found::Words(scp) | Found::List(scp)) => scp,
+            // Text is read only for roles and tenant: never here, and refused if so.
+            (Found::Absent, Found::Text(_) | Found::Invalid) => {
+                return Err(TokenError::InvalidClaim { claim: "scp".into() });
+            }
             (Found::Absent, Found::Absent) => Vec::new(),
         };
         let tenant = match mapped.tenant {
             Found::Absent => None,
             Found::Text(tenant) => Some(tenant),
-            Found::List(_) | Found::Invalid => return Err(invalid(&self.tenant)),
+            Found::Words(_) | Found::List(_) | Found::Invalid => return Err(invalid(&self.tenant)),
         };
         Ok(Principal::from_token(TokenParts {
             subject,
@@ -178,6 +182,8 @@ pub(crate) enum Found {
     Absent,
     /// A string.
     Text(String),
+    /// A string read as space-separated words (`scope`, `scp`), split as read.
+    Words(Vec<String>),
     /// An array of strings.
     List(Vec<String>),
     /// Anything else.
@@ -293,7 +299,10 @@ impl<'de> serde::de::Visitor<'de> for Probe<'_> {
     }
 
     fn visit_str<E: serde::de::Error>(mut self, v: &str) -> Result<(), E> {
-        self.found(|_| Found::Text(v.to_owned()));
+        self.found(|target| match target {
+            Target::Scope | Target::Scp => Found::Words(v.split_ascii_whitespace().map(str::to_owned).collect()),
+            Target::Roles | Target::Tenant => Found::Text(v.to_owned()),
+        });
         Ok(())
     }
 
