@@ -79,7 +79,7 @@ pub mod rbac;
 pub mod sanitize;
 pub mod token;
 
-pub use principal::Principal;
+pub use principal::{Names, NamesIter, Principal};
 
 /// What a service usually needs, in one import: `use portcullis::prelude::*;`.
 ///

@@ -2,7 +2,10 @@
 //! works with, built from verified token claims.
 
 use std::fmt;
+use std::iter::FusedIterator;
 use std::sync::Arc;
+
+use crate::token::claims::Text;
 
 /// The authenticated caller.
 ///
@@ -11,6 +14,10 @@ use std::sync::Arc;
 /// from a verified token, or by hand with
 /// [`Principal::new`] for other credentials. `Debug` leaves out the raw claims.
 ///
+/// A principal from a token holds the token's verified payload text once, and its
+/// subject, roles, scopes and the rest as places in that text: building one copies
+/// no string that needs no unescaping.
+///
 /// ```
 /// use portcullis::Principal;
 ///
@@ -18,128 +25,204 @@ use std::sync::Arc;
 /// assert!(alice.has_role("clerk"));
 /// assert!(alice.has_scope("orders.read"));
 /// assert!(!alice.has_scope("orders.write"));
+/// assert_eq!(alice.roles(), ["clerk"]);
 /// ```
-#[derive(Clone, PartialEq)]
-pub struct Principal(Arc<Inner>);
-
 // Shared: cloning a principal (an extractor per handler argument, a cache hit) is
 // one reference count.
-/// What a verified token says of its caller, for [`Principal::from_token`].
+#[derive(Clone)]
+pub struct Principal(Arc<Inner>);
+
+/// Where a string sits in a principal's text.
+type Span = (usize, usize);
+
+/// What a verified token says of its caller, for [`Principal::from_token`]: the
+/// strings as the payload's parse read them, in `claims` or their own.
 pub(crate) struct TokenParts {
-    pub(crate) subject: String,
-    pub(crate) roles: Vec<String>,
-    pub(crate) scopes: Vec<String>,
-    pub(crate) tenant: Option<String>,
-    pub(crate) issuer: Option<String>,
-    pub(crate) token_id: Option<String>,
+    pub(crate) subject: Text,
+    pub(crate) roles: Vec<Text>,
+    pub(crate) scopes: Vec<Text>,
+    pub(crate) tenant: Option<Text>,
+    pub(crate) issuer: Option<Text>,
+    pub(crate) token_id: Option<Text>,
     pub(crate) expires_at: Option<i64>,
     /// The payload's JSON text, as verified.
     pub(crate) claims: String,
 }
 
-#[derive(Clone, PartialEq)]
+#[derive(Clone)]
 struct Inner {
-    subject: String,
-    roles: Vec<String>,
-    scopes: Vec<String>,
-    tenant: Option<String>,
-    issuer: Option<String>,
-    token_id: Option<String>,
+    /// Every string of the principal: the verified payload's JSON text (if any),
+    /// then the strings that are not in it (unescaped, or given by hand).
+    text: String,
+    /// Where the payload's text ends in `text` (0: none).
+    claims_end: usize,
+    subject: Span,
+    tenant: Option<Span>,
+    issuer: Option<Span>,
+    token_id: Option<Span>,
+    /// The roles, then the scopes.
+    names: Vec<Span>,
+    /// How many of `names` are roles.
+    roles: usize,
     expires_at: Option<i64>,
-    /// The verified payload's JSON text (empty for a principal built by hand).
-    claims: String,
+}
+
+impl Inner {
+    fn at(&self, (start, end): Span) -> &str {
+        self.text.get(start..end).unwrap_or_default()
+    }
+
+    /// Appends `s` to the text: where it now sits.
+    fn push(&mut self, s: &str) -> Span {
+        let start = self.text.len();
+        self.text.push_str(s);
+        (start, self.text.len())
+    }
+
+    /// Where `text` sits: in the payload's text, which was read at address `base`
+    /// (appending may since have moved it), or appended.
+    fn place(&mut self, text: &Text, base: usize) -> Option<Span> {
+        match *text {
+            Text::Own(ref s) => Some(self.push(s)),
+            Text::At { addr, len } => {
+                let start = addr.checked_sub(base)?;
+                let end = start.checked_add(len)?;
+                let inside =
+                    end <= self.claims_end && self.text.is_char_boundary(start) && self.text.is_char_boundary(end);
+                inside.then_some((start, end))
+            }
+        }
+    }
+}
+
+impl Inner {
+    /// [`place`](Self::place) for a string that may be absent.
+    fn place_optional(&mut self, text: Option<&Text>, base: usize) -> Option<Option<Span>> {
+        match text {
+            None => Some(None),
+            Some(text) => self.place(text, base).map(Some),
+        }
+    }
 }
 
 impl Principal {
     /// A principal with only a subject; add roles and scopes with the `with_` methods.
     pub fn new(subject: impl Into<String>) -> Self {
+        let text: String = subject.into();
+        let subject = (0, text.len());
         Principal(Arc::new(Inner {
-            subject: subject.into(),
-            roles: Vec::new(),
-            scopes: Vec::new(),
+            text,
+            claims_end: 0,
+            subject,
             tenant: None,
             issuer: None,
             token_id: None,
+            names: Vec::new(),
+            roles: 0,
             expires_at: None,
-            claims: String::new(),
         }))
     }
 
     /// A principal from a verified token's parts (see
-    /// [`PrincipalMapping::principal`](crate::token::PrincipalMapping::principal)).
-    pub(crate) fn from_token(token: TokenParts) -> Self {
-        Principal(Arc::new(Inner {
-            subject: token.subject,
-            roles: token.roles,
-            scopes: token.scopes,
-            tenant: token.tenant,
-            issuer: token.issuer,
-            token_id: token.token_id,
+    /// [`PrincipalMapping::principal`](crate::token::PrincipalMapping::principal));
+    /// `None` if a part said to be in the payload's text is not.
+    pub(crate) fn from_token(token: TokenParts) -> Option<Self> {
+        let claims_end = token.claims.len();
+        let base = token.claims.as_ptr() as usize;
+        let mut inner = Inner {
+            text: token.claims,
+            claims_end,
+            subject: (0, 0),
+            tenant: None,
+            issuer: None,
+            token_id: None,
+            names: Vec::with_capacity(token.roles.len() + token.scopes.len()),
+            roles: token.roles.len(),
             expires_at: token.expires_at,
-            claims: token.claims,
-        }))
+        };
+        inner.subject = inner.place(&token.subject, base)?;
+        for name in token.roles.iter().chain(&token.scopes) {
+            let span = inner.place(name, base)?;
+            inner.names.push(span);
+        }
+        inner.tenant = inner.place_optional(token.tenant.as_ref(), base)?;
+        inner.issuer = inner.place_optional(token.issuer.as_ref(), base)?;
+        inner.token_id = inner.place_optional(token.token_id.as_ref(), base)?;
+        Some(Principal(Arc::new(inner)))
     }
 
     /// Adds roles.
     pub fn with_roles<S: Into<String>>(mut self, roles: impl IntoIterator<Item = S>) -> Self {
-        Arc::make_mut(&mut self.0)
-            .roles
-            .extend(roles.into_iter().map(Into::into));
+        let inner = Arc::make_mut(&mut self.0);
+        for role in roles {
+            let span = inner.push(&role.into());
+            inner.names.insert(inner.roles, span);
+            inner.roles += 1;
+        }
         self
     }
 
     /// Adds OAuth scopes.
     pub fn with_scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
-        Arc::make_mut(&mut self.0)
-            .scopes
-            .extend(scopes.into_iter().map(Into::into));
+        let inner = Arc::make_mut(&mut self.0);
+        for scope in scopes {
+            let span = inner.push(&scope.into());
+            inner.names.push(span);
+        }
         self
     }
 
     /// Sets the tenant.
     pub fn with_tenant(mut self, tenant: impl Into<String>) -> Self {
-        Arc::make_mut(&mut self.0).tenant = Some(tenant.into());
+        let inner = Arc::make_mut(&mut self.0);
+        inner.tenant = Some(inner.push(&tenant.into()));
         self
     }
 
     /// The subject (`sub`).
     pub fn subject(&self) -> &str {
-        &self.0.subject
+        self.0.at(self.0.subject)
     }
 
     /// The roles, as the token listed them.
-    pub fn roles(&self) -> &[String] {
-        &self.0.roles
+    pub fn roles(&self) -> Names<'_> {
+        Names {
+            inner: &self.0,
+            spans: self.0.names.get(..self.0.roles).unwrap_or_default(),
+        }
     }
 
     /// The OAuth scopes.
-    pub fn scopes(&self) -> &[String] {
-        &self.0.scopes
+    pub fn scopes(&self) -> Names<'_> {
+        Names {
+            inner: &self.0,
+            spans: self.0.names.get(self.0.roles..).unwrap_or_default(),
+        }
     }
 
     /// Whether the principal has `role`.
     pub fn has_role(&self, role: &str) -> bool {
-        self.0.roles.iter().any(|r| r == role)
+        self.roles().contains(role)
     }
 
     /// Whether the principal has `scope`.
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.0.scopes.iter().any(|s| s == scope)
+        self.scopes().contains(scope)
     }
 
     /// The tenant, if any.
     pub fn tenant(&self) -> Option<&str> {
-        self.0.tenant.as_deref()
+        self.0.tenant.map(|span| self.0.at(span))
     }
 
     /// The token's issuer (`iss`), if it came from a token.
     pub fn issuer(&self) -> Option<&str> {
-        self.0.issuer.as_deref()
+        self.0.issuer.map(|span| self.0.at(span))
     }
 
     /// The token id (`jti`), if any.
     pub fn token_id(&self) -> Option<&str> {
-        self.0.token_id.as_deref()
+        self.0.token_id.map(|span| self.0.at(span))
     }
 
     /// When the credential expires (`exp`, seconds since the epoch), if known.
@@ -173,22 +256,179 @@ impl Principal {
     /// The token's claims as the verified JSON text of its payload (`{}` for a
     /// principal built by hand): kept as text, read only when asked for.
     pub fn claims_json(&self) -> &str {
-        match self.0.claims.as_str() {
-            "" => "{}",
-            text => text,
+        match self.0.text.get(..self.0.claims_end) {
+            Some(text) if !text.is_empty() => text,
+            _ => "{}",
         }
     }
 }
 
+impl PartialEq for Principal {
+    /// Principals are equal when everything they say is: subject, roles, scopes,
+    /// tenant, issuer, token id, expiry and claims.
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+            || (self.subject() == other.subject()
+                && self.roles() == other.roles()
+                && self.scopes() == other.scopes()
+                && self.tenant() == other.tenant()
+                && self.issuer() == other.issuer()
+                && self.token_id() == other.token_id()
+                && self.expires_at() == other.expires_at()
+                && self.claims_json() == other.claims_json())
+    }
+}
+
+impl Eq for Principal {}
+
 impl fmt::Debug for Principal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Principal")
-            .field("subject", &self.0.subject)
-            .field("roles", &self.0.roles)
-            .field("scopes", &self.0.scopes)
-            .field("tenant", &self.0.tenant)
-            .field("token_id", &self.0.token_id)
-            .field("expires_at", &self.0.expires_at)
+            .field("subject", &self.subject())
+            .field("roles", &self.roles())
+            .field("scopes", &self.scopes())
+            .field("tenant", &self.tenant())
+            .field("token_id", &self.token_id())
+            .field("expires_at", &self.expires_at())
             .finish_non_exhaustive()
+    }
+}
+
+/// A principal's roles or scopes, in order, borrowed from it.
+///
+/// ```
+/// use portcullis::Principal;
+///
+/// let alice = Principal::new("alice").with_roles(["clerk", "viewer"]);
+/// let roles = alice.roles();
+/// assert_eq!(roles.len(), 2);
+/// assert!(roles.contains("viewer"));
+/// assert_eq!(roles.iter().collect::<Vec<_>>(), ["clerk", "viewer"]);
+/// assert_eq!(roles, ["clerk", "viewer"]);
+/// assert_eq!(roles.to_vec(), vec!["clerk".to_owned(), "viewer".to_owned()]);
+/// ```
+#[derive(Clone, Copy)]
+pub struct Names<'a> {
+    inner: &'a Inner,
+    spans: &'a [Span],
+}
+
+impl<'a> Names<'a> {
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The name at `index`.
+    pub fn get(&self, index: usize) -> Option<&'a str> {
+        let inner = self.inner;
+        self.spans.get(index).map(|&span| inner.at(span))
+    }
+
+    /// Whether `name` is one of them.
+    pub fn contains(&self, name: &str) -> bool {
+        self.iter().any(|n| n == name)
+    }
+
+    /// The names, in order.
+    pub fn iter(&self) -> NamesIter<'a> {
+        NamesIter {
+            inner: self.inner,
+            spans: self.spans.iter(),
+        }
+    }
+
+    /// Owned copies of the names.
+    pub fn to_vec(&self) -> Vec<String> {
+        self.iter().map(str::to_owned).collect()
+    }
+}
+
+impl<'a> IntoIterator for Names<'a> {
+    type Item = &'a str;
+    type IntoIter = NamesIter<'a>;
+
+    fn into_iter(self) -> NamesIter<'a> {
+        self.iter()
+    }
+}
+
+impl fmt::Debug for Names<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for Names<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Names<'_> {}
+
+impl<S: AsRef<str>, const N: usize> PartialEq<[S; N]> for Names<'_> {
+    fn eq(&self, other: &[S; N]) -> bool {
+        self.iter().eq(other.iter().map(AsRef::as_ref))
+    }
+}
+
+impl<S: AsRef<str>> PartialEq<[S]> for Names<'_> {
+    fn eq(&self, other: &[S]) -> bool {
+        self.iter().eq(other.iter().map(AsRef::as_ref))
+    }
+}
+
+impl<S: AsRef<str>> PartialEq<Vec<S>> for Names<'_> {
+    fn eq(&self, other: &Vec<S>) -> bool {
+        self.iter().eq(other.iter().map(AsRef::as_ref))
+    }
+}
+
+impl serde::Serialize for Names<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+/// The iterator of [`Names`].
+#[derive(Clone)]
+pub struct NamesIter<'a> {
+    inner: &'a Inner,
+    spans: std::slice::Iter<'a, Span>,
+}
+
+impl<'a> Iterator for NamesIter<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let inner = self.inner;
+        self.spans.next().map(|&span| inner.at(span))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.spans.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for NamesIter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let inner = self.inner;
+        self.spans.next_back().map(|&span| inner.at(span))
+    }
+}
+
+impl ExactSizeIterator for NamesIter<'_> {}
+
+impl FusedIterator for NamesIter<'_> {}
+
+impl fmt::Debug for NamesIter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
     }
 }

@@ -193,7 +193,7 @@ impl Policy {
     /// the policy binds to their subject within their issuer (globally and in their
     /// tenant).
     pub fn principal_permissions(&self, principal: &Principal) -> PermissionSet {
-        let mut set = self.permissions_for(principal.roles().iter().map(String::as_str));
+        let mut set = self.permissions_for(principal.roles().iter());
         self.add_subject(&mut set, principal.issuer(), principal.subject(), principal.tenant());
         set
     }

@@ -188,7 +188,7 @@ impl Entry {
 /// what its text is.
 fn weigh(token: &str, principal: &Principal) -> u64 {
     const STRING: u64 = 32;
-    let names = |list: &[String]| list.iter().map(|s| STRING + s.len() as u64).sum::<u64>();
+    let names = |list: crate::Names<'_>| list.iter().map(|s| STRING + s.len() as u64).sum::<u64>();
     token.len() as u64
         + principal.claims_json().len() as u64
         + names(principal.roles())

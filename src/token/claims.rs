@@ -50,7 +50,7 @@ pub struct RegisteredClaims {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Registered {
+enum Claim {
     Iss,
     Sub,
     Aud,
@@ -60,42 +60,143 @@ enum Registered {
     Jti,
 }
 
-impl Registered {
+impl Claim {
     fn of(name: &str) -> Option<Self> {
         Some(match name {
-            "iss" => Registered::Iss,
-            "sub" => Registered::Sub,
-            "aud" => Registered::Aud,
-            "exp" => Registered::Exp,
-            "nbf" => Registered::Nbf,
-            "iat" => Registered::Iat,
-            "jti" => Registered::Jti,
+            "iss" => Claim::Iss,
+            "sub" => Claim::Sub,
+            "aud" => Claim::Aud,
+            "exp" => Claim::Exp,
+            "nbf" => Claim::Nbf,
+            "iat" => Claim::Iat,
+            "jti" => Claim::Jti,
             _ => return None,
         })
     }
 
     fn name(self) -> &'static str {
         match self {
-            Registered::Iss => "iss",
-            Registered::Sub => "sub",
-            Registered::Aud => "aud",
-            Registered::Exp => "exp",
-            Registered::Nbf => "nbf",
-            Registered::Iat => "iat",
-            Registered::Jti => "jti",
+            Claim::Iss => "iss",
+            Claim::Sub => "sub",
+            Claim::Aud => "aud",
+            Claim::Exp => "exp",
+            Claim::Nbf => "nbf",
+            Claim::Iat => "iat",
+            Claim::Jti => "jti",
         }
+    }
+}
+
+/// A string the parse read from the payload: where it sits in the payload's text
+/// (no copy), or, when it had escapes, its own unescaped text.
+#[derive(Debug, Clone)]
+pub(crate) enum Text {
+    /// At this address, this many bytes long, inside the payload's text.
+    At { addr: usize, len: usize },
+    /// Unescaped, its own.
+    Own(String),
+}
+
+impl Text {
+    /// The string `s` read from the payload.
+    #[expect(clippy::ptr_arg, reason = "whether `s` is borrowed from the payload is the point")]
+    pub(crate) fn of(s: &Cow<'_, str>) -> Text {
+        match s {
+            Cow::Borrowed(s) => Text::at(s),
+            Cow::Owned(s) => Text::Own(s.clone()),
+        }
+    }
+
+    /// `s`, a slice of the payload's text.
+    pub(crate) fn at(s: &str) -> Text {
+        Text::At {
+            addr: s.as_ptr() as usize,
+            len: s.len(),
+        }
+    }
+
+    /// The string, given the payload's text it was read from; `None` only if it
+    /// was not read from `payload` (never, by construction).
+    pub(crate) fn resolve<'t>(&'t self, payload: &'t str) -> Option<&'t str> {
+        match self {
+            Text::Own(s) => Some(s),
+            Text::At { .. } => self.range(payload).and_then(|range| payload.get(range)),
+        }
+    }
+
+    /// Where the string sits in `payload`, when it sits there.
+    pub(crate) fn range(&self, payload: &str) -> Option<std::ops::Range<usize>> {
+        match *self {
+            Text::At { addr, len } => {
+                let start = addr.checked_sub(payload.as_ptr() as usize)?;
+                let end = start.checked_add(len)?;
+                payload.get(start..end).map(|_| start..end)
+            }
+            Text::Own(_) => None,
+        }
+    }
+}
+
+/// `aud` as read: absent, one audience, or a list (present, maybe empty).
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Aud {
+    #[default]
+    Absent,
+    One(Text),
+    Many(Vec<Text>),
+}
+
+/// The registered claims as read, their strings left in the payload's text.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Registered {
+    pub(crate) iss: Option<Text>,
+    pub(crate) sub: Option<Text>,
+    pub(crate) jti: Option<Text>,
+    pub(crate) aud: Aud,
+    pub(crate) exp: Option<i64>,
+    pub(crate) nbf: Option<i64>,
+    pub(crate) iat: Option<i64>,
+}
+
+impl Registered {
+    /// Owned copies, as [`RegisteredClaims`]; `None` if a string is not in `payload`.
+    pub(crate) fn to_claims(&self, payload: &str) -> Option<RegisteredClaims> {
+        let text = |t: &Option<Text>| match t {
+            None => Some(None),
+            Some(t) => t.resolve(payload).map(|s| Some(s.to_owned())),
+        };
+        let aud = match &self.aud {
+            Aud::Absent => Vec::new(),
+            Aud::One(one) => vec![one.resolve(payload)?.to_owned()],
+            Aud::Many(many) => many
+                .iter()
+                .map(|t| t.resolve(payload).map(str::to_owned))
+                .collect::<Option<_>>()?,
+        };
+        Some(RegisteredClaims {
+            iss: text(&self.iss)?,
+            sub: text(&self.sub)?,
+            aud,
+            exp: self.exp,
+            nbf: self.nbf,
+            iat: self.iat,
+            jti: text(&self.jti)?,
+        })
+    }
+
+    /// Whether `aud` was present (an empty array is present but names nobody).
+    pub(crate) fn aud_present(&self) -> bool {
+        !matches!(self.aud, Aud::Absent)
     }
 }
 
 /// What the parse found, besides the caller's claims.
 pub(crate) struct Scan<'de> {
-    pub(crate) registered: RegisteredClaims,
-    /// Whether `aud` was present (an empty array is present but names nobody).
-    pub(crate) aud_present: bool,
+    pub(crate) registered: Registered,
     pub(crate) members: SeenKeys<'de>,
     error: Option<TokenError>,
     saw_object: bool,
-    current: Option<Registered>,
+    current: Option<Claim>,
 }
 
 /// Parses `payload` into `C` and the registered claims, in one pass.
@@ -109,8 +210,7 @@ pub(crate) fn parse_seed<'de, S: DeserializeSeed<'de>>(
     seed: S,
 ) -> Result<(S::Value, Scan<'de>), TokenError> {
     let mut scan = Scan {
-        registered: RegisteredClaims::default(),
-        aud_present: false,
+        registered: Registered::default(),
         members: SeenKeys::default(),
         error: None,
         saw_object: false,
@@ -208,7 +308,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Members<'_, 'de, A> {
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Self::Error> {
         let current = &mut self.scan.current;
-        let on_key = |key: &str| *current = Registered::of(key);
+        let on_key = |key: &str| *current = Claim::of(key);
         self.inner
             .next_key_seed(KeySeed::new(seed, &mut self.scan.members, self.fault, on_key))
     }
@@ -275,10 +375,13 @@ impl<'de, E: de::Error> Deserializer<'de> for LooseValue<'de, E> {
     }
 }
 
-impl<'de> Scan<'de> {
-    fn record(&mut self, claim: Registered, value: &Loose<'de>) -> Result<(), TokenError> {
+impl Scan<'_> {
+    fn record(&mut self, claim: Claim, value: &Loose<'_>) -> Result<(), TokenError> {
         let invalid = || TokenError::invalid_claim(claim.name());
-        let text = || value.as_str().map(str::to_owned).ok_or_else(invalid);
+        let text = || match value {
+            Loose::Str(s) => Ok(Some(Text::of(s))),
+            _ => Err(invalid()),
+        };
         let date = |round: fn(f64) -> f64| {
             let n = value.as_number().filter(|n| n.is_finite()).ok_or_else(invalid)?;
             let n = round(n);
@@ -290,20 +393,24 @@ impl<'de> Scan<'de> {
         };
         let claims = &mut self.registered;
         match claim {
-            Registered::Iss => claims.iss = Some(text()?),
-            Registered::Sub => claims.sub = Some(text()?),
-            Registered::Jti => claims.jti = Some(text()?),
-            Registered::Exp => claims.exp = date(f64::floor)?,
-            Registered::Nbf => claims.nbf = date(f64::ceil)?,
-            Registered::Iat => claims.iat = date(f64::ceil)?,
-            Registered::Aud => {
-                self.aud_present = true;
+            Claim::Iss => claims.iss = text()?,
+            Claim::Sub => claims.sub = text()?,
+            Claim::Jti => claims.jti = text()?,
+            Claim::Exp => claims.exp = date(f64::floor)?,
+            Claim::Nbf => claims.nbf = date(f64::ceil)?,
+            Claim::Iat => claims.iat = date(f64::ceil)?,
+            Claim::Aud => {
                 claims.aud = match value {
-                    Loose::Str(s) => vec![s.to_string()],
-                    Loose::Array(items) => items
-                        .iter()
-                        .map(|item| item.as_str().map(str::to_owned).ok_or_else(invalid))
-                        .collect::<Result<_, _>>()?,
+                    Loose::Str(s) => Aud::One(Text::of(s)),
+                    Loose::Array(items) => Aud::Many(
+                        items
+                            .iter()
+                            .map(|item| match item {
+                                Loose::Str(s) => Ok(Text::of(s)),
+                                _ => Err(invalid()),
+                            })
+                            .collect::<Result<_, _>>()?,
+                    ),
                     _ => return Err(invalid()),
                 };
             }
@@ -326,7 +433,8 @@ mod tests {
 
     #[test]
     fn one_pass_reads_registered_and_custom_claims() {
-        let (custom, scan) = parse::<Custom>(r#"{"sub":"alice","exp":1.5e9,"aud":"api","roles":["a"]}"#).unwrap();
+        let payload = r#"{"sub":"alice","exp":1.5e9,"aud":"api","roles":["a"]}"#;
+        let (custom, scan) = parse::<Custom>(payload).unwrap();
         assert_eq!(
             custom,
             Custom {
@@ -334,9 +442,15 @@ mod tests {
                 roles: vec!["a".into()]
             }
         );
-        assert_eq!(scan.registered.sub.as_deref(), Some("alice"));
-        assert_eq!(scan.registered.exp, Some(1_500_000_000));
-        assert_eq!(scan.registered.aud, vec!["api".to_owned()]);
+        let registered = scan.registered.to_claims(payload).unwrap();
+        assert_eq!(registered.sub.as_deref(), Some("alice"));
+        assert_eq!(registered.exp, Some(1_500_000_000));
+        assert_eq!(registered.aud, vec!["api".to_owned()]);
+        // Unescaped strings are not copied: they are found in the payload.
+        assert!(scan.registered.sub.as_ref().unwrap().range(payload).is_some());
+        let escaped = r#"{"sub":"\u0061lice"}"#;
+        let (_, scan) = parse::<de::IgnoredAny>(escaped).unwrap();
+        assert!(matches!(&scan.registered.sub, Some(Text::Own(sub)) if sub == "alice"));
     }
 
     #[test]

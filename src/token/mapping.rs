@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use super::claims::{Registered, Text};
 use super::{RegisteredClaims, TokenError};
 use crate::Principal;
 use crate::principal::TokenParts;
@@ -105,6 +106,13 @@ impl PrincipalMapping {
         let mut de = serde_json::Deserializer::from_str(&text);
         let mapped = serde::de::DeserializeSeed::deserialize(self.seed(), &mut de)
             .map_err(|_| TokenError::invalid_claim("custom"))?;
+        let registered = Registered {
+            iss: registered.iss.map(Text::Own),
+            sub: registered.sub.map(Text::Own),
+            jti: registered.jti.map(Text::Own),
+            exp: registered.exp,
+            ..Registered::default()
+        };
         self.finish(registered, mapped, text)
     }
 
@@ -117,7 +125,7 @@ impl PrincipalMapping {
     /// payload text it kept.
     pub(crate) fn finish(
         &self,
-        registered: RegisteredClaims,
+        registered: Registered,
         mapped: Mapped,
         claims: String,
     ) -> Result<Principal, TokenError> {
@@ -127,29 +135,29 @@ impl PrincipalMapping {
         };
         let roles = match mapped.roles {
             Found::Absent => Vec::new(),
-            Found::Text(role) => vec![role],
+            Found::One(role) => vec![role],
             Found::List(roles) => roles,
             // Words are read only for `scope` and `scp`: never here, and refused if so.
             Found::Words(_) | Found::Invalid => return Err(invalid(&self.roles)),
         };
         let scopes = match (mapped.scope, mapped.scp) {
             (Found::Words(scope), _) => scope,
-            (Found::Text(_) | Found::List(_) | Found::Invalid, _) => {
+            (Found::One(_) | Found::List(_) | Found::Invalid, _) => {
                 return Err(TokenError::InvalidClaim { claim: "scope".into() });
             }
             (Found::Absent, Found::Words(scp) | Found::List(scp)) => scp,
             // Text is read only for roles and tenant: never here, and refused if so.
-            (Found::Absent, Found::Text(_) | Found::Invalid) => {
+            (Found::Absent, Found::One(_) | Found::Invalid) => {
                 return Err(TokenError::InvalidClaim { claim: "scp".into() });
             }
             (Found::Absent, Found::Absent) => Vec::new(),
         };
         let tenant = match mapped.tenant {
             Found::Absent => None,
-            Found::Text(tenant) => Some(tenant),
+            Found::One(tenant) => Some(tenant),
             Found::Words(_) | Found::List(_) | Found::Invalid => return Err(invalid(&self.tenant)),
         };
-        Ok(Principal::from_token(TokenParts {
+        Principal::from_token(TokenParts {
             subject,
             roles,
             scopes,
@@ -158,7 +166,8 @@ impl PrincipalMapping {
             token_id: registered.jti,
             expires_at: registered.exp,
             claims,
-        }))
+        })
+        .ok_or(TokenError::malformed("claims"))
     }
 
     /// Where the roles are: an array of strings (or one string).
@@ -181,11 +190,11 @@ pub(crate) enum Found {
     #[default]
     Absent,
     /// A string.
-    Text(String),
+    One(Text),
     /// A string read as space-separated words (`scope`, `scp`), split as read.
-    Words(Vec<String>),
+    Words(Vec<Text>),
     /// An array of strings.
-    List(Vec<String>),
+    List(Vec<Text>),
     /// Anything else.
     Invalid,
 }
@@ -298,10 +307,22 @@ impl<'de> serde::de::Visitor<'de> for Probe<'_> {
         f.write_str("claims")
     }
 
+    // A string without escapes, left where it is in the payload.
+    fn visit_borrowed_str<E: serde::de::Error>(mut self, v: &'de str) -> Result<(), E> {
+        self.found(|target| match target {
+            Target::Scope | Target::Scp => Found::Words(v.split_ascii_whitespace().map(Text::at).collect()),
+            Target::Roles | Target::Tenant => Found::One(Text::at(v)),
+        });
+        Ok(())
+    }
+
+    // A string with escapes, unescaped into a buffer that will not last: copied.
     fn visit_str<E: serde::de::Error>(mut self, v: &str) -> Result<(), E> {
         self.found(|target| match target {
-            Target::Scope | Target::Scp => Found::Words(v.split_ascii_whitespace().map(str::to_owned).collect()),
-            Target::Roles | Target::Tenant => Found::Text(v.to_owned()),
+            Target::Scope | Target::Scp => {
+                Found::Words(v.split_ascii_whitespace().map(|w| Text::Own(w.to_owned())).collect())
+            }
+            Target::Roles | Target::Tenant => Found::One(Text::Own(v.to_owned())),
         });
         Ok(())
     }
@@ -409,50 +430,54 @@ impl<'de> serde::de::Visitor<'de> for Probe<'_> {
 struct Element;
 
 impl<'de> serde::de::DeserializeSeed<'de> for Element {
-    type Value = Option<String>;
+    type Value = Option<Text>;
 
-    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Option<String>, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Option<Text>, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
 impl<'de> serde::de::Visitor<'de> for Element {
-    type Value = Option<String>;
+    type Value = Option<Text>;
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a string")
     }
 
-    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<String>, E> {
-        Ok(Some(v.to_owned()))
+    fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Option<Text>, E> {
+        Ok(Some(Text::at(v)))
     }
 
-    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Option<String>, E> {
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Option<Text>, E> {
+        Ok(Some(Text::Own(v.to_owned())))
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Option<Text>, E> {
         Ok(None)
     }
 
-    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Option<String>, E> {
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Option<Text>, E> {
         Ok(None)
     }
 
-    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Option<String>, E> {
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Option<Text>, E> {
         Ok(None)
     }
 
-    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Option<String>, E> {
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Option<Text>, E> {
         Ok(None)
     }
 
-    fn visit_unit<E: serde::de::Error>(self) -> Result<Option<String>, E> {
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Option<Text>, E> {
         Ok(None)
     }
 
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Option<String>, A::Error> {
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Text>, A::Error> {
         while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
         Ok(None)
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Option<String>, A::Error> {
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Option<Text>, A::Error> {
         while map
             .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
             .is_some()

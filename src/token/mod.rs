@@ -40,7 +40,7 @@
 mod alg;
 mod b64;
 mod cache;
-mod claims;
+pub(crate) mod claims;
 mod clock;
 mod crypto;
 mod der;

@@ -11,6 +11,7 @@ use serde::de::{DeserializeOwned, DeserializeSeed};
 
 use super::PrincipalMapping;
 use super::cache::{Entry, Lifetime, TokenCache};
+use super::claims::{Aud, Registered, Text};
 use super::clock::{Clock, DEFAULT_LEEWAY, MAX_LEEWAY, system_clock};
 use super::header::{self, Header};
 use super::revocation::{Revocation, TokenIdentity};
@@ -45,7 +46,11 @@ pub struct Verified<C> {
 
 /// A verified token as [`Verifier::verify_with`] returns it.
 struct Checked<T> {
-    verified: Verified<T>,
+    /// What the seed read.
+    custom: T,
+    /// The registered claims, their strings in `payload`.
+    registered: Registered,
+    alg: Algorithm,
     /// The generation of the keys that verified it.
     generation: u64,
     /// The payload's JSON text.
@@ -320,8 +325,16 @@ impl Verifier {
     /// `C` sees every claim, registered ones included; use [`NoCustomClaims`] (or
     /// [`verify_registered`](Self::verify_registered)) when you need none.
     pub fn verify<C: DeserializeOwned>(&self, token: &str) -> Result<Verified<C>, TokenError> {
-        self.verify_with(token, PhantomData::<C>)
-            .map(|verified| verified.verified)
+        let checked = self.verify_with(token, PhantomData::<C>)?;
+        let claims = checked
+            .registered
+            .to_claims(&checked.payload)
+            .ok_or(TokenError::malformed("claims"))?;
+        Ok(Verified {
+            claims,
+            custom: checked.custom,
+            alg: checked.alg,
+        })
     }
 
     /// [`verify`](Self::verify), reading the payload with `seed`; with the
@@ -403,24 +416,22 @@ impl Verifier {
             None => decode_payload(payload_b64)?,
         };
         let (custom, scan) = claims::parse_seed(&payload, seed)?;
-        s.check_claims(&scan)?;
+        s.check_claims(&scan, &payload)?;
         let claims = &scan.registered;
         let identity = TokenIdentity {
-            jti: claims.jti.as_deref(),
-            sub: claims.sub.as_deref(),
+            jti: claims.jti.as_ref().and_then(|t| t.resolve(&payload)),
+            sub: claims.sub.as_ref().and_then(|t| t.resolve(&payload)),
             iat: claims.iat,
             exp: claims.exp,
         };
         if s.revoked(&identity) {
             return Err(TokenError::Revoked);
         }
-        let verified = Verified {
-            claims: scan.registered,
-            custom,
-            alg,
-        };
+        let registered = scan.registered;
         Ok(Checked {
-            verified,
+            custom,
+            registered,
+            alg,
             generation,
             payload,
         })
@@ -465,16 +476,14 @@ impl Verifier {
             cache.remove(s.id, token);
         }
         let checked = self.verify_with(token, s.mapping.seed())?;
-        let claims = &checked.verified.claims;
+        let claims = &checked.registered;
         let times = Lifetime {
             nbf: claims.nbf,
             iat: claims.iat,
             exp: claims.exp,
         };
         let generation = checked.generation;
-        let principal = s
-            .mapping
-            .finish(checked.verified.claims, checked.verified.custom, checked.payload)?;
+        let principal = s.mapping.finish(checked.registered, checked.custom, checked.payload)?;
         if let Some(entry) = Entry::new(&principal, times, s.max_age, s.leeway, now, generation) {
             cache.insert(s.id, token, entry);
         }
@@ -484,7 +493,7 @@ impl Verifier {
     fn verify_principal_uncached(&self, token: &str) -> Result<Principal, TokenError> {
         let mapping = &self.inner.mapping;
         let checked = self.verify_with(token, mapping.seed())?;
-        mapping.finish(checked.verified.claims, checked.verified.custom, checked.payload)
+        mapping.finish(checked.registered, checked.custom, checked.payload)
     }
 
     /// [`verify_principal`](Self::verify_principal), waiting for fresh keys when
@@ -579,7 +588,15 @@ impl Verifier {
 /// The payload's `iss`, read by the strict claims parser (which refuses what
 /// verification would refuse of the payload's shape).
 fn issuer_of(payload: &str) -> Result<Option<String>, TokenError> {
-    claims::parse::<NoCustomClaims>(payload).map(|(_, scan)| scan.registered.iss)
+    let (_, scan) = claims::parse::<NoCustomClaims>(payload)?;
+    scan.registered
+        .iss
+        .map(|iss| {
+            iss.resolve(payload)
+                .map(str::to_owned)
+                .ok_or(TokenError::malformed("claims"))
+        })
+        .transpose()
 }
 
 /// The payload's JSON text, checked for canonical base64url and UTF-8 (nesting depth
@@ -596,8 +613,9 @@ impl Settings {
             .is_some_and(|revocation| revocation.is_revoked(identity))
     }
 
-    fn check_claims(&self, scan: &claims::Scan<'_>) -> Result<(), TokenError> {
+    fn check_claims(&self, scan: &claims::Scan<'_>, payload: &str) -> Result<(), TokenError> {
         let claims = &scan.registered;
+        let unread = || TokenError::malformed("claims");
         let now = (self.clock)();
         let leeway = self.leeway;
         match claims.exp {
@@ -618,19 +636,26 @@ impl Settings {
             }
         }
         if !self.issuers.is_empty() {
-            let iss = claims.iss.as_deref().ok_or(TokenError::missing_claim("iss"))?;
+            let iss = claims.iss.as_ref().ok_or(TokenError::missing_claim("iss"))?;
+            let iss = iss.resolve(payload).ok_or_else(unread)?;
             if !self.issuers.iter().any(|expected| expected == iss) {
                 return Err(TokenError::InvalidIssuer);
             }
         }
         if !self.audiences.is_empty() {
-            if !scan.aud_present {
-                return Err(TokenError::missing_claim("aud"));
-            }
-            if !claims.aud.iter().any(|aud| self.audiences.contains(aud)) {
+            let expected = |aud: &Text| {
+                aud.resolve(payload)
+                    .is_some_and(|aud| self.audiences.iter().any(|a| a == aud))
+            };
+            let named = match &claims.aud {
+                Aud::Absent => return Err(TokenError::missing_claim("aud")),
+                Aud::One(aud) => expected(aud),
+                Aud::Many(auds) => auds.iter().any(expected),
+            };
+            if !named {
                 return Err(TokenError::InvalidAudience);
             }
-        } else if scan.aud_present {
+        } else if claims.aud_present() {
             return Err(TokenError::InvalidAudience);
         }
         for name in &self.required {
