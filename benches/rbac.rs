@@ -18,18 +18,26 @@
 //!   subject bound to three roles.
 //! - `rbac/compile`: `Policy::compile` of the whole document; `rbac/compile_toml`
 //!   parses its TOML text too. Target: < 50 ms.
+//! - `by_names/{portcullis,set_then_check_str,strings_ids_closure}/{allowed,denied}`:
+//!   the check a route makes of a caller by names (a principal with three roles, a
+//!   permission name): `Policy::principal_allows_str`; the same through a permission
+//!   set built per check (`principal_permissions` then `check_str`); and the floor
+//!   it is held to, strings → ids → closure lookup written plainly (std `HashMap`s
+//!   from role and permission names to ids, each role's transitive permissions as a
+//!   bitset). Target: portcullis ≤ 1.1× the floor.
 //! - `baseline/hashset_lookup{,_miss}`: a `HashSet<(u32, u32)>` of every (subject,
 //!   permission) pair the policy allows, for scale: a plain hash-set lookup is what
 //!   casbin's benchmarks (16 ns) compare against.
 
 mod common;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hint::black_box;
 use std::time::Duration;
 
 use common::Rng;
 use criterion::{Criterion, criterion_group, criterion_main};
+use portcullis::Principal;
 use portcullis::rbac::{PermissionId, Policy, PolicyDocument, Role};
 
 const LAYERS: usize = 4;
@@ -233,6 +241,29 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
+    // By names: a caller with the three roles above, checked for a permission name.
+    let principal = Principal::new("unbound-caller").with_roles(caller);
+    let floor = Closure::new(&policy, &ids, &names);
+    for p in [allowed, denied] {
+        let expected = policy.check(&set, ids[p]);
+        assert_eq!(policy.principal_allows_str(&principal, &names[p]), expected);
+        assert_eq!(floor.allows(&caller, &names[p]), expected);
+    }
+    let mut g = c.benchmark_group("by_names");
+    for (which, p) in [("allowed", allowed), ("denied", denied)] {
+        let name = names[p].as_str();
+        g.bench_function(format!("portcullis/{which}"), |b| {
+            b.iter(|| policy.principal_allows_str(black_box(&principal), black_box(name)))
+        });
+        g.bench_function(format!("set_then_check_str/{which}"), |b| {
+            b.iter(|| policy.check_str(&policy.principal_permissions(black_box(&principal)), black_box(name)))
+        });
+        g.bench_function(format!("strings_ids_closure/{which}"), |b| {
+            b.iter(|| floor.allows(black_box(&caller), black_box(name)))
+        });
+    }
+    g.finish();
+
     // Every (subject, permission) pair the policy allows, as a flat table would hold it.
     let mut pairs = HashSet::new();
     for s in 0..SUBJECTS {
@@ -257,6 +288,50 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(&pairs).contains(black_box(&miss)))
     });
     g.finish();
+}
+
+/// The floor for checks by name: role and permission names to ids through std
+/// `HashMap`s, then each role's transitive permissions (wildcards resolved) as a
+/// bitset.
+struct Closure {
+    roles: HashMap<String, usize>,
+    permissions: HashMap<String, usize>,
+    closure: Vec<Vec<u64>>,
+}
+
+impl Closure {
+    fn new(policy: &Policy, ids: &[PermissionId], names: &[String]) -> Closure {
+        let roles = (0..ROLES).map(|r| (role_name(r), r)).collect();
+        let permissions = names.iter().enumerate().map(|(p, name)| (name.clone(), p)).collect();
+        let closure = (0..ROLES)
+            .map(|r| {
+                let set = policy.permissions_for([role_name(r).as_str()]);
+                let mut bits = vec![0u64; PERMISSIONS.div_ceil(64)];
+                for (p, &id) in ids.iter().enumerate() {
+                    if policy.check(&set, id) {
+                        bits[p / 64] |= 1 << (p % 64);
+                    }
+                }
+                bits
+            })
+            .collect();
+        Closure {
+            roles,
+            permissions,
+            closure,
+        }
+    }
+
+    fn allows(&self, roles: &[&str], permission: &str) -> bool {
+        let Some(&p) = self.permissions.get(permission) else {
+            return false;
+        };
+        roles.iter().any(|role| {
+            self.roles
+                .get(*role)
+                .is_some_and(|&r| self.closure[r][p / 64] >> (p % 64) & 1 == 1)
+        })
+    }
 }
 
 criterion_group! {

@@ -5,13 +5,7 @@ use std::sync::Arc;
 
 use super::AuthError;
 use crate::Principal;
-use crate::rbac::{PermissionId, PermissionSet, Policy, PolicyHandle, RbacError};
-
-/// The caller being checked, and its permission set once one was needed.
-struct Caller<'p> {
-    principal: &'p Principal,
-    permissions: Option<(Arc<Policy>, PermissionSet)>,
-}
+use crate::rbac::{PermissionId, PolicyHandle, RbacError};
 
 /// A route's requirement: a permission (through the RBAC policy), a role or an
 /// OAuth scope (from the token), or any-of / all-of combinations.
@@ -100,11 +94,7 @@ impl Requirement {
     /// the service's own vocabulary, not something the client can ask a token
     /// for ([`describe`](Self::describe) names them for the audit log).
     pub fn check(&self, principal: &Principal) -> Result<(), AuthError> {
-        let mut caller = Caller {
-            principal,
-            permissions: None,
-        };
-        if self.met(&mut caller) {
+        if self.met(principal) {
             return Ok(());
         }
         let required = self.missing_scopes(principal).map(|scopes| scopes.join(" "));
@@ -113,26 +103,14 @@ impl Requirement {
         })
     }
 
-    fn met(&self, caller: &mut Caller<'_>) -> bool {
+    fn met(&self, principal: &Principal) -> bool {
         match &*self.0 {
-            Inner::Permission { policy, id, .. } => {
-                let current = policy.current();
-                // One permission set per policy snapshot and check, however many
-                // permissions an any-of or all-of names.
-                let computed = matches!(&caller.permissions, Some((snapshot, _)) if Arc::ptr_eq(snapshot, &current));
-                if !computed {
-                    let set = current.principal_permissions(caller.principal);
-                    caller.permissions = Some((Arc::clone(&current), set));
-                }
-                caller
-                    .permissions
-                    .as_ref()
-                    .is_some_and(|(_, set)| current.check(set, *id))
-            }
-            Inner::Role(role) => caller.principal.has_role(role),
-            Inner::Scope(scope) => caller.principal.has_scope(scope),
-            Inner::AnyOf(all) => all.iter().any(|r| r.met(caller)),
-            Inner::AllOf(all) => all.iter().all(|r| r.met(caller)),
+            // The caller's roles tested in place: no permission set is built.
+            Inner::Permission { policy, id, .. } => policy.current().principal_allows(principal, *id),
+            Inner::Role(role) => principal.has_role(role),
+            Inner::Scope(scope) => principal.has_scope(scope),
+            Inner::AnyOf(all) => all.iter().any(|r| r.met(principal)),
+            Inner::AllOf(all) => all.iter().all(|r| r.met(principal)),
         }
     }
 

@@ -190,7 +190,7 @@ pub(crate) fn authorized<P: Permission>(
         return Err(refuse(context, site, missing, Some(P::NAME)));
     };
     let current = policy.current();
-    if !current.check_str(&current.principal_permissions(principal), P::NAME) {
+    if !current.principal_allows_str(principal, P::NAME) {
         // A permission is the service's own name, never an OAuth scope the client
         // could ask for: the challenge names none (the audit log names it).
         let forbidden = AuthError::Forbidden { missing_scopes: None };

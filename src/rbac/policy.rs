@@ -53,25 +53,31 @@ pub struct Policy {
     registry: Arc<Mutex<Registry>>,
     registry_id: u32,
     /// Snapshot of the registry at compile time, for [`Policy::check_str`] without a lock.
-    concrete: HashMap<String, u32>,
-    wildcard: HashMap<String, u32>,
+    concrete: Lookup<u32>,
+    wildcard: Lookup<u32>,
     bits: u32,
     permission_count: usize,
-    role_index: HashMap<String, usize>,
+    role_index: Lookup<usize>,
     roles: Vec<CompiledRole>,
     /// Bindings of subjects that have no issuer.
     local: SubjectBindings,
     /// Bindings of each issuer's subjects.
-    issuers: HashMap<String, SubjectBindings>,
+    issuers: Lookup<SubjectBindings>,
     tenants: usize,
 }
+
+/// A map from names, built once from the policy (trusted text) and only read after,
+/// on the request path: foldhash (seeded at random per process) where std's SipHash
+/// costs about three times as much per lookup. Keys chosen by a caller never go in,
+/// so the keyed hash's flooding defence is not needed here.
+type Lookup<V> = HashMap<String, V, foldhash::fast::RandomState>;
 
 /// One issuer's subject bindings (or those of subjects without one): global, and
 /// per tenant.
 #[derive(Default)]
 struct SubjectBindings {
     global: Bindings,
-    tenants: HashMap<String, Bindings>,
+    tenants: Lookup<Bindings>,
 }
 
 impl SubjectBindings {
@@ -193,7 +199,7 @@ impl Policy {
     /// the policy binds to their subject within their issuer (globally and in their
     /// tenant).
     pub fn principal_permissions(&self, principal: &Principal) -> PermissionSet {
-        let mut set = self.permissions_for(principal.roles().iter());
+        let mut set = self.permissions_for(principal.roles());
         self.add_subject(&mut set, principal.issuer(), principal.subject(), principal.tenant());
         set
     }
@@ -217,18 +223,90 @@ impl Policy {
     /// [`check`](Self::check) by name, for convenience: two hash lookups, no
     /// allocation, no lock. A malformed name is never allowed.
     pub fn check_str(&self, set: &PermissionSet, permission: &str) -> bool {
-        let Ok(parsed) = permission::parse(permission) else {
-            return false;
-        };
+        self.bits(permission).is_some_and(|id| set.allows(id))
+    }
+
+    /// The bits a check of `permission` tests, without registering it: `None` for a
+    /// malformed name or one this policy never mentions (never allowed).
+    fn bits(&self, permission: &str) -> Option<PermissionId> {
+        let parsed = permission::parse(permission).ok()?;
         let wildcard = self.wildcard.get(parsed.resource).copied();
         let concrete = match parsed.action {
             Some(_) => self.concrete.get(permission).copied(),
             None => wildcard,
         };
-        [concrete, wildcard]
-            .into_iter()
-            .flatten()
-            .any(|bit| set.allows(PermissionId::new(self.registry_id, bit, bit)))
+        match (concrete, wildcard) {
+            (Some(concrete), Some(wildcard)) => Some(PermissionId::new(self.registry_id, concrete, wildcard)),
+            (Some(bit), None) | (None, Some(bit)) => Some(PermissionId::new(self.registry_id, bit, bit)),
+            (None, None) => None,
+        }
+    }
+
+    /// Whether `principal` holds `permission`: the roles in its token, then the
+    /// roles the policy binds to its subject within its issuer (globally and in its
+    /// tenant), each role's compiled set tested in place. Unlike
+    /// [`principal_permissions`](Self::principal_permissions), it builds no set:
+    /// one hash lookup per role and two bit tests, no allocation, no lock. Roles
+    /// the policy does not define grant nothing and are reported to the audit log.
+    ///
+    /// ```
+    /// use portcullis::Principal;
+    /// use portcullis::rbac::Policy;
+    ///
+    /// let policy = Policy::from_toml(r#"
+    ///     [roles.clerk]
+    ///     permissions = ["orders:read"]
+    ///     [subjects]
+    ///     carol = ["clerk"]
+    /// "#)?;
+    /// let read = policy.permission("orders:read")?;
+    /// assert!(policy.principal_allows(&Principal::new("x").with_roles(["clerk"]), read));
+    /// assert!(policy.principal_allows(&Principal::new("carol"), read));
+    /// assert!(!policy.principal_allows(&Principal::new("dave"), read));
+    /// # Ok::<(), portcullis::rbac::RbacError>(())
+    /// ```
+    pub fn principal_allows(&self, principal: &Principal, permission: PermissionId) -> bool {
+        let (mut allowed, mut unknown, mut first_unknown) = (false, 0usize, None);
+        for role in principal.roles() {
+            match self.role_index.get(role) {
+                Some(&index) => allowed |= self.roles[index].set.allows(permission),
+                None => {
+                    unknown += 1;
+                    first_unknown.get_or_insert(role);
+                }
+            }
+        }
+        if let Some(role) = first_unknown {
+            unknown_roles(role, unknown);
+        }
+        allowed || {
+            let bindings = match principal.issuer() {
+                None => Some(&self.local),
+                Some(issuer) => self.issuers.get(issuer),
+            };
+            bindings
+                .into_iter()
+                .flat_map(|b| b.roles(principal.subject(), principal.tenant()))
+                .any(|&index| self.roles[index].set.allows(permission))
+        }
+    }
+
+    /// [`principal_allows`](Self::principal_allows) by name: a malformed name, or
+    /// one the policy never mentions, is never allowed.
+    ///
+    /// ```
+    /// use portcullis::Principal;
+    /// use portcullis::rbac::Policy;
+    ///
+    /// let policy = Policy::from_toml("[roles.clerk]\npermissions = [\"orders:*\"]")?;
+    /// let clerk = Principal::new("x").with_roles(["clerk"]);
+    /// assert!(policy.principal_allows_str(&clerk, "orders:write"));
+    /// assert!(!policy.principal_allows_str(&clerk, "invoices:read"));
+    /// # Ok::<(), portcullis::rbac::RbacError>(())
+    /// ```
+    pub fn principal_allows_str(&self, principal: &Principal, permission: &str) -> bool {
+        self.bits(permission)
+            .is_some_and(|id| self.principal_allows(principal, id))
     }
 
     /// [`check`](Self::check) as a `Result`, for `?` in handlers.
@@ -450,7 +528,7 @@ fn unknown_roles(first: &str, count: usize) {
 }
 
 /// Subject -> indices of the roles bound to it.
-type Bindings = HashMap<String, Box<[usize]>>;
+type Bindings = Lookup<Box<[usize]>>;
 
 /// One compilation: validation, inheritance order, then the sets.
 struct Compiler<'d> {
@@ -550,7 +628,8 @@ impl<'d> Compiler<'d> {
                 .iter()
                 .map(|grants| grants.iter().map(|(p, name)| reg.grant_bit(*p, name)).collect())
                 .collect();
-            (reg.id, reg.bits(), reg.concrete.clone(), reg.wildcard.clone(), direct)
+            let lookup = |names: &HashMap<String, u32>| names.iter().map(|(name, bit)| (name.clone(), *bit)).collect();
+            (reg.id, reg.bits(), lookup(&reg.concrete), lookup(&reg.wildcard), direct)
         };
 
         // Parents come before children in `order`, so each role unions finished sets.
@@ -588,7 +667,7 @@ impl<'d> Compiler<'d> {
             wildcard,
             bits,
             permission_count,
-            role_index: self.index,
+            role_index: self.index.into_iter().collect(),
             roles,
             tenants: distinct_tenants(&local, &issuers),
             local,
@@ -596,7 +675,7 @@ impl<'d> Compiler<'d> {
         })
     }
 
-    fn bindings(&self) -> Result<(SubjectBindings, HashMap<String, SubjectBindings>), RbacError> {
+    fn bindings(&self) -> Result<(SubjectBindings, Lookup<SubjectBindings>), RbacError> {
         let doc = self.document;
         let count = |subjects: &Unique<Vec<String>>, tenants: &Unique<Tenant>| {
             subjects.entries.len()
@@ -626,7 +705,7 @@ impl<'d> Compiler<'d> {
             )));
         }
         let local = self.bind_all(&doc.subjects, &doc.tenants)?;
-        let mut issuers = HashMap::with_capacity(doc.issuers.entries.len());
+        let mut issuers = Lookup::with_capacity_and_hasher(doc.issuers.entries.len(), Default::default());
         for (issuer, bindings) in &doc.issuers.entries {
             check_name("issuer", issuer)?;
             issuers.insert(issuer.clone(), self.bind_all(&bindings.subjects, &bindings.tenants)?);
@@ -642,7 +721,7 @@ impl<'d> Compiler<'d> {
             )));
         }
         let global = self.bind(subjects, None)?;
-        let mut scoped = HashMap::with_capacity(tenants.entries.len());
+        let mut scoped = Lookup::with_capacity_and_hasher(tenants.entries.len(), Default::default());
         for (tenant, bindings) in &tenants.entries {
             check_name("tenant", tenant)?;
             scoped.insert(tenant.clone(), self.bind(&bindings.subjects, Some(tenant))?);
@@ -657,7 +736,7 @@ impl<'d> Compiler<'d> {
         if let Some(name) = bindings.repeated.first() {
             return Err(RbacError::DuplicateSubject(permission::shorten(name)));
         }
-        let mut out = HashMap::with_capacity(bindings.entries.len());
+        let mut out = Lookup::with_capacity_and_hasher(bindings.entries.len(), Default::default());
         for (subject, roles) in &bindings.entries {
             check_name("subject", subject)?;
             if roles.len() > MAX_ROLES_PER_ENTRY {
@@ -681,7 +760,7 @@ impl<'d> Compiler<'d> {
 }
 
 /// The number of distinct tenant names with bindings, over every issuer.
-fn distinct_tenants(local: &SubjectBindings, issuers: &HashMap<String, SubjectBindings>) -> usize {
+fn distinct_tenants(local: &SubjectBindings, issuers: &Lookup<SubjectBindings>) -> usize {
     let names: HashSet<&str> = std::iter::once(local)
         .chain(issuers.values())
         .flat_map(|bindings| bindings.tenants.keys().map(String::as_str))
