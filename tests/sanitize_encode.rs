@@ -236,3 +236,40 @@ fn context_dispatches_to_its_encoder() {
     assert_eq!(Context::HtmlAttribute.encode("`"), "&#x60;");
     assert_eq!(Context::HtmlText.encode("`"), "`");
 }
+
+/// The HTML encoders against a plain one-reference-per-character encoder, on
+/// strings that cross 16-byte block boundaries, grow the output past its first
+/// allocation (all escapes: up to six bytes each) and mix in multi-byte characters.
+#[test]
+fn html_encoders_match_a_plain_reference_across_blocks_and_growth() {
+    fn plain(input: &str, attribute: bool) -> String {
+        input
+            .chars()
+            .map(|c| match c {
+                '&' => "&amp;".to_owned(),
+                '<' => "&lt;".to_owned(),
+                '>' => "&gt;".to_owned(),
+                '"' => "&quot;".to_owned(),
+                '\'' => "&#x27;".to_owned(),
+                '`' if attribute => "&#x60;".to_owned(),
+                c => c.to_string(),
+            })
+            .collect()
+    }
+    let pieces = ["a", "<", "'", "é", "`", "\"", "&", "€x", "bb", ">", "😀"];
+    for len in 0..70 {
+        for shift in 0..pieces.len() {
+            let input: String = (0..len).map(|i| pieces[(i * 7 + shift) % pieces.len()]).collect();
+            assert_eq!(encode::html_text(&input), plain(&input, false), "{input:?}");
+            assert_eq!(encode::html_attribute(&input), plain(&input, true), "{input:?}");
+        }
+    }
+    for input in [
+        "<".repeat(5000),
+        "'".repeat(4099),
+        format!("{}{}", "x".repeat(100), "\"".repeat(3000)),
+    ] {
+        assert_eq!(encode::html_text(&input), plain(&input, false));
+        assert_eq!(encode::html_attribute(&input), plain(&input, true));
+    }
+}
