@@ -10,11 +10,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-32}
-cargo build --quiet --release --example loopback --features axum,actix
+# LOOPBACK_BIN: a server binary built elsewhere (another commit), to compare.
+bin=${LOOPBACK_BIN:-}
+if [ -z "$bin" ]; then
+    cargo build --quiet --release --example loopback --features axum,actix
+    bin=target/release/examples/loopback
+fi
 out=$(mktemp)
-taskset -c 0 target/release/examples/loopback >"$out" 2>&1 &
+taskset -c 0 "$bin" >"$out" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; rm -f "$out"' EXIT
+trap 'kill -KILL $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$out"' EXIT
 for port in 3101 3102 3103 3104 3105 3106 3201 3202 3203 3204 3205 3206; do
     for _ in $(seq 100); do
         (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break
