@@ -92,28 +92,6 @@ fn keys_and_floor(alg: Algorithm) -> (Verifier, String, Arc<naive::Naive>) {
     (verifier, token, naive)
 }
 
-/// The naive axum layer: the bearer token checked, its claims put in the request.
-async fn naive_axum(
-    axum::extract::State(naive): axum::extract::State<Arc<naive::Naive>>,
-    mut request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let claims = request
-        .headers()
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .and_then(|token| naive.verify(token, naive::now()));
-    match claims {
-        Some(claims) => {
-            request.extensions_mut().insert(claims);
-            next.run(request).await
-        }
-        None => axum::http::StatusCode::UNAUTHORIZED.into_response(),
-    }
-}
-
 fn request(token: Option<&str>) -> Request<Body> {
     let mut builder = Request::builder().uri("/me");
     if let Some(token) = token {
@@ -163,7 +141,7 @@ fn axum_layer(c: &mut Criterion) {
         let (verifier, token, naive) = keys_and_floor(alg);
         let naive_layered = bare
             .clone()
-            .layer(axum::middleware::from_fn_with_state(naive, naive_axum));
+            .layer(axum::middleware::from_fn_with_state(naive, naive::axum_layer));
         let response = runtime
             .block_on(naive_layered.clone().oneshot(request(Some(&token))))
             .expect("response");
@@ -336,27 +314,9 @@ fn actix_middleware(c: &mut Criterion) {
             format!("naive_{name}"),
             App::new().service(
                 web::resource("/me")
-                    .wrap(actix_web::middleware::from_fn(
-                        move |request: actix_web::dev::ServiceRequest, next: actix_web::middleware::Next<_>| {
-                            let naive = naive.clone();
-                            async move {
-                                use actix_web::HttpMessage;
-                                let claims = request
-                                    .headers()
-                                    .get(actix_web::http::header::AUTHORIZATION)
-                                    .and_then(|value| value.to_str().ok())
-                                    .and_then(|value| value.strip_prefix("Bearer "))
-                                    .and_then(|token| naive.verify(token, naive::now()));
-                                match claims {
-                                    Some(claims) => {
-                                        request.extensions_mut().insert(claims);
-                                        next.call(request).await
-                                    }
-                                    None => Err(actix_web::error::ErrorUnauthorized("unauthorized")),
-                                }
-                            }
-                        }
-                    ))
+                    .wrap(actix_web::middleware::from_fn(move |request, next| {
+                        naive::actix_layer(naive.clone(), request, next)
+                    }))
                     .route(web::get().to(constant))
             ),
             Some(token.as_str())

@@ -108,28 +108,6 @@ fn setup(alg: Algorithm) -> Result<Setup, Box<dyn std::error::Error + Send + Syn
     })
 }
 
-/// The naive axum layer: the bearer token checked, its claims put in the request.
-async fn naive_axum(
-    axum::extract::State(naive): axum::extract::State<Arc<naive::Naive>>,
-    mut request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let claims = request
-        .headers()
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .and_then(|token| naive.verify(token, naive::now()));
-    match claims {
-        Some(claims) => {
-            request.extensions_mut().insert(claims);
-            next.run(request).await
-        }
-        None => axum::http::StatusCode::UNAUTHORIZED.into_response(),
-    }
-}
-
 fn axum_routers(hs: &Setup, es: &Setup) -> Vec<(u16, Router)> {
     use portcullis::axum::AuthLayer;
     let fixed = Principal::new("alice").with_roles(["clerk", "viewer"]);
@@ -140,7 +118,10 @@ fn axum_routers(hs: &Setup, es: &Setup) -> Vec<(u16, Router)> {
                 "/me",
                 get(|Extension(claims): Extension<naive::AccessClaims>| std::future::ready(Json(me_naive(&claims)))),
             )
-            .layer(axum::middleware::from_fn_with_state(setup.naive.clone(), naive_axum))
+            .layer(axum::middleware::from_fn_with_state(
+                setup.naive.clone(),
+                naive::axum_layer,
+            ))
     };
     let ours = |verifier: &Verifier| {
         Router::new()
@@ -190,27 +171,9 @@ async fn serve_actix(hs: Setup, es: Setup) -> std::io::Result<()> {
             let naive = naive.clone();
             App::new().service(
                 web::resource("/me")
-                    .wrap(actix_web::middleware::from_fn(
-                        move |request: actix_web::dev::ServiceRequest, next: actix_web::middleware::Next<_>| {
-                            let naive = naive.clone();
-                            async move {
-                                use actix_web::HttpMessage;
-                                let claims = request
-                                    .headers()
-                                    .get(actix_web::http::header::AUTHORIZATION)
-                                    .and_then(|value| value.to_str().ok())
-                                    .and_then(|value| value.strip_prefix("Bearer "))
-                                    .and_then(|token| naive.verify(token, naive::now()));
-                                match claims {
-                                    Some(claims) => {
-                                        request.extensions_mut().insert(claims);
-                                        next.call(request).await
-                                    }
-                                    None => Err(actix_web::error::ErrorUnauthorized("unauthorized")),
-                                }
-                            }
-                        },
-                    ))
+                    .wrap(actix_web::middleware::from_fn(move |request, next| {
+                        naive::actix_layer(naive.clone(), request, next)
+                    }))
                     .route(web::get().to(actix_me_naive)),
             )
         });

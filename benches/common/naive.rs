@@ -131,3 +131,54 @@ pub fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs() as i64)
 }
+
+/// The naive axum layer (`axum::middleware::from_fn_with_state`): the bearer token
+/// checked, its claims put in the request's extensions, 401 otherwise.
+pub async fn axum_layer(
+    axum::extract::State(naive): axum::extract::State<std::sync::Arc<Naive>>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let token = bearer(
+        request
+            .headers()
+            .get(axum::http::header::AUTHORIZATION)
+            .map(|v| v.as_bytes()),
+    );
+    match token.and_then(|token| naive.verify(token, now())) {
+        Some(claims) => {
+            request.extensions_mut().insert(claims);
+            next.run(request).await
+        }
+        None => axum::http::StatusCode::UNAUTHORIZED.into_response(),
+    }
+}
+
+/// The naive actix-web middleware (`actix_web::middleware::from_fn`, with the
+/// verifier captured): the same check, the claims in the request's extensions.
+pub async fn actix_layer<B: actix_web::body::MessageBody>(
+    naive: std::sync::Arc<Naive>,
+    request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<B>,
+) -> Result<actix_web::dev::ServiceResponse<B>, actix_web::Error> {
+    use actix_web::HttpMessage;
+    let token = bearer(
+        request
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .map(|v| v.as_bytes()),
+    );
+    match token.and_then(|token| naive.verify(token, now())) {
+        Some(claims) => {
+            request.extensions_mut().insert(claims);
+            next.call(request).await
+        }
+        None => Err(actix_web::error::ErrorUnauthorized("unauthorized")),
+    }
+}
+
+/// The token of an `Authorization: Bearer` header value.
+fn bearer(value: Option<&[u8]>) -> Option<&str> {
+    std::str::from_utf8(value?).ok()?.strip_prefix("Bearer ")
+}
