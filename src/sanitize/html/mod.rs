@@ -99,7 +99,8 @@
 //! The output passes the limits above as an input would, so cleaning it again
 //! is never refused: input whose cleaned form would be refused (the escaped text
 //! past the size limit, the closed and reopened formatting elements past the tag
-//! limit or the work budget) is refused with that error instead.
+//! limit or the work budget, the `rel` the cleaner gives every link past the
+//! attribute limit) is refused with that error instead.
 //!
 //! # Widening, deliberately
 //!
@@ -372,8 +373,8 @@ impl HtmlCleaner {
     /// output"). The cleaned form must pass the same checks as an input, so that
     /// whatever `clean` answers, `clean` accepts again and gives back unchanged: an
     /// input whose cleaned form breaks a limit (escaping makes text longer; closing
-    /// and reopening formatting elements adds tags) is refused with that limit's
-    /// error. Every other input is cleaned.
+    /// and reopening formatting elements adds tags; every link gets a `rel`) is
+    /// refused with that limit's error. Every other input is cleaned.
     ///
     /// ```
     /// use portcullis::sanitize::html::HtmlCleaner;
