@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # Loopback throughput of axum and actix-web, bare, under the naive layer and under
-# portcullis (examples/loopback.rs), in one run: the servers pinned to core 0 (one
-# worker thread each), wrk pinned to core 1, each server warmed for 2 s and measured
-# for DURATION (default 10 s) with CONNECTIONS (default 32) connections. Prints
-# requests per second, the share of the bare server's kept, and p99 latency.
+# portcullis (examples/loopback.rs): the servers pinned to core 0 (one worker
+# thread each), wrk pinned to core 1, 127.0.0.1.
 #
-# Run: bash benches/loopback.sh        (needs wrk and taskset; Linux, 2+ cores)
+# Each comparison is measured as pairs run back to back, alternating (A B B A ...)
+# for ROUNDS rounds (default 8) of DURATION each (default 3s), after a warm-up of
+# each: on a shared machine throughput drifts by tens of percent over minutes,
+# and alternating cancels the drift that separate runs would report as a
+# difference. Printed per comparison: the median requests per second of each side,
+# the median over rounds of the ratio B/A (with its range), and each side's median
+# p99. The comparisons: portcullis against the naive layer (HS256 and ES256,
+# uncached), and the cached ES256 server against the bare one.
+#
+# Run: bash benches/loopback.sh        (needs wrk, taskset and python3; Linux, 2+ cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${DURATION:-10s}
+DURATION=${DURATION:-3s}
+ROUNDS=${ROUNDS:-8}
 CONNECTIONS=${CONNECTIONS:-32}
 # LOOPBACK_BIN: a server binary built elsewhere (another commit), to compare.
 bin=${LOOPBACK_BIN:-}
@@ -36,9 +44,8 @@ ES=$(sed -n 's/^ES256=//p' "$out")
 
 # One measurement: "<requests per second> <p99>".
 measure() {
-    local port=$1 token=$2 report
-    taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d2s -H "Authorization: Bearer $token" "http://127.0.0.1:$port/me" >/dev/null
-    report=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency \
+    local port=$1 token=$2 duration=$3 report
+    report=$(taskset -c 1 wrk -t1 -c"$CONNECTIONS" -d"$duration" --latency \
         -H "Authorization: Bearer $token" "http://127.0.0.1:$port/me")
     if grep -q "Non-2xx" <<<"$report"; then
         echo "port $port answered errors" >&2
@@ -47,15 +54,46 @@ measure() {
     echo "$(awk '/^Requests\/sec/ {print $2}' <<<"$report") $(awk '$1 == "99%" {print $2}' <<<"$report")"
 }
 
-printf '| adapter | server | requests/s | share of bare | p99 |\n|---|---|---|---|---|\n'
+# One comparison, A against B, alternating: lines "<round> <side> <rps> <p99>".
+compare() {
+    local a=$1 b=$2 token=$3 round
+    measure "$a" "$token" 2s >/dev/null
+    measure "$b" "$token" 2s >/dev/null
+    for round in $(seq "$ROUNDS"); do
+        if ((round % 2)); then
+            echo "$round a $(measure "$a" "$token" "$DURATION")"
+            echo "$round b $(measure "$b" "$token" "$DURATION")"
+        else
+            echo "$round b $(measure "$b" "$token" "$DURATION")"
+            echo "$round a $(measure "$a" "$token" "$DURATION")"
+        fi
+    done
+}
+
+summary() {
+    python3 -c '
+import statistics, sys
+def ms(p):
+    for unit, scale in (("us", 1e-3), ("ms", 1.0), ("s", 1e3)):
+        if p.endswith(unit):
+            return float(p[: -len(unit)]) * scale
+rounds = {}
+for line in sys.stdin:
+    r, side, rps, p99 = line.split()
+    rounds.setdefault(r, {})[side] = (float(rps), ms(p99))
+ratios = [v["b"][0] / v["a"][0] for v in rounds.values()]
+med = lambda side, i: statistics.median(v[side][i] for v in rounds.values())
+print("| %s | %s | %.0f | %.0f | %.3f (%.3f-%.3f) | %.2f | %.2f |" % (
+    sys.argv[1], sys.argv[2], med("a", 0), med("b", 0),
+    statistics.median(ratios), min(ratios), max(ratios), med("a", 1), med("b", 1)))
+' "$@"
+}
+
+printf '| adapter | A against B | A req/s | B req/s | B/A median (range) | A p99 ms | B p99 ms |\n'
+printf '|---|---|---|---|---|---|---|\n'
 for adapter in axum actix; do
     base=$([ $adapter = axum ] && echo 3100 || echo 3200)
-    read -r bare bare_p99 <<<"$(measure $((base + 1)) "$HS")"
-    printf '| %s | bare | %.0f | 1.000 | %s |\n' $adapter "$bare" "$bare_p99"
-    for row in "2 naive_hs256 $HS" "3 portcullis_hs256 $HS" "4 naive_es256 $ES" "5 portcullis_es256 $ES" \
-        "6 portcullis_cached_es256 $ES"; do
-        read -r offset name token <<<"$row"
-        read -r rps p99 <<<"$(measure $((base + offset)) "$token")"
-        printf '| %s | %s | %.0f | %.3f | %s |\n' $adapter "$name" "$rps" "$(echo "$rps / $bare" | bc -l)" "$p99"
-    done
+    compare $((base + 2)) $((base + 3)) "$HS" | summary $adapter "naive_hs256 / portcullis_hs256"
+    compare $((base + 4)) $((base + 5)) "$ES" | summary $adapter "naive_es256 / portcullis_es256"
+    compare $((base + 1)) $((base + 6)) "$ES" | summary $adapter "bare / portcullis_cached_es256"
 done

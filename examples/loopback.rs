@@ -4,8 +4,8 @@
 //! hand), and under portcullis, uncached (HS256 and ES256) and cached (ES256).
 //!
 //! `benches/loopback.sh` runs it pinned to one core and wrk pinned to the other,
-//! and reports each server's requests per second, its share of the bare server's,
-//! and p99 latency. By hand: `cargo run --release --example loopback --features
+//! and compares servers in pairs of runs alternating back to back: requests per
+//! second, their ratio, and p99 latency. By hand: `cargo run --release --example loopback --features
 //! axum,actix`, then `wrk -H "Authorization: Bearer $HS256" http://127.0.0.1:3103/me`
 //! with the token it prints.
 //!
