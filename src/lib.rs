@@ -41,14 +41,15 @@
 //!   decision; both answer a request alike, down to the audit event ([`audit`]).
 //!
 //! Beside the pipeline: argon2id passwords that cannot starve a server
-//! ([`password`]), and input sanitizers and context output encoders against XSS,
-//! injection and traversal ([`sanitize`]). [`prelude`] imports what a service
+//! ([`password`]), input sanitizers and context output encoders against XSS,
+//! injection and traversal ([`sanitize`]), and data sealed at rest under a rotating
+//! keyring ([`secrets`]). [`prelude`] imports what a service
 //! usually needs.
 //!
 //! # Features
 //!
-//! None is on by default; the core (tokens, RBAC, passwords, text sanitizers, the
-//! framework-free HTTP rendering) needs none.
+//! None is on by default; the core (tokens, RBAC, passwords, text sanitizers, sealed
+//! data, the framework-free HTTP rendering) needs none.
 //!
 //! | feature | what it adds |
 //! |---|---|
@@ -77,6 +78,7 @@ pub mod password;
 mod principal;
 pub mod rbac;
 pub mod sanitize;
+pub mod secrets;
 pub mod token;
 
 pub use principal::{Names, NamesIter, Principal};
