@@ -927,3 +927,238 @@ fn verify_batch_answers_a_password_over_4096_bytes_as_a_mismatch() {
         [MISMATCH, r#"{"ok":true,"needs_rehash":false}"#]
     );
 }
+
+// ---------------------------------------------------------------------------
+// portcullis secrets
+
+/// A keyring and its master key file in `dir`, made by `secrets keygen`.
+fn secrets_keygen(dir: &Dir) -> (String, String) {
+    let (keyring, master) = (dir.path("keyring.json"), dir.path("master.key"));
+    let out = portcullis(
+        &["secrets", "keygen", "--keyring", &keyring, "--master-key-file", &master],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    (keyring, master)
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_str(stdout(output).trim()).expect("one JSON document")
+}
+
+#[test]
+fn secrets_keygen_writes_a_keyring_and_a_master_key_of_mode_0600_and_refuses_to_overwrite() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::new("secrets-keygen");
+    let (keyring, master) = secrets_keygen(&dir);
+    for file in [&keyring, &master] {
+        assert_eq!(
+            std::fs::metadata(file).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "{file}"
+        );
+    }
+    let file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&keyring).unwrap()).unwrap();
+    assert_eq!(file["format"], "portcullis-keyring");
+    assert_eq!(file["wrapper"], "local");
+    let again = portcullis(
+        &["secrets", "keygen", "--keyring", &keyring, "--master-key-file", &master],
+        "",
+    );
+    assert_eq!(again.status.code(), Some(2));
+    let listed = json(&portcullis(
+        &["secrets", "list", "--keyring", &keyring, "--master-key-file", &master],
+        "",
+    ));
+    assert_eq!(listed["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(listed["keys"][0]["status"], "primary");
+    assert_eq!(listed["keys"][0]["suite"], "aes-256-gcm");
+    assert_eq!(listed["primary"], listed["keys"][0]["id"]);
+}
+
+#[test]
+fn secrets_seal_and_open_round_trip_bytes_under_a_context_and_refuse_another() {
+    let dir = Dir::new("secrets-seal");
+    let (keyring, master) = secrets_keygen(&dir);
+    let base = ["--keyring", &keyring, "--master-key-file", &master];
+    let args = |command: &'static str, context: &'static [&'static str]| {
+        let mut all = vec!["secrets", command];
+        all.extend(base);
+        all.extend(context);
+        all.into_iter().map(str::to_owned).collect::<Vec<String>>()
+    };
+    let run = |argv: Vec<String>, stdin: &[u8]| {
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        portcullis(&argv, stdin)
+    };
+    let plaintext = b"\x00binary\xffnote\n";
+    let sealed = run(
+        args("seal", &["--context", "table=orders", "--context", "row=7"]),
+        plaintext,
+    );
+    assert_eq!(sealed.status.code(), Some(0));
+    let text = stdout(&sealed);
+    assert!(text.ends_with('\n'));
+    let opened = run(
+        args("open", &["--context", "row=7", "--context", "table=orders"]),
+        text.as_bytes(),
+    );
+    assert_eq!(opened.status.code(), Some(0));
+    assert_eq!(opened.stdout, plaintext);
+    let wrong = run(
+        args("open", &["--context", "table=orders", "--context", "row=8"]),
+        text.as_bytes(),
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    assert_eq!(json(&wrong)["error"], "authentication_failed");
+    let garbage = run(args("open", &["--context", "row=7"]), b"not sealed!");
+    assert_eq!(json(&garbage)["error"], "malformed");
+    let repeated = run(args("seal", &["--context", "row=1", "--context", "row=2"]), b"x");
+    assert_eq!(repeated.status.code(), Some(2));
+    let inspected = json(&portcullis(&["secrets", "inspect"], text.as_bytes()));
+    assert_eq!(inspected["version"], 1);
+    assert_eq!(inspected["suite"], "aes-256-gcm");
+}
+
+#[test]
+fn secrets_rotate_rewrap_disable_and_destroy_follow_the_retirement_routine() {
+    let dir = Dir::new("secrets-rotate");
+    let (keyring, master) = secrets_keygen(&dir);
+    let with = |command: &str, extra: &[&str], stdin: &[u8]| {
+        let mut argv = vec!["secrets", command, "--keyring", &keyring, "--master-key-file", &master];
+        argv.extend(extra);
+        portcullis(&argv, stdin)
+    };
+    let old = json(&with("list", &[], b""))["primary"].as_u64().unwrap().to_string();
+    let sealed = stdout(&with("seal", &["--context", "row=1"], b"note"));
+    let new = json(&with("rotate", &[], b""));
+    assert_eq!(new["status"], "primary");
+    let new_id = new["id"].as_u64().unwrap();
+    assert_eq!(
+        json(&portcullis(&["secrets", "inspect"], sealed.as_bytes()))["key_id"]
+            .as_u64()
+            .unwrap()
+            .to_string(),
+        old
+    );
+    let moved = stdout(&with("rewrap", &["--context", "row=1"], sealed.as_bytes()));
+    assert_eq!(
+        json(&portcullis(&["secrets", "inspect"], moved.as_bytes()))["key_id"],
+        new_id
+    );
+    // The primary cannot go; the old key can, step by step.
+    let refused = with("destroy", &["--key-id", &new_id.to_string()], b"");
+    assert_eq!(
+        (refused.status.code(), json(&refused)["error"].clone()),
+        (Some(1), "key_is_primary".into())
+    );
+    assert_eq!(json(&with("disable", &["--key-id", &old], b""))["status"], "disabled");
+    let disabled = with("open", &["--context", "row=1"], sealed.as_bytes());
+    assert_eq!(json(&disabled)["error"], "key_disabled");
+    assert_eq!(json(&with("enable", &["--key-id", &old], b""))["status"], "active");
+    assert_eq!(with("open", &["--context", "row=1"], sealed.as_bytes()).stdout, b"note");
+    assert_eq!(
+        json(&with("destroy", &["--key-id", &old], b""))["destroyed"]
+            .as_u64()
+            .unwrap()
+            .to_string(),
+        old
+    );
+    assert_eq!(
+        json(&with("open", &["--context", "row=1"], sealed.as_bytes()))["error"],
+        "unknown_key"
+    );
+    assert_eq!(with("open", &["--context", "row=1"], moved.as_bytes()).stdout, b"note");
+}
+
+#[test]
+fn secrets_batches_answer_one_line_per_line_in_order() {
+    let dir = Dir::new("secrets-batch");
+    let (keyring, master) = secrets_keygen(&dir);
+    let with = |command: &str, stdin: &str| {
+        portcullis(
+            &[
+                "secrets",
+                command,
+                "--batch",
+                "--keyring",
+                &keyring,
+                "--master-key-file",
+                &master,
+            ],
+            stdin,
+        )
+    };
+    let sealed = with(
+        "seal",
+        "{\"plaintext\":\"first\",\"context\":{\"row\":\"1\"}}\nnot json\n{\"plaintext\":\"second\"}\n",
+    );
+    assert_eq!(sealed.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = stdout(&sealed)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[1]["error"], "malformed_input");
+    let first = lines[0]["sealed"].as_str().unwrap();
+    let second = lines[2]["sealed"].as_str().unwrap();
+    let input = format!(
+        "{}\n{}\n{}\n",
+        serde_json::json!({"sealed": first, "context": {"row": "1"}}),
+        serde_json::json!({"sealed": first, "context": {"row": "2"}}),
+        serde_json::json!({"sealed": second}),
+    );
+    let opened: Vec<serde_json::Value> = stdout(&with("open", &input))
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(opened[0]["plaintext"], "first");
+    assert_eq!(opened[1]["error"], "authentication_failed");
+    assert_eq!(opened[2]["plaintext"], "second");
+    let rewrapped: Vec<serde_json::Value> = stdout(&with("rewrap", &input))
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(rewrapped[0]["sealed"].is_string());
+    assert_eq!(rewrapped[1]["error"], "authentication_failed");
+    let inspected = stdout(&portcullis(
+        &["secrets", "inspect", "--batch"],
+        format!("{first}\nAQ\n"),
+    ));
+    let inspected: Vec<serde_json::Value> = inspected.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(inspected[0]["version"], 1);
+    assert_eq!(inspected[1]["error"], "malformed");
+}
+
+#[test]
+fn secrets_refuse_a_keyring_of_mode_0644_and_take_the_master_key_from_the_environment() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::new("secrets-env");
+    let (keyring, master) = secrets_keygen(&dir);
+    let master_text = std::fs::read_to_string(&master).unwrap();
+    let from_env = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(["secrets", "list", "--keyring", &keyring])
+        .env("PORTCULLIS_MASTER_KEY", master_text.trim())
+        .output()
+        .unwrap();
+    assert_eq!(
+        from_env.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&from_env.stderr)
+    );
+    let no_key = Command::new(env!("CARGO_BIN_EXE_portcullis"))
+        .args(["secrets", "list", "--keyring", &keyring])
+        .env_remove("PORTCULLIS_MASTER_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(no_key.status.code(), Some(2));
+    std::fs::set_permissions(&keyring, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let loose = portcullis(
+        &["secrets", "list", "--keyring", &keyring, "--master-key-file", &master],
+        "",
+    );
+    assert_eq!(loose.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&loose.stderr).contains("insecure_permissions"));
+    assert!(!String::from_utf8_lossy(&loose.stderr).contains(master_text.trim()));
+}

@@ -1,4 +1,4 @@
-//! `portcullis`: keys, tokens, password hashes, policies and sanitizers from the command line.
+//! `portcullis`: keys, tokens, password hashes, policies, sanitizers and sealed secrets from the command line.
 //!
 //! Exit codes: 0 success/valid, 1 invalid, 2 usage or configuration error (message on
 //! stderr). See DESIGN.md's command-line contract.
@@ -8,6 +8,7 @@ mod keygen;
 mod password;
 mod policy;
 mod sanitize;
+mod secrets;
 mod token;
 
 use std::process::ExitCode;
@@ -40,6 +41,9 @@ enum Command {
     Sanitize(sanitize::Command),
     /// Encode the text on standard input for one output context.
     Encode(sanitize::EncodeArgs),
+    /// Keyrings and data sealed at rest.
+    #[command(subcommand)]
+    Secrets(secrets::Command),
 }
 
 /// A configuration or usage error: reported on stderr, exit code 2.
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
         Command::Policy(command) => policy::run(command),
         Command::Sanitize(command) => sanitize::run_sanitize(command),
         Command::Encode(args) => sanitize::run_encode(args),
+        Command::Secrets(command) => secrets::run(command),
     };
     match result {
         Ok(code) => code,
