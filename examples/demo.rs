@@ -4,7 +4,8 @@
 //!
 //! - An ephemeral ES256 key signs the tokens; nothing is read from disk.
 //! - An embedded RBAC policy: `viewer` reads orders, `clerk` also writes them,
-//!   `admin` also reads the audit log and the payment ledger.
+//!   `admin` also reads the audit log and the payment ledger, and rotates the
+//!   keyring that seals order notes at rest (an ephemeral one).
 //! - Two users, argon2id-hashed at start-up on the bounded password pool:
 //!   `alice` (admin) and `bob` (viewer).
 //! - Every way portcullis protects a route: the `Principal`, `Claims` and
@@ -72,6 +73,10 @@ pub async fn app(options: Options, audit: AuditLog) -> Result<Router, Box<dyn st
             get(payments).route_layer(Guard::new(service.payments_requirement()?)),
         )
         .route("/admin/audit", get(audit_log).route_layer(Guard::role("admin")))
+        .route(
+            "/admin/keyring/rotate",
+            post(rotate_keyring).route_layer(Guard::role("admin")),
+        )
         // Before the layer, so that a method a route does not serve is
         // authenticated first (as under actix-web), then answered 405.
         .method_not_allowed_fallback(method_not_allowed)
@@ -171,7 +176,11 @@ async fn contact(Claims(contact): Claims<Contact>) -> Json<Contact> {
 }
 
 async fn list_orders(State(service): State<Shared>, _caller: Authorized<ReadOrders>) -> impl IntoResponse {
-    Json(service.orders())
+    service.orders().map(Json).map_err(|err| err.rejection())
+}
+
+async fn rotate_keyring(State(service): State<Shared>) -> impl IntoResponse {
+    service.rotate_keyring().map(Json).map_err(|err| err.rejection())
 }
 
 async fn create_order(

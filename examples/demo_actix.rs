@@ -114,6 +114,11 @@ impl Demo {
                     .route(web::get().to(audit_log).wrap(self.admin.clone())),
             )
             .service(
+                resource("/admin/keyring/rotate")
+                    .wrap(auth.clone())
+                    .route(web::post().to(rotate_keyring).wrap(self.admin.clone())),
+            )
+            .service(
                 resource("/catalog")
                     .wrap(self.optional.clone())
                     .route(web::get().to(catalog)),
@@ -191,8 +196,18 @@ async fn contact(Claims(contact): Claims<Contact>) -> HttpResponse {
     HttpResponse::Ok().json(contact)
 }
 
-async fn list_orders(service: web::Data<Service>, _caller: Authorized<ReadOrders>) -> HttpResponse {
-    HttpResponse::Ok().json(service.orders())
+async fn list_orders(service: web::Data<Service>, _caller: Authorized<ReadOrders>) -> Result<HttpResponse, Rejection> {
+    service
+        .orders()
+        .map(|orders| HttpResponse::Ok().json(orders))
+        .map_err(|err| err.rejection())
+}
+
+async fn rotate_keyring(service: web::Data<Service>) -> Result<HttpResponse, Rejection> {
+    service
+        .rotate_keyring()
+        .map(|rotation| HttpResponse::Ok().json(rotation))
+        .map_err(|err| err.rejection())
 }
 
 async fn create_order(

@@ -78,6 +78,73 @@ async fn a_password_change_takes_effect_on_actix() {
     a_password_change_takes_effect(actix_demo().await).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notes_stay_readable_through_keyring_rotations_on_axum() {
+    notes_stay_readable_through_keyring_rotations(axum_demo().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notes_stay_readable_through_keyring_rotations_on_actix() {
+    notes_stay_readable_through_keyring_rotations(actix_demo().await).await;
+}
+
+/// Notes are sealed at rest; an admin rotates the keyring and every note is
+/// rewrapped under the new key, readable before, between and after.
+async fn notes_stay_readable_through_keyring_rotations(addr: SocketAddr) {
+    let (alice_name, alice_password, ..) = demo::orders::USERS[0];
+    let (bob_name, bob_password, ..) = demo::orders::USERS[1];
+    let alice = token(addr, alice_name, alice_password).await;
+    let bob = token(addr, bob_name, bob_password).await;
+    let notes = async || {
+        let response = request(addr, "GET", "/orders", Some(&alice), "").await;
+        assert_eq!(response.status, 200, "{}", response.text());
+        let orders: serde_json::Value = serde_json::from_slice(&response.body).expect("JSON");
+        orders
+            .as_array()
+            .expect("orders")
+            .iter()
+            .map(|order| order["note"].as_str().expect("note").to_owned())
+            .collect::<Vec<_>>()
+    };
+    let mut expected = Vec::new();
+    let mut primaries = std::collections::BTreeSet::new();
+    for round in 0..3 {
+        for i in 0..2 {
+            let note = format!("<b>round {round}, order {i}</b>");
+            let body = serde_json::json!({"item": "tea", "quantity": 1, "note": note}).to_string();
+            let created = request(addr, "POST", "/orders", Some(&alice), &body).await;
+            assert_eq!(created.status, 201, "{}", created.text());
+            expected.push(note);
+        }
+        assert_eq!(notes().await, expected);
+        let rotated = request(addr, "POST", "/admin/keyring/rotate", Some(&alice), "").await;
+        assert_eq!(rotated.status, 200, "{}", rotated.text());
+        let rotation: serde_json::Value = serde_json::from_slice(&rotated.body).expect("JSON");
+        assert_eq!(rotation["rewrapped"], expected.len());
+        assert!(
+            primaries.insert(rotation["primary"].as_u64().expect("key id")),
+            "a new key each time"
+        );
+        assert_eq!(notes().await, expected);
+    }
+    assert_eq!(
+        request(addr, "POST", "/admin/keyring/rotate", Some(&bob), "")
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        request(addr, "POST", "/admin/keyring/rotate", None, "").await.status,
+        401
+    );
+    assert_eq!(
+        request(addr, "GET", "/admin/keyring/rotate", Some(&alice), "")
+            .await
+            .status,
+        405
+    );
+}
+
 async fn token(addr: SocketAddr, user: &str, password: &str) -> String {
     let response = log_in(addr, user, password).await;
     assert_eq!(response.status, 200, "{user}: {}", response.text());

@@ -15,8 +15,14 @@
 //! | `GET /reports/daily` | role `admin` or scope `reports.read` | any-of guard |
 //! | `GET /payments` | permission `payments:read` and scope `payments` | all-of guard |
 //! | `GET /admin/audit` | role `admin` | role guard |
+//! | `POST /admin/keyring/rotate` | role `admin` | role guard |
 //! | `GET /catalog` | anyone; named callers are greeted | optional middleware, `Option<Principal>` |
 //! | `GET /web/me` | the browser session cookie, or the header | cookie source |
+//!
+//! Order notes are sealed at rest under the service's keyring
+//! ([`portcullis::secrets`]), each bound to its order's id: `POST
+//! /admin/keyring/rotate` makes a new primary key and rewraps every note under it,
+//! and the notes read the same throughout.
 //!
 //! Every error either demo sends is problem+json (RFC 9457), as portcullis's own
 //! refusals are: a body that is not JSON of the route's shape (400 `malformed_body`,
@@ -39,6 +45,7 @@ use portcullis::password::{PasswordError, PasswordHasher, PasswordPool, Password
 use portcullis::rbac::PolicyHandle;
 use portcullis::sanitize::html::HtmlCleaner;
 use portcullis::sanitize::text::IdentifierRules;
+use portcullis::secrets::{Context, Keyring, SecretsError, Suite};
 use portcullis::token::{Algorithm, Issuer, Jwk, KeySet, SigningKey, TokenCache, Verifier};
 use serde::{Deserialize, Serialize};
 
@@ -162,6 +169,31 @@ pub struct Order {
     note: String,
 }
 
+/// An order as the store keeps it: the note sealed (a database dump shows no note).
+struct StoredOrder {
+    id: u64,
+    owner: String,
+    item: String,
+    quantity: u32,
+    /// The cleaned note, sealed under the keyring with [`note_context`].
+    sealed_note: Vec<u8>,
+}
+
+/// The encryption context of an order's note: its id, so that a note copied to
+/// another order does not open.
+fn note_context(id: u64) -> Result<Context, SecretsError> {
+    Context::new().with("order", id.to_string())
+}
+
+/// `POST /admin/keyring/rotate`'s answer.
+#[derive(Serialize)]
+pub struct Rotation {
+    /// The new primary key's id.
+    primary: u32,
+    /// The notes sealed again under it.
+    rewrapped: usize,
+}
+
 /// `POST /login`'s body.
 #[derive(Deserialize)]
 pub struct LoginRequest {
@@ -283,8 +315,15 @@ pub enum OrderError {
     /// The cleaner refused the note: larger than it takes (413 `too_large`), or
     /// too much markup (422, with the cleaner's code).
     Note(portcullis::sanitize::SanitizeError),
-    /// The order store failed (500 `internal`).
+    /// The order store failed, or a note could not be sealed or opened (500
+    /// `internal`).
     Unavailable,
+}
+
+impl From<SecretsError> for OrderError {
+    fn from(_: SecretsError) -> Self {
+        OrderError::Unavailable
+    }
 }
 
 impl OrderError {
@@ -374,7 +413,8 @@ pub struct Service {
     users: HashMap<String, User>,
     usernames: IdentifierRules,
     passwords: PasswordRules,
-    orders: Mutex<Vec<Order>>,
+    orders: Mutex<Vec<StoredOrder>>,
+    keyring: Keyring,
     cleaner: HtmlCleaner,
     audit: AuditLog,
 }
@@ -414,6 +454,7 @@ impl Service {
             usernames: IdentifierRules::new(1, 64)?,
             passwords: PasswordRules::new(),
             orders: Mutex::new(Vec::new()),
+            keyring: Keyring::generate(Suite::Aes256Gcm)?,
             cleaner: HtmlCleaner::new(),
             audit,
         }))
@@ -550,9 +591,54 @@ impl Service {
         Ok(())
     }
 
-    /// `GET /orders`.
-    pub fn orders(&self) -> Vec<Order> {
-        self.orders.lock().map(|orders| orders.clone()).unwrap_or_default()
+    /// `GET /orders`, the notes opened.
+    ///
+    /// # Errors
+    ///
+    /// A poisoned store, or a note that does not open.
+    pub fn orders(&self) -> Result<Vec<Order>, OrderError> {
+        let orders = self.orders.lock().map_err(|_| OrderError::Unavailable)?;
+        orders
+            .iter()
+            .map(|stored| {
+                let note = self.keyring.open(&stored.sealed_note, &note_context(stored.id)?)?;
+                Ok(Order {
+                    id: stored.id,
+                    owner: stored.owner.clone(),
+                    item: stored.item.clone(),
+                    quantity: stored.quantity,
+                    note: String::from_utf8(note.to_vec()).map_err(|_| OrderError::Unavailable)?,
+                })
+            })
+            .collect()
+    }
+
+    /// `POST /admin/keyring/rotate`: a new primary key, and every note sealed again
+    /// under it (the store held meanwhile, so no note is written under the old key
+    /// after its rewrap).
+    ///
+    /// # Errors
+    ///
+    /// A poisoned store, or a note that does not open.
+    pub fn rotate_keyring(&self) -> Result<Rotation, OrderError> {
+        let mut orders = self.orders.lock().map_err(|_| OrderError::Unavailable)?;
+        let primary = self.keyring.rotate()?.id();
+        let contexts = orders
+            .iter()
+            .map(|stored| note_context(stored.id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let rewrapped = self
+            .keyring
+            .rewrap_batch(orders.iter().map(|stored| &stored.sealed_note[..]).zip(&contexts))
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
+        for (stored, sealed) in orders.iter_mut().zip(rewrapped) {
+            stored.sealed_note = sealed;
+        }
+        Ok(Rotation {
+            primary,
+            rewrapped: orders.len(),
+        })
     }
 
     /// `POST /orders`: the note is cleaned with the HTML sanitizer.
@@ -563,21 +649,32 @@ impl Service {
     pub fn create_order(&self, owner: &Principal, new: NewOrder) -> Result<Order, OrderError> {
         let note = self.cleaner.clean(&new.note).map_err(OrderError::Note)?;
         let mut orders = self.orders.lock().map_err(|_| OrderError::Unavailable)?;
+        let id = orders.len() as u64 + 1;
+        let sealed_note = self.keyring.seal(note.as_bytes(), &note_context(id)?)?;
         let order = Order {
-            id: orders.len() as u64 + 1,
+            id,
             owner: owner.subject().to_owned(),
             item: new.item,
             quantity: new.quantity,
             note,
         };
-        orders.push(order.clone());
+        orders.push(StoredOrder {
+            id,
+            owner: order.owner.clone(),
+            item: order.item.clone(),
+            quantity: order.quantity,
+            sealed_note,
+        });
         Ok(order)
     }
 
     /// `GET /orders/export`: the orders as CSV, for a reporting client.
     pub fn export(&self) -> String {
         let mut csv = String::from("id,owner,item,quantity\n");
-        for order in self.orders() {
+        let Ok(orders) = self.orders.lock() else {
+            return csv;
+        };
+        for order in orders.iter() {
             // Items are typed in: quote every text field, and defuse spreadsheet
             // formulas (OWASP's CSV injection advice).
             let quote = |field: &str| {
@@ -601,7 +698,8 @@ impl Service {
 
     /// `GET /reports/daily`.
     pub fn report(&self) -> Report {
-        let orders = self.orders();
+        let orders = self.orders.lock();
+        let orders = orders.as_deref().map_or(&[][..], Vec::as_slice);
         Report {
             orders: orders.len(),
             items: orders.iter().map(|order| u64::from(order.quantity)).sum(),
@@ -679,6 +777,7 @@ Users: {alice} / "{alice_password}" (admin), {bob} / "{bob_password}" (viewer)
   curl -s {base}/orders -H "Authorization: Bearer $TOKEN"
   curl -s {base}/reports/daily -H "Authorization: Bearer $TOKEN"
   curl -s {base}/admin/audit -H "Authorization: Bearer $TOKEN"
+  curl -s -X POST {base}/admin/keyring/rotate -H "Authorization: Bearer $TOKEN"
   curl -s {base}/catalog
 
   # Refused, with the contract's status, WWW-Authenticate and problem+json body:
