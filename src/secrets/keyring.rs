@@ -400,8 +400,13 @@ impl Keyring {
                 })
                 .collect(),
         };
-        // A struct of strings and integers always serializes.
-        Zeroizing::new(serde_json::to_string(&document).unwrap_or_default())
+        // Sized once (about 150 bytes a key), so that growing leaves no copies of key
+        // material behind; a struct of strings and integers always serializes.
+        let mut out = Zeroizing::new(Vec::with_capacity(64 + 192 * document.keys.len()));
+        if serde_json::to_writer(&mut *out, &document).is_err() {
+            out.clear();
+        }
+        Zeroizing::new(String::from_utf8(std::mem::take(&mut *out)).unwrap_or_default())
     }
 
     /// A keyring from its document.
