@@ -37,6 +37,9 @@ struct Idp {
     issuer: Arc<Mutex<String>>,
     hits: Arc<AtomicUsize>,
     addr: Arc<Mutex<Option<SocketAddr>>>,
+    /// Stops the server: no new connection, and open ones closed (kept-alive ones
+    /// included, which aborting the accept loop alone would leave serving).
+    shutdown: Arc<tokio::sync::Notify>,
 }
 
 impl Idp {
@@ -108,6 +111,7 @@ async fn idp() -> (Idp, SocketAddr, tokio::task::JoinHandle<()>) {
         issuer: Arc::default(),
         hits: Arc::default(),
         addr: Arc::default(),
+        shutdown: Arc::default(),
     };
     let app = Router::new()
         .route("/jwks", get(jwks))
@@ -119,8 +123,12 @@ async fn idp() -> (Idp, SocketAddr, tokio::task::JoinHandle<()>) {
     let addr = listener.local_addr().expect("addr");
     *idp.addr.lock().expect("addr") = Some(addr);
     *idp.issuer.lock().expect("issuer") = format!("http://{addr}");
+    let shutdown = idp.shutdown.clone();
     let server = tokio::spawn(async move {
-        axum::serve(listener, app).await.expect("serve");
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { shutdown.notified().await })
+            .await
+            .expect("serve");
     });
     (idp, addr, server)
 }
@@ -253,8 +261,9 @@ async fn when_the_endpoint_goes_down_tokens_verify_within_the_staleness_bound() 
     let verifier = verifier(&keys);
     let alice = token(&signing, "alice");
 
-    server.abort();
-    let _ = server.await;
+    // Down for real: the client's kept-alive connection closes too.
+    idp.shutdown.notify_one();
+    server.await.expect("the server stops");
     assert_eq!(keys.refresh().await.unwrap_err().code(), "fetch_failed");
     assert_eq!(
         code(&authenticate(&verifier, &alice).await),
