@@ -429,6 +429,7 @@ fn nothing_secret_is_printed_by_debug_or_errors() {
         format!("{keyring:?}"),
         format!("{wrapper:?}"),
         format!("{:?}", keyring.keys()),
+        format!("{:?}", keyring.open(&sealed, &context).unwrap()),
     ];
     let mut errors = vec![
         keyring.open(&sealed, &Context::new()).unwrap_err(),

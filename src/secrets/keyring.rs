@@ -9,8 +9,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
 
-use super::SecretsError;
 use super::sealed::{self, Context, SealedHeader, Suite};
+use super::{Plaintext, SecretsError};
 
 /// The most keys a keyring holds: 1,024.
 pub const MAX_KEYS: usize = 1024;
@@ -309,7 +309,7 @@ impl Keyring {
     /// [`SecretsError::AuthenticationFailed`] for any change to the data, a header
     /// that does not match its key, or another context; the errors of
     /// [`inspect`](super::inspect).
-    pub fn open(&self, sealed: &[u8], context: &Context) -> Result<Zeroizing<Vec<u8>>, SecretsError> {
+    pub fn open(&self, sealed: &[u8], context: &Context) -> Result<Plaintext, SecretsError> {
         let header = sealed::inspect(sealed)?;
         let state = self.shared.state.load();
         let key = usable(&state, &header)?;
@@ -322,7 +322,7 @@ impl Keyring {
     ///
     /// As [`open`](Self::open); text that is not base64url is
     /// [`SecretsError::Malformed`].
-    pub fn open_text(&self, sealed: &str, context: &Context) -> Result<Zeroizing<Vec<u8>>, SecretsError> {
+    pub fn open_text(&self, sealed: &str, context: &Context) -> Result<Plaintext, SecretsError> {
         self.open(&sealed::from_text(sealed)?, context)
     }
 

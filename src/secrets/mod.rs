@@ -46,11 +46,13 @@
 
 mod error;
 mod keyring;
+mod plaintext;
 mod sealed;
 mod wrap;
 
 pub use error::SecretsError;
 pub use keyring::{KeyInfo, KeyStatus, Keyring, MAX_DOCUMENT_BYTES, MAX_KEYS};
+pub use plaintext::Plaintext;
 pub use sealed::{
     Context, MAX_CONTEXT_BYTES, MAX_CONTEXT_ENTRIES, MAX_PLAINTEXT_BYTES, SealedHeader, Suite, VERSION, from_text,
     inspect, inspect_text, to_text,

@@ -17,9 +17,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
 use ring::hkdf;
 use ring::rand::{SecureRandom, SystemRandom};
-use zeroize::Zeroizing;
 
-use super::SecretsError;
+use super::{Plaintext, SecretsError};
 
 /// The version byte of this format.
 pub const VERSION: u8 = 1;
@@ -416,13 +415,13 @@ pub(crate) fn open(
     header: &SealedHeader,
     sealed: &[u8],
     context: &Context,
-) -> Result<Zeroizing<Vec<u8>>, SecretsError> {
+) -> Result<Plaintext, SecretsError> {
     let (salt, nonce) = salt_and_nonce(&sealed[..HEADER_LEN]);
     let opening = message_key(key, header.suite, header.key_id, salt)?;
     let aad = associated_data(&sealed[..HEADER_LEN], context);
-    let mut buffer = Zeroizing::new(sealed[HEADER_LEN..].to_vec());
+    let mut buffer = Plaintext::new(sealed[HEADER_LEN..].to_vec());
     let len = opening
-        .open_in_place(nonce, Aad::from(&aad[..]), &mut buffer)
+        .open_in_place(nonce, Aad::from(&aad[..]), buffer.as_mut_bytes())
         .map_err(|_| SecretsError::AuthenticationFailed)?
         .len();
     buffer.truncate(len);

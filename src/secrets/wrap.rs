@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use zeroize::Zeroizing;
 
 use super::sealed::{self, Context, Suite};
-use super::{Keyring, SecretsError};
+use super::{Keyring, Plaintext, SecretsError};
 
 /// The environment variable [`LocalKeyWrapper::from_env`] reads.
 pub const MASTER_KEY_ENV: &str = "PORTCULLIS_MASTER_KEY";
@@ -145,7 +145,7 @@ impl KeyWrapper for LocalKeyWrapper {
         if header.suite() != Suite::Aes256Gcm {
             return Err(SecretsError::AuthenticationFailed);
         }
-        sealed::open(&self.key, &header, &wrapped, context)
+        sealed::open(&self.key, &header, &wrapped, context).map(Plaintext::into_zeroizing)
     }
 }
 
