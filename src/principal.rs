@@ -60,6 +60,8 @@ struct Inner {
     tenant: Option<Span>,
     issuer: Option<Span>,
     token_id: Option<Span>,
+    /// The API key's record id, when the caller used one.
+    api_key: Option<Span>,
     /// The roles, then the scopes.
     names: Vec<Span>,
     /// How many of `names` are roles.
@@ -117,6 +119,7 @@ impl Principal {
             tenant: None,
             issuer: None,
             token_id: None,
+            api_key: None,
             names: Vec::new(),
             roles: 0,
             expires_at: None,
@@ -136,6 +139,7 @@ impl Principal {
             tenant: None,
             issuer: None,
             token_id: None,
+            api_key: None,
             names: Vec::with_capacity(token.roles.len() + token.scopes.len()),
             roles: token.roles.len(),
             expires_at: token.expires_at,
@@ -177,6 +181,28 @@ impl Principal {
         let inner = Arc::make_mut(&mut self.0);
         inner.tenant = Some(inner.push(&tenant.into()));
         self
+    }
+
+    /// Marks the principal as authenticated by the API key whose record id is `id`
+    /// (what [`ApiKeys`](crate::secrets::apikey::ApiKeys) does).
+    ///
+    /// ```
+    /// use portcullis::Principal;
+    ///
+    /// let script = Principal::new("svc-reports").with_api_key("k7Rz0aQm2Vb9XcLp");
+    /// assert_eq!(script.api_key_id(), Some("k7Rz0aQm2Vb9XcLp"));
+    /// assert_eq!(Principal::new("alice").api_key_id(), None);
+    /// ```
+    pub fn with_api_key(mut self, id: impl Into<String>) -> Self {
+        let inner = Arc::make_mut(&mut self.0);
+        inner.api_key = Some(inner.push(&id.into()));
+        self
+    }
+
+    /// The record id of the API key the caller used, if it used one: a service can
+    /// tell a key from a token with it (`principal.api_key_id().is_some()`).
+    pub fn api_key_id(&self) -> Option<&str> {
+        self.0.api_key.map(|span| self.0.at(span))
     }
 
     /// The subject (`sub`).
@@ -274,6 +300,7 @@ impl PartialEq for Principal {
                 && self.tenant() == other.tenant()
                 && self.issuer() == other.issuer()
                 && self.token_id() == other.token_id()
+                && self.api_key_id() == other.api_key_id()
                 && self.expires_at() == other.expires_at()
                 && self.claims_json() == other.claims_json())
     }
@@ -289,6 +316,7 @@ impl fmt::Debug for Principal {
             .field("scopes", &self.scopes())
             .field("tenant", &self.tenant())
             .field("token_id", &self.token_id())
+            .field("api_key_id", &self.api_key_id())
             .field("expires_at", &self.expires_at())
             .finish_non_exhaustive()
     }

@@ -65,12 +65,18 @@ pub enum Credentials<'a> {
     /// An OAuth 2.0 bearer token (RFC 6750), from the `Authorization` header or the
     /// configured cookie.
     Bearer(&'a str),
+    /// An API key from the `X-API-Key` header (read when
+    /// [`CredentialSources::with_api_key_header`] is set). An API key sent as a
+    /// bearer token arrives as [`Bearer`](Self::Bearer); the API key authenticator
+    /// claims it by its prefix.
+    ApiKey(&'a str),
 }
 
 impl std::fmt::Debug for Credentials<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Credentials::Bearer(_) => f.write_str("Bearer(<redacted>)"),
+            Credentials::ApiKey(_) => f.write_str("ApiKey(<redacted>)"),
         }
     }
 }
@@ -93,6 +99,7 @@ impl std::fmt::Debug for Credentials<'_> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CredentialSources {
     cookie: Option<String>,
+    api_key_header: bool,
 }
 
 impl CredentialSources {
@@ -113,6 +120,23 @@ impl CredentialSources {
             .map_err(|_| AuthError::InvalidConfig("cookie name is not an RFC 6265 token"))?;
         self.cookie = Some(name.to_owned());
         Ok(self)
+    }
+
+    /// Also reads an API key from the `X-API-Key` header, as
+    /// [`Credentials::ApiKey`]. A request carrying it and a bearer token is refused
+    /// (one credential per request).
+    ///
+    /// ```
+    /// use portcullis::auth::{Credentials, CredentialSources};
+    ///
+    /// let sources = CredentialSources::authorization_header().with_api_key_header();
+    /// let headers: &[(&str, &[u8])] = &[("x-api-key", b"pk_abc")];
+    /// assert_eq!(sources.extract(headers)?, Some(Credentials::ApiKey("pk_abc")));
+    /// # Ok::<(), portcullis::auth::AuthError>(())
+    /// ```
+    pub fn with_api_key_header(mut self) -> Self {
+        self.api_key_header = true;
+        self
     }
 
     /// The cookie name read, if any.
@@ -143,11 +167,22 @@ impl CredentialSources {
             Some(name) => cookie_token(headers.values("cookie"), name)?,
             None => None,
         };
-        match (from_header, from_cookie) {
-            (Some(_), Some(_)) => Err(AuthError::InvalidRequest(
-                "token in both the Authorization header and a cookie",
-            )),
-            (token, None) | (None, token) => Ok(token.map(Credentials::Bearer)),
+        let bearer = match (from_header, from_cookie) {
+            (Some(_), Some(_)) => {
+                return Err(AuthError::InvalidRequest(
+                    "token in both the Authorization header and a cookie",
+                ));
+            }
+            (token, None) | (None, token) => token.map(Credentials::Bearer),
+        };
+        let api_key = match self.api_key_header {
+            true => api_key(headers.values("x-api-key"))?,
+            false => None,
+        };
+        match (bearer, api_key) {
+            (Some(_), Some(_)) => Err(AuthError::InvalidRequest("both a bearer token and an X-API-Key header")),
+            (bearer, None) => Ok(bearer),
+            (None, key) => Ok(key.map(Credentials::ApiKey)),
         }
     }
 }
@@ -215,6 +250,20 @@ fn bearer_token(value: &[u8]) -> Result<Option<&str>, AuthError> {
         .ok_or(AuthError::InvalidRequest("bearer token is not a b64token"))
 }
 
+/// The `X-API-Key` header: one, visible ASCII, not empty. Whether it is a key at
+/// all is the authenticator's to say (`invalid_api_key`).
+fn api_key<'h>(mut values: impl Iterator<Item = &'h [u8]>) -> Result<Option<&'h str>, AuthError> {
+    let value = match (values.next(), values.next()) {
+        (None, _) => return Ok(None),
+        (Some(_), Some(_)) => return Err(AuthError::InvalidRequest("more than one X-API-Key header")),
+        (Some(value), None) => trim(value),
+    };
+    if value.is_empty() || !value.iter().all(|b| b.is_ascii_graphic()) {
+        return Err(AuthError::InvalidRequest("X-API-Key is empty or not visible ASCII"));
+    }
+    Ok(std::str::from_utf8(value).ok())
+}
+
 fn cookie_token<'h>(values: impl Iterator<Item = &'h [u8]>, name: &str) -> Result<Option<&'h str>, AuthError> {
     let mut found = None;
     for header in values {
@@ -251,7 +300,10 @@ mod tests {
     fn bearer(value: &[u8]) -> Result<Option<String>, AuthError> {
         let headers: &[(&str, &[u8])] = &[("Authorization", value)];
         let credentials = CredentialSources::authorization_header().extract(headers)?;
-        Ok(credentials.map(|Credentials::Bearer(token)| token.to_owned()))
+        Ok(credentials.and_then(|credentials| match credentials {
+            Credentials::Bearer(token) => Some(token.to_owned()),
+            Credentials::ApiKey(_) => None,
+        }))
     }
 
     #[test]

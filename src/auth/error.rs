@@ -38,6 +38,10 @@ pub enum AuthError {
     /// token error's.
     #[error("token rejected: {0}")]
     InvalidToken(TokenError),
+    /// An API key was read and refused (HTTP 401, `invalid_token`); the code is the
+    /// key error's (`invalid_api_key`, `api_key_expired`, `api_key_revoked`).
+    #[error("API key rejected: {0}")]
+    InvalidApiKey(crate::secrets::apikey::ApiKeyError),
     /// The caller is authenticated but lacks what the route requires (HTTP 403,
     /// code `forbidden`; the challenge's error is RFC 6750's `insufficient_scope`).
     /// `missing_scopes` lists the OAuth scopes the caller lacks, from the route's
@@ -73,6 +77,7 @@ impl AuthError {
             AuthError::InvalidCredentials => "invalid_credentials",
             AuthError::InvalidRequest(_) => "invalid_request",
             AuthError::InvalidToken(err) => err.code(),
+            AuthError::InvalidApiKey(err) => err.code(),
             AuthError::Forbidden { .. } => "forbidden",
             AuthError::Busy => "busy",
             AuthError::Internal(_) => "internal",

@@ -75,7 +75,7 @@ impl Pepper {
         &self.id
     }
 
-    pub(super) fn secret(&self) -> &[u8] {
+    pub(crate) fn secret(&self) -> &[u8] {
         &self.secret
     }
 }

@@ -44,6 +44,7 @@
 //! # Ok::<(), portcullis::secrets::SecretsError>(())
 //! ```
 
+pub mod apikey;
 mod error;
 mod keyring;
 mod plaintext;

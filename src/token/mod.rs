@@ -62,6 +62,7 @@ mod verifier;
 pub use alg::{Algorithm, KeyFamily, UnknownAlgorithm};
 pub use cache::{MAX_CACHED_TOKEN_BYTES, TokenCache};
 pub use claims::RegisteredClaims;
+pub(crate) use clock::system_clock;
 pub use clock::{Clock, DEFAULT_LEEWAY, MAX_LEEWAY};
 pub use error::{KeyError, TokenError};
 pub use issuer::{DEFAULT_TTL, IssueError, Issuer, IssuerBuilder, MAX_TTL};
