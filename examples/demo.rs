@@ -23,12 +23,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::Path;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use orders::{
     AuditLog, BodyError, Catalog, ChangeError, Contact, LoginRequest, Me, NewOrder, Options, PasswordChange,
@@ -50,8 +51,9 @@ type Shared = Arc<Service>;
 pub async fn app(options: Options, audit: AuditLog) -> Result<Router, Box<dyn std::error::Error + Send + Sync>> {
     let service = Service::new(options, audit).await?;
     let policy = service.policy().clone();
-    let auth = AuthLayer::required(service.verifier())
+    let auth = AuthLayer::required(service.authenticator())
         .realm(service.realm())
+        .sources(Service::sources())
         .policy(policy.clone());
 
     let protected = Router::new()
@@ -79,6 +81,16 @@ pub async fn app(options: Options, audit: AuditLog) -> Result<Router, Box<dyn st
         )
         // Before the layer, so that a method a route does not serve is
         // authenticated first (as under actix-web), then answered 405.
+        .route(
+            "/api-keys",
+            get(list_api_keys)
+                .post(create_api_key)
+                .route_layer(Guard::role("admin")),
+        )
+        .route(
+            "/api-keys/{id}",
+            delete(revoke_api_key).route_layer(Guard::role("admin")),
+        )
         .method_not_allowed_fallback(method_not_allowed)
         // route_layer: authenticate the routes, not the fallback, so that a path the
         // service does not have gets 404 (as under actix-web) rather than a
@@ -87,12 +99,16 @@ pub async fn app(options: Options, audit: AuditLog) -> Result<Router, Box<dyn st
     let public = Router::new()
         .route("/catalog", get(catalog))
         .method_not_allowed_fallback(method_not_allowed)
-        .route_layer(AuthLayer::optional(service.verifier()).realm(service.realm()));
+        .route_layer(
+            AuthLayer::optional(service.authenticator())
+                .realm(service.realm())
+                .sources(Service::sources()),
+        );
     let browser = Router::new()
         .route("/web/me", get(me))
         .method_not_allowed_fallback(method_not_allowed)
         .route_layer(
-            AuthLayer::required(service.verifier())
+            AuthLayer::required(service.authenticator())
                 .realm(service.realm())
                 .sources(Service::browser_sources()?),
         );
@@ -181,6 +197,26 @@ async fn list_orders(State(service): State<Shared>, _caller: Authorized<ReadOrde
 
 async fn rotate_keyring(State(service): State<Shared>) -> impl IntoResponse {
     service.rotate_keyring().map(Json).map_err(|err| err.rejection())
+}
+
+async fn create_api_key(
+    State(service): State<Shared>,
+    caller: Principal,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, Rejection> {
+    let request = json_body(&headers, body)?;
+    let created = service.create_api_key(&caller, request).await?;
+    Ok((StatusCode::CREATED, Json(created)).into_response())
+}
+
+async fn list_api_keys(State(service): State<Shared>) -> Result<Response, Rejection> {
+    Ok(Json(service.list_api_keys().await?).into_response())
+}
+
+async fn revoke_api_key(State(service): State<Shared>, Path(id): Path<String>) -> Result<StatusCode, Rejection> {
+    service.revoke_api_key(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn create_order(

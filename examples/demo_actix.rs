@@ -16,23 +16,22 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_TYPE, SET_COOKIE};
 use actix_web::{HttpRequest, HttpResponse, HttpServer, ResponseError, guard, web};
 use orders::{
-    AuditLog, BodyError, Catalog, ChangeError, Contact, LoginRequest, Me, NewOrder, Options, PasswordChange,
-    ReadOrders, Service,
+    AuditLog, BodyError, Catalog, ChangeError, Contact, DemoAuthenticator, LoginRequest, Me, NewKeyRequest, NewOrder,
+    Options, PasswordChange, ReadOrders, Service,
 };
 use portcullis::Principal;
 use portcullis::actix::{AuthMiddleware, GuardMiddleware};
 use portcullis::auth::AuthError;
 use portcullis::http::{Authorized, Claims, Guard, Rejection};
-use portcullis::token::Verifier;
 
 /// The service and its middleware, made once; [`Demo::configure`] mounts them on
 /// each worker's `App`.
 #[derive(Clone)]
 pub struct Demo {
     service: Arc<Service>,
-    required: AuthMiddleware<Verifier>,
-    optional: AuthMiddleware<Verifier>,
-    browser: AuthMiddleware<Verifier>,
+    required: AuthMiddleware<DemoAuthenticator>,
+    optional: AuthMiddleware<DemoAuthenticator>,
+    browser: AuthMiddleware<DemoAuthenticator>,
     write_orders: GuardMiddleware,
     export: GuardMiddleware,
     reports: GuardMiddleware,
@@ -50,11 +49,14 @@ impl Demo {
         let service = Service::new(options, audit).await?;
         let policy = service.policy().clone();
         Ok(Demo {
-            required: AuthMiddleware::required(service.verifier())
+            required: AuthMiddleware::required(service.authenticator())
                 .realm(service.realm())
+                .sources(Service::sources())
                 .policy(policy.clone()),
-            optional: AuthMiddleware::optional(service.verifier()).realm(service.realm()),
-            browser: AuthMiddleware::required(service.verifier())
+            optional: AuthMiddleware::optional(service.authenticator())
+                .realm(service.realm())
+                .sources(Service::sources()),
+            browser: AuthMiddleware::required(service.authenticator())
                 .realm(service.realm())
                 .sources(Service::browser_sources()?),
             write_orders: Guard::permission(&policy, "orders:write")?,
@@ -117,6 +119,17 @@ impl Demo {
                 resource("/admin/keyring/rotate")
                     .wrap(auth.clone())
                     .route(web::post().to(rotate_keyring).wrap(self.admin.clone())),
+            )
+            .service(
+                resource("/api-keys")
+                    .wrap(auth.clone())
+                    .route(web::get().to(list_api_keys).wrap(self.admin.clone()))
+                    .route(web::post().to(create_api_key).wrap(self.admin.clone())),
+            )
+            .service(
+                resource("/api-keys/{id}")
+                    .wrap(auth.clone())
+                    .route(web::delete().to(revoke_api_key).wrap(self.admin.clone())),
             )
             .service(
                 resource("/catalog")
@@ -208,6 +221,26 @@ async fn rotate_keyring(service: web::Data<Service>) -> Result<HttpResponse, Rej
         .rotate_keyring()
         .map(|rotation| HttpResponse::Ok().json(rotation))
         .map_err(|err| err.rejection())
+}
+
+async fn create_api_key(
+    service: web::Data<Service>,
+    caller: Principal,
+    request: HttpRequest,
+    body: Result<web::Bytes, actix_web::Error>,
+) -> Result<HttpResponse, Rejection> {
+    let new: NewKeyRequest = json_body(&request, &body)?;
+    let created = service.create_api_key(&caller, new).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+async fn list_api_keys(service: web::Data<Service>) -> Result<HttpResponse, Rejection> {
+    Ok(HttpResponse::Ok().json(service.list_api_keys().await?))
+}
+
+async fn revoke_api_key(service: web::Data<Service>, id: web::Path<String>) -> Result<HttpResponse, Rejection> {
+    service.revoke_api_key(&id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 async fn create_order(

@@ -32,7 +32,7 @@ use std::net::SocketAddr;
 
 use actix_web::test::TestRequest;
 use common::audit_events::{AuditEvent, AuditEvents};
-use common::conformance::{Case, Seen, Tokens, cases, check, check_audit, from_raw, over_socket, tokens};
+use common::conformance::{Case, Keys, Seen, Tokens, cases, check, check_audit, from_raw, over_socket, tokens};
 use common::http_serve::serve;
 use common::http_serve_actix::serve_actix;
 use portcullis::password::{Params, PasswordHasher, PasswordPool};
@@ -196,10 +196,15 @@ async fn both_adapters_answer_every_row_alike_in_process_and_over_a_socket() {
         actix_web::test::init_service(actix_web::App::new().configure(|config| actix_demo.configure(config))).await;
 
     let t: Tokens = tokens(&key, demo::orders::ISSUER, demo::orders::AUDIENCE);
-    let table = cases(&t);
-    assert!(table.len() >= 30, "{} rows", table.len());
+    // Each demo keeps its own API keys: one table per demo, alike but for the keys.
+    let axum_keys = Keys::make(axum_addr, &t.alice).await;
+    let actix_keys = Keys::make(actix_addr, &t.alice).await;
+    Keys::settle().await;
+    let axum_table = cases(&t, &axum_keys);
+    let actix_table = cases(&t, &actix_keys);
+    assert!(axum_table.len() >= 30, "{} rows", axum_table.len());
     let mut all_events = Vec::new();
-    for case in &table {
+    for (case, actix_case) in axum_table.iter().zip(&actix_table) {
         let (seen, axum_local) = run(&events, &axum_pool, &slow, case, || axum_in_process(&axum_app, case)).await;
         check(case, &seen, "axum in-process");
         check_audit(case, &axum_local, "axum in-process");
@@ -211,6 +216,7 @@ async fn both_adapters_answer_every_row_alike_in_process_and_over_a_socket() {
         check(case, &seen, "axum socket");
         check_audit(case, &axum_socket, "axum socket");
 
+        let case = actix_case;
         let (seen, actix_local) = run(&events, &actix_pool, &slow, case, || {
             actix_in_process(&actix_app, case, TestRequest::to_request)
         })
@@ -253,11 +259,18 @@ async fn both_adapters_answer_every_row_alike_in_process_and_over_a_socket() {
         );
     }
 
-    // No piece of any token reaches the audit log, from either adapter.
+    // No piece of any token or API key reaches the audit log, from either adapter.
     let log = format!("{all_events:?}");
     for token in t.all() {
         for piece in token.split('.').filter(|piece| piece.len() >= 16) {
             assert!(!log.contains(piece), "the audit log holds a token part: {piece}");
+        }
+    }
+    for key in axum_keys.all().into_iter().chain(actix_keys.all()) {
+        let secret = key.split_once('_').map_or(key, |(_, secret)| secret);
+        for piece in secret.as_bytes().windows(12) {
+            let piece = std::str::from_utf8(piece).expect("ASCII");
+            assert!(!log.contains(piece), "the audit log holds part of an API key");
         }
     }
     for (needle, why) in [

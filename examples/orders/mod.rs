@@ -16,6 +16,7 @@
 //! | `GET /payments` | permission `payments:read` and scope `payments` | all-of guard |
 //! | `GET /admin/audit` | role `admin` | role guard |
 //! | `POST /admin/keyring/rotate` | role `admin` | role guard |
+//! | `POST /api-keys`, `GET /api-keys`, `DELETE /api-keys/{id}` | role `admin` | role guard |
 //! | `GET /catalog` | anyone; named callers are greeted | optional middleware, `Option<Principal>` |
 //! | `GET /web/me` | the browser session cookie, or the header | cookie source |
 //!
@@ -23,6 +24,12 @@
 //! ([`portcullis::secrets`]), each bound to its order's id: `POST
 //! /admin/keyring/rotate` makes a new primary key and rewraps every note under it,
 //! and the notes read the same throughout.
+//!
+//! Every route that takes a bearer token also takes an API key
+//! ([`portcullis::secrets::apikey`]), in `X-API-Key` or as the bearer token: an admin
+//! makes one with chosen roles, scopes and lifetime (`POST /api-keys`, the key in the
+//! answer once), lists them (no secrets) and revokes them. A key acts for the admin
+//! who made it, with the roles and scopes it was given.
 //!
 //! Every error either demo sends is problem+json (RFC 9457), as portcullis's own
 //! refusals are: a body that is not JSON of the route's shape (400 `malformed_body`,
@@ -39,12 +46,13 @@ use std::time::Duration;
 
 use portcullis::Principal;
 use portcullis::audit::{self, Decision, Outcome, Stage};
-use portcullis::auth::{AuthError, CredentialSources, Requirement};
+use portcullis::auth::{AuthError, Authenticator, CredentialSources, FirstOf, Requirement};
 use portcullis::http::{Realm, Rejection};
-use portcullis::password::{PasswordError, PasswordHasher, PasswordPool, PasswordRules};
+use portcullis::password::{PasswordError, PasswordHasher, PasswordPool, PasswordRules, Pepper};
 use portcullis::rbac::PolicyHandle;
 use portcullis::sanitize::html::HtmlCleaner;
 use portcullis::sanitize::text::IdentifierRules;
+use portcullis::secrets::apikey::{ApiKeyError, ApiKeyRecord, ApiKeyStatus, ApiKeys, MemoryApiKeyStore, NewApiKey};
 use portcullis::secrets::{Context, Keyring, SecretsError, Suite};
 use portcullis::token::{Algorithm, Issuer, Jwk, KeySet, SigningKey, TokenCache, Verifier};
 use serde::{Deserialize, Serialize};
@@ -55,6 +63,8 @@ pub const ISSUER: &str = "https://auth.demo.example";
 pub const AUDIENCE: &str = "orders";
 /// The realm named in challenges.
 pub const REALM: &str = "orders";
+/// The prefix of the demo's API keys.
+pub const API_KEY_PREFIX: &str = "orders";
 /// The cookie browsers keep their token in, read under `/web`.
 pub const SESSION_COOKIE: &str = "session";
 /// How long an issued token lives.
@@ -415,8 +425,82 @@ pub struct Service {
     passwords: PasswordRules,
     orders: Mutex<Vec<StoredOrder>>,
     keyring: Keyring,
+    api_keys: ApiKeys<MemoryApiKeyStore>,
     cleaner: HtmlCleaner,
     audit: AuditLog,
+}
+
+/// What the demo's routes authenticate with: API keys (claimed by their prefix),
+/// then bearer tokens.
+pub type DemoAuthenticator = FirstOf<ApiKeys<MemoryApiKeyStore>, Verifier>;
+
+/// `POST /api-keys`'s body: each field optional.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewKeyRequest {
+    #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default)]
+    scopes: Vec<String>,
+    #[serde(default)]
+    ttl_seconds: Option<u64>,
+}
+
+/// An API key as `POST /api-keys` answers it (with the key, once) and `GET
+/// /api-keys` lists it (without).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct KeyView {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub owner: String,
+    pub roles: Vec<String>,
+    pub scopes: Vec<String>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub status: String,
+    pub last_used: Option<i64>,
+}
+
+impl KeyView {
+    fn of(record: &ApiKeyRecord, key: Option<&str>) -> Self {
+        KeyView {
+            id: record.id.clone(),
+            key: key.map(str::to_owned),
+            owner: record.owner.clone(),
+            roles: record.roles.clone(),
+            scopes: record.scopes.clone(),
+            created_at: record.created_at,
+            expires_at: record.expires_at,
+            status: match record.status {
+                ApiKeyStatus::Active => "active",
+                ApiKeyStatus::Rotating { .. } => "rotating",
+                ApiKeyStatus::Revoked { .. } => "revoked",
+            }
+            .to_owned(),
+            last_used: record.last_used,
+        }
+    }
+}
+
+/// The API keys' pepper: 32 random bytes for this process (a service keeps its
+/// pepper in a secret store, so that its keys outlive a restart).
+fn ephemeral_pepper() -> Result<Pepper, Box<dyn std::error::Error + Send + Sync>> {
+    use ring::rand::{SecureRandom, SystemRandom};
+    let mut secret = vec![0u8; 32];
+    SystemRandom::new()
+        .fill(&mut secret)
+        .map_err(|_| "the system random number generator failed")?;
+    Ok(Pepper::new("demo", secret)?)
+}
+
+/// The problem+json for an API key route's failure.
+fn key_rejection(err: &ApiKeyError) -> Rejection {
+    match err {
+        ApiKeyError::InvalidRequest(_) => Rejection::problem(422, "invalid_body"),
+        ApiKeyError::UnknownId => Rejection::problem(404, "not_found"),
+        _ => Rejection::problem(500, "internal"),
+    }
 }
 
 impl Service {
@@ -455,14 +539,25 @@ impl Service {
             passwords: PasswordRules::new(),
             orders: Mutex::new(Vec::new()),
             keyring: Keyring::generate(Suite::Aes256Gcm)?,
+            api_keys: ApiKeys::new(MemoryApiKeyStore::new(), &ephemeral_pepper()?, API_KEY_PREFIX)?,
             cleaner: HtmlCleaner::new(),
             audit,
         }))
     }
 
-    /// The verifier the routes' middleware uses.
+    /// The verifier of bearer tokens.
     pub fn verifier(&self) -> Verifier {
         self.verifier.clone()
+    }
+
+    /// What the routes' middleware authenticates with: API keys, then tokens.
+    pub fn authenticator(&self) -> DemoAuthenticator {
+        self.api_keys.clone().or(self.verifier.clone())
+    }
+
+    /// Where the routes read credentials: the `Authorization` header and `X-API-Key`.
+    pub fn sources() -> CredentialSources {
+        CredentialSources::authorization_header().with_api_key_header()
     }
 
     /// The RBAC policy the extractors and guards check.
@@ -481,7 +576,7 @@ impl Service {
     ///
     /// Never for the demo's cookie name.
     pub fn browser_sources() -> Result<CredentialSources, AuthError> {
-        CredentialSources::authorization_header().with_cookie(SESSION_COOKIE)
+        Self::sources().with_cookie(SESSION_COOKIE)
     }
 
     /// `GET /reports/daily`: admins, or clients granted the `reports.read` scope.
@@ -641,6 +736,50 @@ impl Service {
         })
     }
 
+    /// `POST /api-keys`: a key acting for `caller` with the roles (of the policy),
+    /// scopes and lifetime asked for; the key is in the answer, this once.
+    ///
+    /// # Errors
+    ///
+    /// 422 `invalid_body` for an unknown role or a request past the limits.
+    pub async fn create_api_key(&self, caller: &Principal, request: NewKeyRequest) -> Result<KeyView, Rejection> {
+        let policy = self.policy.current();
+        if !request.roles.iter().all(|role| policy.has_role(role)) {
+            return Err(Rejection::problem(422, "invalid_body"));
+        }
+        let mut new = NewApiKey::new(caller.subject())
+            .roles(request.roles)
+            .scopes(request.scopes);
+        if let Some(seconds) = request.ttl_seconds {
+            new = new.ttl(Duration::from_secs(seconds));
+        }
+        let created = self.api_keys.create(new).await.map_err(|err| key_rejection(&err))?;
+        Ok(KeyView::of(created.record(), Some(created.key())))
+    }
+
+    /// `GET /api-keys`: every key's record, never a key.
+    ///
+    /// # Errors
+    ///
+    /// A failed store (500).
+    pub async fn list_api_keys(&self) -> Result<Vec<KeyView>, Rejection> {
+        let records = self.api_keys.list().await.map_err(|err| key_rejection(&err))?;
+        Ok(records.iter().map(|record| KeyView::of(record, None)).collect())
+    }
+
+    /// `DELETE /api-keys/{id}`: revokes the key from its next use on.
+    ///
+    /// # Errors
+    ///
+    /// 404 `not_found` for an id no key has.
+    pub async fn revoke_api_key(&self, id: &str) -> Result<(), Rejection> {
+        self.api_keys
+            .revoke(id)
+            .await
+            .map(drop)
+            .map_err(|err| key_rejection(&err))
+    }
+
     /// `POST /orders`: the note is cleaned with the HTML sanitizer.
     ///
     /// # Errors
@@ -779,6 +918,12 @@ Users: {alice} / "{alice_password}" (admin), {bob} / "{bob_password}" (viewer)
   curl -s {base}/admin/audit -H "Authorization: Bearer $TOKEN"
   curl -s -X POST {base}/admin/keyring/rotate -H "Authorization: Bearer $TOKEN"
   curl -s {base}/catalog
+
+  # An API key for a script (the key is shown once), then used in X-API-Key:
+  KEY=$(curl -s -X POST {base}/api-keys -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+    -d '{{"roles":["viewer"],"scopes":["reports.read"],"ttl_seconds":86400}}' | sed -E 's/.*"key":"([^"]+)".*/\1/')
+  curl -s {base}/reports/daily -H "X-API-Key: $KEY"
+  curl -s {base}/api-keys -H "Authorization: Bearer $TOKEN"
 
   # Refused, with the contract's status, WWW-Authenticate and problem+json body:
   curl -si {base}/orders

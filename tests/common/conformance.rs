@@ -85,6 +85,100 @@ fn minter(key: &Jwk, issuer: &str, audience: &str, clock_offset: i64) -> Issuer 
         .expect("issuer")
 }
 
+/// API keys made in one demo through `POST /api-keys` (each demo keeps its own
+/// store), for the table's key rows.
+pub struct Keys {
+    /// alice's key, roles `admin`, scope `orders.export`.
+    pub admin: String,
+    /// alice's key, role `viewer`, no scope.
+    pub viewer: String,
+    /// Made with a lifetime of one second, which has passed.
+    pub expired: String,
+    /// Revoked with `DELETE /api-keys/{id}`.
+    pub revoked: String,
+    /// `admin` with one character changed.
+    pub typo: String,
+    /// Well formed, with the demo's prefix, never issued.
+    pub unknown: String,
+}
+
+impl Keys {
+    /// Makes the keys in the demo at `addr`, as the admin whose token is `admin`.
+    /// The expired key needs a second to pass before use: see [`Keys::settle`].
+    pub async fn make(addr: SocketAddr, admin: &str) -> Keys {
+        let create = |body: &'static str| {
+            let admin = admin.to_owned();
+            async move {
+                let response = blocking(move || {
+                    let authorization = format!("Bearer {admin}");
+                    let headers: Vec<(&str, &[u8])> = vec![
+                        ("authorization", authorization.as_bytes()),
+                        ("content-type", b"application/json"),
+                    ];
+                    send(addr, "POST", "/api-keys", &headers, body.as_bytes())
+                })
+                .await;
+                assert_eq!(response.status, 201, "{}", response.text());
+                let view: serde_json::Value = serde_json::from_slice(&response.body).expect("JSON");
+                let field = |name: &str| view[name].as_str().expect(name).to_owned();
+                (field("key"), field("id"))
+            }
+        };
+        let (admin_key, _) = create(r#"{"roles":["admin"],"scopes":["orders.export"]}"#).await;
+        let (viewer, _) = create(r#"{"roles":["viewer"]}"#).await;
+        let (expired, _) = create(r#"{"roles":["admin"],"ttl_seconds":1}"#).await;
+        let (revoked, id) = create(r#"{"roles":["admin"]}"#).await;
+        let token = admin.to_owned();
+        let response = blocking(move || {
+            let authorization = format!("Bearer {token}");
+            let headers: Vec<(&str, &[u8])> = vec![("authorization", authorization.as_bytes())];
+            send(addr, "DELETE", &format!("/api-keys/{id}"), &headers, b"")
+        })
+        .await;
+        assert_eq!(response.status, 204, "{}", response.text());
+        let mut typo = admin_key.clone().into_bytes();
+        typo[12] = if typo[12] == b'a' { b'b' } else { b'a' };
+        Keys {
+            typo: String::from_utf8(typo).expect("ASCII"),
+            unknown: portcullis::secrets::apikey::generate("orders")
+                .expect("key")
+                .to_string(),
+            admin: admin_key,
+            viewer,
+            expired,
+            revoked,
+        }
+    }
+
+    /// Waits out the expired key's one-second lifetime.
+    pub async fn settle() {
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+    }
+
+    /// Every key, for checking that none reaches a log.
+    pub fn all(&self) -> [&str; 6] {
+        [
+            &self.admin,
+            &self.viewer,
+            &self.expired,
+            &self.revoked,
+            &self.typo,
+            &self.unknown,
+        ]
+    }
+}
+
+async fn blocking(request: impl FnOnce() -> Result<RawResponse, String> + Send + 'static) -> RawResponse {
+    tokio::task::spawn_blocking(request)
+        .await
+        .expect("client thread")
+        .expect("response")
+}
+
+fn api_key(key: &str) -> Vec<(&'static str, Vec<u8>)> {
+    vec![("x-api-key", key.as_bytes().to_vec())]
+}
+
 /// One request and what must come back.
 pub struct Case {
     pub name: &'static str,
@@ -123,7 +217,7 @@ const NO_CREDENTIALS: &[&str] = &["denied/authentication/missing_credentials"];
 const BAD_REQUEST: &[&str] = &["denied/authentication/invalid_request"];
 const NONE: &[&str] = &[];
 
-pub fn cases(t: &Tokens) -> Vec<Case> {
+pub fn cases(t: &Tokens, k: &Keys) -> Vec<Case> {
     let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
     let invalid = |code: &str| leak(format!(r#"{REALM}, error="invalid_token", error_description="{code}""#));
     let insufficient = |scope: &str| leak(format!(r#"{REALM}, error="insufficient_scope", scope="{scope}""#));
@@ -528,6 +622,157 @@ pub fn cases(t: &Tokens) -> Vec<Case> {
             Some(invalid("expired")),
             "expired",
             token_refused("expired"),
+        ),
+        // API keys, in X-API-Key or as the bearer token.
+        row(
+            "api key in X-API-Key",
+            "GET",
+            "/me",
+            api_key(&k.admin),
+            200,
+            None,
+            r#""subject":"alice""#,
+            IN,
+        ),
+        row(
+            "api key as the bearer token",
+            "GET",
+            "/me",
+            bearer(&k.admin),
+            200,
+            None,
+            r#""subject":"alice""#,
+            IN,
+        ),
+        row(
+            "api key with a typo",
+            "GET",
+            "/me",
+            api_key(&k.typo),
+            401,
+            Some(invalid("invalid_api_key")),
+            "invalid_api_key",
+            token_refused("invalid_api_key"),
+        ),
+        row(
+            "api key with a typo, as the bearer token",
+            "GET",
+            "/me",
+            bearer(&k.typo),
+            401,
+            Some(invalid("invalid_api_key")),
+            "invalid_api_key",
+            token_refused("invalid_api_key"),
+        ),
+        row(
+            "api key never issued",
+            "GET",
+            "/me",
+            api_key(&k.unknown),
+            401,
+            Some(invalid("invalid_api_key")),
+            "invalid_api_key",
+            token_refused("invalid_api_key"),
+        ),
+        row(
+            "api key expired",
+            "GET",
+            "/me",
+            api_key(&k.expired),
+            401,
+            Some(invalid("api_key_expired")),
+            "api_key_expired",
+            token_refused("api_key_expired"),
+        ),
+        row(
+            "api key revoked",
+            "GET",
+            "/me",
+            api_key(&k.revoked),
+            401,
+            Some(invalid("api_key_revoked")),
+            "api_key_revoked",
+            token_refused("api_key_revoked"),
+        ),
+        row(
+            "api key with the permission",
+            "GET",
+            "/orders",
+            api_key(&k.viewer),
+            200,
+            None,
+            "[",
+            GRANTED,
+        ),
+        row(
+            "api key without the scope",
+            "GET",
+            "/orders/export",
+            api_key(&k.viewer),
+            403,
+            Some(insufficient("orders.export")),
+            "forbidden",
+            FORBIDDEN,
+        ),
+        row(
+            "api key with the scope",
+            "GET",
+            "/orders/export",
+            api_key(&k.admin),
+            200,
+            None,
+            "",
+            GRANTED,
+        ),
+        row(
+            "api key without the role",
+            "GET",
+            "/api-keys",
+            api_key(&k.viewer),
+            403,
+            Some(insufficient_unnamed()),
+            "forbidden",
+            FORBIDDEN,
+        ),
+        row(
+            "api key and a bearer token",
+            "GET",
+            "/me",
+            [bearer(&t.alice), api_key(&k.admin)].concat(),
+            400,
+            Some(bad_request),
+            "invalid_request",
+            BAD_REQUEST,
+        ),
+        row(
+            "empty X-API-Key",
+            "GET",
+            "/me",
+            api_key(""),
+            400,
+            Some(bad_request),
+            "invalid_request",
+            BAD_REQUEST,
+        ),
+        row(
+            "api key on the optional route",
+            "GET",
+            "/catalog",
+            api_key(&k.viewer),
+            200,
+            None,
+            r#""greeting":"hello alice""#,
+            IN,
+        ),
+        row(
+            "listing keys shows no key",
+            "GET",
+            "/api-keys",
+            bearer(&t.alice),
+            200,
+            None,
+            r#""status":"revoked""#,
+            GRANTED,
         ),
         // The cookie source.
         row(
