@@ -1162,3 +1162,159 @@ fn secrets_refuse_a_keyring_of_mode_0644_and_take_the_master_key_from_the_enviro
     assert!(String::from_utf8_lossy(&loose.stderr).contains("insecure_permissions"));
     assert!(!String::from_utf8_lossy(&loose.stderr).contains(master_text.trim()));
 }
+
+/// A pepper file of 32 bytes, mode 0600.
+fn pepper_file(dir: &Dir) -> String {
+    let path = dir.path("pepper");
+    std::fs::write(&path, b"a-pepper-of-thirty-two-bytes!!!!").unwrap();
+    path
+}
+
+#[test]
+fn apikey_new_check_verify_rotate_revoke_and_list() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::new("apikey");
+    let (store, pepper) = (dir.path("keys.json"), pepper_file(&dir));
+    let with_pepper = |command: &'static str, extra: &[&str]| -> Vec<String> {
+        let mut argv = vec![
+            "apikey",
+            command,
+            "--store",
+            &store,
+            "--pepper-file",
+            &pepper,
+            "--pepper-id",
+            "p1",
+        ];
+        argv.extend(extra);
+        argv.into_iter().map(str::to_owned).collect()
+    };
+    let run = |argv: Vec<String>, stdin: &str| {
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        portcullis(&argv, stdin)
+    };
+
+    let made = run(
+        with_pepper(
+            "new",
+            &[
+                "--prefix",
+                "pk",
+                "--owner",
+                "svc-reports",
+                "--scope",
+                "reports.read",
+                "--role",
+                "viewer",
+                "--ttl",
+                "3600",
+            ],
+        ),
+        "",
+    );
+    assert_eq!(made.status.code(), Some(0), "{}", String::from_utf8_lossy(&made.stderr));
+    let made = json(&made);
+    let key = made["key"].as_str().unwrap().to_owned();
+    let id = made["id"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("pk_"));
+    assert_eq!(
+        (&made["owner"], &made["scopes"], &made["roles"]),
+        (
+            &"svc-reports".into(),
+            &serde_json::json!(["reports.read"]),
+            &serde_json::json!(["viewer"])
+        )
+    );
+    assert_eq!(std::fs::metadata(&store).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(!std::fs::read_to_string(&store).unwrap().contains(&key[3..20]));
+
+    // check: shape and checksum only, no store.
+    assert_eq!(
+        portcullis(&["apikey", "check"], format!("{key}\n")).status.code(),
+        Some(0)
+    );
+    let typo = format!("{}{}", &key[..10], if &key[10..11] == "a" { "b" } else { "a" }) + &key[11..];
+    assert_eq!(portcullis(&["apikey", "check"], &typo).status.code(), Some(1));
+    let batch = portcullis(&["apikey", "check", "--batch"], format!("{key}\n{typo}\n\n"));
+    assert_eq!(
+        stdout(&batch),
+        "{\"well_formed\":true}\n{\"well_formed\":false}\n{\"well_formed\":false}\n"
+    );
+
+    // verify: against the store.
+    let verified = run(with_pepper("verify", &[]), &key);
+    assert_eq!(verified.status.code(), Some(0));
+    assert_eq!(json(&verified)["id"], id.as_str());
+    let refused = run(with_pepper("verify", &[]), &typo);
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(
+        json(&refused),
+        serde_json::json!({"valid": false, "error": "invalid_api_key"})
+    );
+    let batch = run(with_pepper("verify", &["--batch"]), &format!("{key}\n{typo}\n"));
+    assert_eq!(batch.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = stdout(&batch)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        (lines[0]["valid"].clone(), lines[1]["error"].clone()),
+        (true.into(), "invalid_api_key".into())
+    );
+
+    // rotate: the new key keeps scopes, roles and expiry; the old one lasts the grace.
+    let rotated = run(with_pepper("rotate", &["--id", &id, "--grace", "60"]), "");
+    assert_eq!(
+        rotated.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    let rotated = json(&rotated);
+    let new_key = rotated["key"].as_str().unwrap().to_owned();
+    assert_eq!(
+        (&rotated["expires_at"], &rotated["roles"], &rotated["prefix"]),
+        (&made["expires_at"], &made["roles"], &"pk".into())
+    );
+    assert_eq!(run(with_pepper("verify", &[]), &key).status.code(), Some(0));
+    assert_eq!(run(with_pepper("verify", &[]), &new_key).status.code(), Some(0));
+
+    // revoke, then the key is refused; list shows records and no key.
+    let revoked = portcullis(&["apikey", "revoke", "--store", &store, "--id", &id], "");
+    assert_eq!(json(&revoked)["status"], "revoked");
+    assert_eq!(json(&run(with_pepper("verify", &[]), &key))["error"], "api_key_revoked");
+    let unknown = portcullis(&["apikey", "revoke", "--store", &store, "--id", "nope"], "");
+    assert_eq!(
+        (unknown.status.code(), json(&unknown)),
+        (Some(1), serde_json::json!({"error": "unknown_api_key"}))
+    );
+    let listed = stdout(&portcullis(&["apikey", "list", "--store", &store], ""));
+    let records: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(records.as_array().unwrap().len(), 2);
+    assert!(!listed.contains(&key[3..]) && !listed.contains(&new_key[3..]) && !listed.contains("\"hash\""));
+
+    // The wrong pepper: every key is unknown. A missing store: configuration error.
+    std::fs::write(dir.path("other"), b"another-pepper-of-32-bytes-long!").unwrap();
+    let other = portcullis(
+        &[
+            "apikey",
+            "verify",
+            "--store",
+            &store,
+            "--pepper-file",
+            &dir.path("other"),
+            "--pepper-id",
+            "p1",
+        ],
+        &new_key,
+    );
+    assert_eq!(json(&other)["error"], "invalid_api_key");
+    let missing = portcullis(&["apikey", "list", "--store", &dir.path("none.json")], "");
+    assert_eq!(missing.status.code(), Some(2));
+    // A store readable by others is refused.
+    std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(
+        portcullis(&["apikey", "list", "--store", &store], "").status.code(),
+        Some(2)
+    );
+}

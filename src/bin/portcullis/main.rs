@@ -3,6 +3,7 @@
 //! Exit codes: 0 success/valid, 1 invalid, 2 usage or configuration error (message on
 //! stderr). See DESIGN.md's command-line contract.
 
+mod apikey;
 mod io;
 mod keygen;
 mod password;
@@ -44,6 +45,9 @@ enum Command {
     /// Keyrings and data sealed at rest.
     #[command(subcommand)]
     Secrets(secrets::Command),
+    /// API keys: make, check, verify, rotate, revoke and list them.
+    #[command(subcommand)]
+    Apikey(apikey::Command),
 }
 
 /// A configuration or usage error: reported on stderr, exit code 2.
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
         Command::Sanitize(command) => sanitize::run_sanitize(command),
         Command::Encode(args) => sanitize::run_encode(args),
         Command::Secrets(command) => secrets::run(command),
+        Command::Apikey(command) => apikey::run(command),
     };
     match result {
         Ok(code) => code,

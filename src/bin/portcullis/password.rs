@@ -72,11 +72,16 @@ fn hasher(args: &HasherArgs) -> Result<PasswordHasher, ConfigError> {
     };
     let mut builder = PasswordHasher::builder().params(params);
     if let (Some(file), Some(id)) = (&args.pepper_file, &args.pepper_id) {
-        let opened = std::fs::File::open(file).map_err(|e| ConfigError(format!("{}: {e}", file.display())))?;
-        let secret = io::read_secret(opened, Pepper::MAX_SECRET_LEN, &file.display().to_string())?;
-        builder = builder.pepper(Pepper::new(id, secret.to_vec())?);
+        builder = builder.pepper(pepper(file, id)?);
     }
     Ok(builder.build()?)
+}
+
+/// The pepper `id` whose secret is the raw bytes of `file`.
+pub fn pepper(file: &std::path::Path, id: &str) -> Result<Pepper, ConfigError> {
+    let opened = std::fs::File::open(file).map_err(|e| ConfigError(format!("{}: {e}", file.display())))?;
+    let secret = io::read_secret(opened, Pepper::MAX_SECRET_LEN, &file.display().to_string())?;
+    Ok(Pepper::new(id, secret.to_vec())?)
 }
 
 /// The password on standard input: UTF-8, with one trailing `\n` removed.

@@ -328,25 +328,33 @@ impl<S: ApiKeyStore> ApiKeys<S> {
         let expires_at = request
             .ttl
             .map(|ttl| now.saturating_add(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX)));
-        self.store_new(request.owner, request.scopes, request.roles, request.tenant, expires_at)
-            .await
+        let prefix = self.inner.prefixes[0].clone();
+        self.store_new(
+            prefix,
+            request.owner,
+            request.scopes,
+            request.roles,
+            request.tenant,
+            expires_at,
+        )
+        .await
     }
 
     async fn store_new(
         &self,
+        prefix: String,
         owner: String,
         scopes: Vec<String>,
         roles: Vec<String>,
         tenant: Option<String>,
         expires_at: Option<i64>,
     ) -> Result<CreatedKey, ApiKeyError> {
-        let prefix = &self.inner.prefixes[0];
-        let key = generate(prefix)?;
+        let key = generate(&prefix)?;
         let record = ApiKeyRecord {
             id: format::record_id()?,
             hash: self.hash(0, &key),
             pepper_id: self.inner.peppers[0].0.clone(),
-            prefix: prefix.clone(),
+            prefix,
             owner,
             scopes,
             roles,
@@ -429,8 +437,8 @@ impl<S: ApiKeyStore> ApiKeys<S> {
         self.inner.store.update(id, revoke).await?.ok_or(ApiKeyError::UnknownId)
     }
 
-    /// Rolls the key `id` over: a new key with the same owner, scopes, roles, tenant
-    /// and expiry; the old one keeps working for `grace` (its expiry becomes the
+    /// Rolls the key `id` over: a new key with the same prefix, owner, scopes, roles,
+    /// tenant and expiry; the old one keeps working for `grace` (its expiry becomes the
     /// earlier of its own and now + `grace`), or is revoked at once when `grace` is
     /// zero.
     ///
@@ -452,6 +460,7 @@ impl<S: ApiKeyStore> ApiKeys<S> {
         }
         let created = self
             .store_new(
+                old.prefix.clone(),
                 old.owner.clone(),
                 old.scopes.clone(),
                 old.roles.clone(),
