@@ -179,3 +179,37 @@ fn the_axum_layer_adds_the_principal_and_the_request_extension() {
     // The extractor clones the principal (a reference count): nothing more.
     assert_eq!(call(&extracting), no_op + verify + 3);
 }
+
+#[test]
+fn an_api_key_refused_by_its_checksum_allocates_nothing() {
+    use portcullis::secrets::apikey::{check, generate};
+    let key = generate("pk").unwrap();
+    let mut typo = key.to_string().into_bytes();
+    typo[20] = if typo[20] == b'a' { b'b' } else { b'a' };
+    let typo = String::from_utf8(typo).unwrap();
+    assert_eq!(allocations(|| check(black_box(&typo)).is_err()), 0);
+    assert_eq!(allocations(|| check(black_box(&key)).is_ok()), 0);
+    assert_eq!(allocations(|| check(black_box("pk_short")).is_err()), 0);
+}
+
+#[test]
+fn an_api_key_verification_allocates_only_the_principal() {
+    use portcullis::auth::{Authenticator, Credentials};
+    use portcullis::password::Pepper;
+    use portcullis::secrets::apikey::{ApiKeys, MemoryApiKeyStore, NewApiKey};
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let pepper = Pepper::new("p1", b"allocation-count-pepper-32-bytes".to_vec()).unwrap();
+    let keys = ApiKeys::new(MemoryApiKeyStore::new(), &pepper, "pk").unwrap();
+    let created = runtime
+        .block_on(keys.create(NewApiKey::new("svc").scopes(["a", "b"]).roles(["viewer"])))
+        .unwrap();
+    let credentials = Credentials::ApiKey(created.key());
+    // The first use writes `last_used`; later ones within the minute do not.
+    runtime.block_on(keys.authenticate(&credentials)).unwrap();
+    // The record is shared (no copy); the principal is its text (1), its names'
+    // places (1) and itself (1), each sized once.
+    assert_eq!(
+        allocations(|| runtime.block_on(keys.authenticate(&credentials)).unwrap()),
+        3
+    );
+}

@@ -16,6 +16,10 @@
 //!   with a well-formed token yields that token, a value of another scheme none;
 //! - the cookie `session` yields its token when it is the only credential, and is
 //!   refused when set twice, malformed, or alongside an `Authorization` token;
+//! - with the `X-API-Key` source too: without that header, the answer is the
+//!   header-only one; one header of visible ASCII (spaces trimmed) is
+//!   `Credentials::ApiKey`, borrowed verbatim, when no bearer token came; two, an
+//!   empty or non-visible value, or a key beside a bearer token are refused;
 //! - `check_header_name` accepts exactly the RFC 9110 tokens of 1 to 256 bytes, and
 //!   `check_header_value` exactly the values of at most 8 KiB with no control
 //!   character but tab (so no CR, LF or NUL).
@@ -60,7 +64,47 @@ fuzz_target!(|data: &[u8]| {
     let from_both = extract(&with_cookie, headers);
     check_header_source(headers, &from_header);
     check_cookie_source(headers, &from_header, &from_both);
+    check_api_key_source(headers, &from_header);
 });
+
+/// The `Authorization` header and `X-API-Key`.
+fn check_api_key_source(headers: &[(&str, &[u8])], from_header: &Result<Option<&str>, AuthError>) {
+    let sources = CredentialSources::authorization_header().with_api_key_header();
+    let first = sources.extract(headers);
+    assert_eq!(first, sources.extract(headers), "extraction is not deterministic");
+    let keys = values_of(headers, "x-api-key");
+    match (keys.as_slice(), from_header) {
+        ([], _) => {
+            let bearer = first.map(|found| {
+                found.map(|credentials| match credentials {
+                    Credentials::Bearer(token) => token,
+                    other => panic!("{other:?} without an X-API-Key header"),
+                })
+            });
+            assert_eq!(&bearer, from_header, "no X-API-Key, yet another answer");
+        }
+        ([value], Ok(None)) => {
+            let trimmed = trim(value);
+            let visible = !trimmed.is_empty() && trimmed.iter().all(u8::is_ascii_graphic);
+            match first {
+                Ok(Some(Credentials::ApiKey(key))) => {
+                    assert!(visible, "an API key from a value that is not visible ASCII");
+                    assert_eq!(key.as_bytes(), trimmed, "the key is not the trimmed value");
+                    assert!(borrowed_from(key, value), "the key is not borrowed from its header");
+                }
+                Ok(other) => panic!("one X-API-Key read as {other:?}"),
+                Err(err) => {
+                    assert!(!visible, "a visible X-API-Key refused");
+                    assert_eq!(err.code(), "invalid_request");
+                }
+            }
+        }
+        ([_], Ok(Some(_))) | ([_, _, ..], _) => {
+            assert!(first.is_err(), "a key beside a token, or two keys, accepted");
+        }
+        ([_], Err(err)) => assert_eq!(first.as_ref().err(), Some(err), "the Authorization refusal changed"),
+    }
+}
 
 /// Extracts twice, checks the answers agree and the refusal code, returns the token.
 fn extract<'h>(sources: &CredentialSources, headers: &'h [(&'h str, &'h [u8])]) -> Result<Option<&'h str>, AuthError> {

@@ -495,14 +495,13 @@ fn hmac_key(pepper: &Pepper) -> hmac::Key {
 /// The caller a key stands for: subject = owner, with its scopes, roles and tenant,
 /// and the key's record id.
 fn principal(record: &ApiKeyRecord) -> Principal {
-    let principal = Principal::new(record.owner.as_str())
-        .with_roles(record.roles.iter().map(String::as_str))
-        .with_scopes(record.scopes.iter().map(String::as_str))
-        .with_api_key(record.id.as_str());
-    match &record.tenant {
-        Some(tenant) => principal.with_tenant(tenant.as_str()),
-        None => principal,
-    }
+    Principal::assemble(
+        &record.owner,
+        &record.roles,
+        &record.scopes,
+        record.tenant.as_deref(),
+        Some(&record.id),
+    )
 }
 
 impl<S: ApiKeyStore> Authenticator for ApiKeys<S> {
