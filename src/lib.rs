@@ -79,6 +79,8 @@ mod principal;
 pub mod rbac;
 pub mod sanitize;
 pub mod secrets;
+pub mod store;
+pub mod throttle;
 pub mod token;
 
 pub use principal::{Names, NamesIter, Principal};

@@ -1,0 +1,222 @@
+//! Login throttling: failures counted per (account, client), per account and per
+//! client, checked before any password work.
+
+use std::time::Duration;
+
+use super::{ClientAddr, ThrottleError};
+use crate::store::{FailureRule, StateKey, StateStore, StoreError};
+
+/// What a login throttle counts, and what it does when the account-wide count fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginLimits {
+    /// One account from one client.
+    pub pair: FailureRule,
+    /// One account from every client.
+    pub account: FailureRule,
+    /// One client across every account (credential stuffing).
+    pub client: FailureRule,
+    /// What a blocked account means.
+    pub on_account_limit: AccountLimit,
+}
+
+/// What the account-wide limit does: block (the default), or let the application
+/// ask for more than a password (a second factor, a CAPTCHA) and go on counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountLimit {
+    /// Refuse, as the other limits do.
+    Block,
+    /// Answer [`LoginCheck::Challenge`].
+    Challenge,
+}
+
+impl Default for LoginLimits {
+    /// DESIGN.md's: (account, client) 5 failures, then 1 s doubling to 15 min; the
+    /// account 100 consecutive failures, 15 min; the client 100 failures within 10
+    /// min, 10 min.
+    fn default() -> Self {
+        LoginLimits {
+            pair: FailureRule::consecutive(5).block_doubling_ms(1000, 15 * 60 * 1000),
+            account: FailureRule::consecutive(100).block_fixed_ms(15 * 60 * 1000),
+            client: FailureRule::within(100, 10 * 60 * 1000).block_fixed_ms(10 * 60 * 1000),
+            on_account_limit: AccountLimit::Block,
+        }
+    }
+}
+
+/// Which limit refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One account from one client.
+    Pair,
+    /// The account, from every client.
+    Account,
+    /// The client, across accounts.
+    Client,
+    /// The store could not track another key.
+    Capacity,
+}
+
+impl Scope {
+    /// A stable name, for logs and metrics.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Scope::Pair => "account_client",
+            Scope::Account => "account",
+            Scope::Client => "client",
+            Scope::Capacity => "capacity",
+        }
+    }
+}
+
+/// The throttle's answer before a login's password is checked.
+#[derive(Debug)]
+pub enum LoginCheck {
+    /// Check the password, then report with [`LoginThrottle::failed`] or
+    /// [`LoginThrottle::succeeded`].
+    Proceed(LoginAttempt),
+    /// Refuse without checking the password (HTTP 429 with `Retry-After`).
+    Blocked {
+        /// How long until an attempt is let through.
+        retry_after: Duration,
+        /// Which limit refused (for the audit log; never for the client).
+        scope: Scope,
+    },
+    /// The account-wide limit fired and the application asked to challenge
+    /// ([`AccountLimit::Challenge`]): ask for more than the password, then go on as
+    /// for `Proceed`.
+    Challenge(LoginAttempt),
+}
+
+/// One login attempt being checked: the counters it moves.
+pub struct LoginAttempt {
+    pair: StateKey,
+    account: StateKey,
+    client: StateKey,
+}
+
+impl std::fmt::Debug for LoginAttempt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LoginAttempt")
+    }
+}
+
+/// Login throttling on a [`StateStore`]: see the [module docs](super).
+///
+/// ```
+/// use portcullis::store::MemoryStore;
+/// use portcullis::throttle::{ClientAddr, LoginCheck, LoginLimits, LoginThrottle};
+///
+/// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+/// let throttle = LoginThrottle::new(MemoryStore::default(), LoginLimits::default());
+/// let client = ClientAddr::peer("192.0.2.7".parse()?);
+/// for _ in 0..5 {
+///     let LoginCheck::Proceed(attempt) = throttle.check("alice", &client).await? else { unreachable!() };
+///     // … the password was wrong:
+///     throttle.failed(&attempt).await?;
+/// }
+/// assert!(matches!(throttle.check("alice", &client).await?, LoginCheck::Blocked { .. }));
+/// // Another client is not blocked by it.
+/// let other = ClientAddr::peer("198.51.100.1".parse()?);
+/// assert!(matches!(throttle.check("alice", &other).await?, LoginCheck::Proceed(_)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct LoginThrottle<S> {
+    store: S,
+    limits: LoginLimits,
+}
+
+impl<S: StateStore> LoginThrottle<S> {
+    /// A throttle keeping its counters in `store`.
+    pub fn new(store: S, limits: LoginLimits) -> Self {
+        LoginThrottle { store, limits }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Whether `account` (normalized: the same name for every spelling the service
+    /// accepts, known or not) may try a password from `client` now.
+    ///
+    /// # Errors
+    ///
+    /// [`ThrottleError::Store`] when the store failed (a tracking limit is not an
+    /// error: it is [`Scope::Capacity`]).
+    pub async fn check(&self, account: &str, client: &ClientAddr) -> Result<LoginCheck, ThrottleError> {
+        let address = client.counting_key().to_string();
+        let attempt = LoginAttempt {
+            pair: key("login.pair", &[account, &address])?,
+            account: key("login.account", &[account])?,
+            client: key("login.client", &[&address])?,
+        };
+        let now = self.store.now_ms();
+        let mut account_blocked = None;
+        for (key, scope) in [
+            (&attempt.pair, Scope::Pair),
+            (&attempt.client, Scope::Client),
+            (&attempt.account, Scope::Account),
+        ] {
+            match self.store.blocked(key).await {
+                Ok(None) => {}
+                Ok(Some(until)) if scope == Scope::Account => account_blocked = Some(until),
+                Ok(Some(until)) => return Ok(blocked(until, now, scope)),
+                Err(StoreError::Full) => return Ok(blocked(now + 1000, now, Scope::Capacity)),
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Ok(match (account_blocked, self.limits.on_account_limit) {
+            (None, _) => LoginCheck::Proceed(attempt),
+            (Some(_), AccountLimit::Challenge) => LoginCheck::Challenge(attempt),
+            (Some(until), AccountLimit::Block) => blocked(until, now, Scope::Account),
+        })
+    }
+
+    /// The password was wrong (or the account unknown): every counter moves.
+    ///
+    /// # Errors
+    ///
+    /// [`ThrottleError::Store`] when the store failed; a key the store could not
+    /// track goes uncounted (it was checked for room just before).
+    pub async fn failed(&self, attempt: &LoginAttempt) -> Result<(), ThrottleError> {
+        for (key, rule) in [
+            (&attempt.pair, &self.limits.pair),
+            (&attempt.account, &self.limits.account),
+            (&attempt.client, &self.limits.client),
+        ] {
+            match self.store.fail(key, rule).await {
+                Ok(_) | Err(StoreError::Full) => {}
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// The password was right: the (account, client) and account counts are
+    /// cleared; the client's count across accounts is not.
+    ///
+    /// # Errors
+    ///
+    /// [`ThrottleError::Store`].
+    pub async fn succeeded(&self, attempt: &LoginAttempt) -> Result<(), ThrottleError> {
+        self.store.clear(&attempt.pair).await?;
+        self.store.clear(&attempt.account).await?;
+        Ok(())
+    }
+}
+
+fn key(namespace: &str, parts: &[&str]) -> Result<StateKey, ThrottleError> {
+    // Account names are bounded by their normalization rules; a longer one is
+    // refused here rather than truncated into someone else's counter.
+    StateKey::new(namespace, parts).map_err(ThrottleError::Store)
+}
+
+fn blocked(until_ms: u64, now_ms: u64, scope: Scope) -> LoginCheck {
+    LoginCheck::Blocked {
+        retry_after: Duration::from_millis(until_ms.saturating_sub(now_ms).max(1)),
+        scope,
+    }
+}
