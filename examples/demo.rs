@@ -153,7 +153,7 @@ async fn login(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Rejection> {
     let request: LoginRequest = json_body(&headers, body)?;
-    let response = service.login(&request, Some(client)).await?;
+    let response = service.login(&request, Some(client), &headers).await?;
     let mut reply = Json(&response).into_response();
     if let Ok(cookie) = HeaderValue::from_str(&response.session_cookie()) {
         reply.headers_mut().insert(SET_COOKIE, cookie);

@@ -175,7 +175,7 @@ async fn login(
     body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, Rejection> {
     let body: LoginRequest = json_body(&request, &body)?;
-    let response = service.login(&body, request.peer_addr()).await?;
+    let response = service.login(&body, request.peer_addr(), request.headers()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((SET_COOKIE, response.session_cookie()))
         .json(&response))

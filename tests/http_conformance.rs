@@ -173,6 +173,7 @@ async fn both_adapters_answer_every_row_alike_in_process_and_over_a_socket() {
         demo::orders::Options {
             key: key.clone(),
             passwords: axum_pool.clone(),
+            trusted_proxies: demo::orders::TrustedProxies::none(),
         },
         demo::orders::AuditLog::default(),
     )
@@ -183,6 +184,7 @@ async fn both_adapters_answer_every_row_alike_in_process_and_over_a_socket() {
         demo_actix::orders::Options {
             key: key.clone(),
             passwords: actix_pool.clone(),
+            trusted_proxies: demo_actix::orders::TrustedProxies::none(),
         },
         demo_actix::orders::AuditLog::default(),
     )

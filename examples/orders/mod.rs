@@ -46,6 +46,7 @@ use std::time::Duration;
 
 use portcullis::Principal;
 use portcullis::audit::{self, Decision, Outcome, Stage};
+use portcullis::auth::Headers;
 use portcullis::auth::{AuthError, Authenticator, CredentialSources, FirstOf, Requirement};
 use portcullis::http::{Realm, Rejection};
 use portcullis::password::{PasswordError, PasswordHasher, PasswordPool, PasswordRules, Pepper};
@@ -54,6 +55,9 @@ use portcullis::sanitize::html::HtmlCleaner;
 use portcullis::sanitize::text::IdentifierRules;
 use portcullis::secrets::apikey::{ApiKeyError, ApiKeyRecord, ApiKeyStatus, ApiKeys, MemoryApiKeyStore, NewApiKey};
 use portcullis::secrets::{Context, Keyring, SecretsError, Suite};
+use portcullis::store::MemoryStore;
+pub use portcullis::throttle::TrustedProxies;
+use portcullis::throttle::{ClientAddr, LoginCheck, LoginLimits, LoginThrottle, Via};
 use portcullis::token::{Algorithm, Issuer, Jwk, KeySet, SigningKey, TokenCache, Verifier};
 use serde::{Deserialize, Serialize};
 
@@ -101,18 +105,28 @@ pub struct Options {
     pub key: Jwk,
     /// Where password work runs.
     pub passwords: PasswordPool,
+    /// The proxies whose forwarding headers name the client (`/login`'s throttle).
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Options {
-    /// An ephemeral ES256 key and a password pool sized to the machine.
+    /// An ephemeral ES256 key, a password pool sized to the machine, and the
+    /// trusted proxies of `PORTCULLIS_TRUSTED_PROXIES` (comma-separated CIDRs; none
+    /// by default).
     ///
     /// # Errors
     ///
-    /// Only if key generation failed.
+    /// If key generation failed, or `PORTCULLIS_TRUSTED_PROXIES` is not a list of
+    /// CIDRs.
     pub fn generate() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let trusted_proxies = match std::env::var("PORTCULLIS_TRUSTED_PROXIES") {
+            Ok(list) => TrustedProxies::parse(&list)?,
+            Err(_) => TrustedProxies::none(),
+        };
         Ok(Options {
             key: SigningKey::generate_jwk(Algorithm::ES256)?,
             passwords: PasswordPool::new(PasswordHasher::new()),
+            trusted_proxies,
         })
     }
 }
@@ -426,6 +440,8 @@ pub struct Service {
     orders: Mutex<Vec<StoredOrder>>,
     keyring: Keyring,
     api_keys: ApiKeys<MemoryApiKeyStore>,
+    proxies: TrustedProxies,
+    throttle: LoginThrottle<MemoryStore>,
     cleaner: HtmlCleaner,
     audit: AuditLog,
 }
@@ -534,6 +550,8 @@ impl Service {
             policy: PolicyHandle::from_toml(POLICY)?,
             realm: Realm::new(REALM)?,
             pool: options.passwords,
+            proxies: options.trusted_proxies,
+            throttle: LoginThrottle::new(MemoryStore::default(), LoginLimits::default()),
             users,
             usernames: IdentifierRules::new(1, 64)?,
             passwords: PasswordRules::new(),
@@ -599,15 +617,34 @@ impl Service {
 
     /// `POST /login`: checks the password on the bounded pool (503 when it is full)
     /// and issues a token. Unknown users cost the same argon2 work as known ones,
-    /// and both failures get the same 401. `/login` is outside the middleware, so
-    /// its decisions are recorded, and its refusals rendered under the same realm,
-    /// here.
+    /// and both failures get the same 401. Failures are throttled per (account,
+    /// client), account and client (DESIGN.md's defaults): a blocked attempt is 429
+    /// with `Retry-After` and runs no argon2. The client is the peer, or behind a
+    /// trusted proxy the address its forwarding headers name. `/login` is outside the
+    /// middleware, so its decisions are recorded, and its refusals rendered under the
+    /// same realm, here.
     ///
     /// # Errors
     ///
     /// The refusal to send.
-    pub async fn login(&self, request: &LoginRequest, client: Option<SocketAddr>) -> Result<LoginResponse, Rejection> {
-        let result = self.check_login(request).await;
+    pub async fn login<H: Headers + ?Sized>(
+        &self,
+        request: &LoginRequest,
+        peer: Option<SocketAddr>,
+        headers: &H,
+    ) -> Result<LoginResponse, Rejection> {
+        let found = peer.map(|peer| self.proxies.client(peer.ip(), headers));
+        if found.is_some_and(|client| client.malformed()) {
+            tracing::warn!(target: "portcullis::audit", event = "malformed_forwarding", route = "/login");
+        }
+        // The audit log names the client found: a forwarded one without a port.
+        let client = match (found, peer) {
+            (Some(found), Some(peer)) if found.via() == Via::Peer && found.ip() == peer.ip() => Some(peer),
+            (Some(found), _) => Some(SocketAddr::new(found.ip(), 0)),
+            (None, _) => None,
+        };
+        let unseen = ClientAddr::peer(std::net::Ipv4Addr::UNSPECIFIED.into());
+        let result = self.throttled_login(request, &found.unwrap_or(unseen)).await;
         let (outcome, code, subject) = match &result {
             Ok((username, _)) => (Outcome::Allowed, None, Some(username.as_str())),
             Err(err) => (Outcome::Denied, Some(err.code()), None),
@@ -626,6 +663,38 @@ impl Service {
         result
             .map(|(_, response)| response)
             .map_err(|err| Rejection::new(&err, &self.realm))
+    }
+
+    /// The login behind its throttle: counted on the normalized name (unknown names
+    /// alike; a name that does not normalize, on one shared counter).
+    async fn throttled_login(
+        &self,
+        request: &LoginRequest,
+        client: &ClientAddr,
+    ) -> Result<(String, LoginResponse), AuthError> {
+        let normalized = self.usernames.normalize(&request.username).ok();
+        let account = normalized.as_deref().unwrap_or("\u{0}not-an-identifier");
+        let throttled = |err: portcullis::throttle::ThrottleError| {
+            tracing::warn!(target: "portcullis::audit", event = "throttle_failed", code = err.code());
+            AuthError::Internal("login throttle failed")
+        };
+        let attempt = match self.throttle.check(account, client).await.map_err(throttled)? {
+            LoginCheck::Proceed(attempt) | LoginCheck::Challenge(attempt) => attempt,
+            LoginCheck::Blocked { retry_after, scope } => {
+                tracing::info!(target: "portcullis::audit", event = "login_blocked", scope = scope.as_str());
+                return Err(AuthError::Throttled {
+                    retry_after_seconds: portcullis::throttle::retry_after_seconds(retry_after),
+                });
+            }
+        };
+        let result = self.check_login(request).await;
+        match &result {
+            Ok(_) => self.throttle.succeeded(&attempt).await.map_err(throttled)?,
+            Err(AuthError::InvalidCredentials) => self.throttle.failed(&attempt).await.map_err(throttled)?,
+            // Not a guess: a full pool or a server failure counts against no one.
+            Err(_) => {}
+        }
+        result
     }
 
     async fn check_login(&self, request: &LoginRequest) -> Result<(String, LoginResponse), AuthError> {

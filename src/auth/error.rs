@@ -55,6 +55,13 @@ pub enum AuthError {
         /// The OAuth scopes the caller lacks, when that is one list of names.
         missing_scopes: Option<String>,
     },
+    /// Too many failed logins, or a rate limit (HTTP 429 with `Retry-After`, code
+    /// `too_many_requests`). Which limit it was goes to the audit log only.
+    #[error("too many requests: retry after {retry_after_seconds} s")]
+    Throttled {
+        /// Whole seconds until a retry may be let through (at least 1).
+        retry_after_seconds: u32,
+    },
     /// Password work is at capacity (HTTP 503 with `Retry-After`).
     #[error("password work is at capacity")]
     Busy,
@@ -79,6 +86,7 @@ impl AuthError {
             AuthError::InvalidToken(err) => err.code(),
             AuthError::InvalidApiKey(err) => err.code(),
             AuthError::Forbidden { .. } => "forbidden",
+            AuthError::Throttled { .. } => "too_many_requests",
             AuthError::Busy => "busy",
             AuthError::Internal(_) => "internal",
             AuthError::InvalidConfig(_) => "invalid_config",

@@ -152,6 +152,7 @@ impl Rejection {
                 (403, Some(challenge), None)
             }
             AuthError::Busy => (503, None, Some(RETRY_AFTER_SECONDS)),
+            AuthError::Throttled { retry_after_seconds } => (429, None, Some((*retry_after_seconds).max(1))),
             AuthError::Internal(_) | AuthError::InvalidConfig(_) => (500, None, None),
         };
         let code = error.code();

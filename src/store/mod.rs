@@ -247,7 +247,8 @@ pub trait StateStore: Send + Sync + 'static {
     fn blocked(&self, key: &StateKey) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send;
 
     /// Counts a failure under `key` by `rule`: the count and the block it leads to.
-    fn fail(&self, key: &StateKey, rule: &FailureRule) -> impl Future<Output = Result<FailureState, StoreError>> + Send;
+    fn fail(&self, key: &StateKey, rule: &FailureRule)
+    -> impl Future<Output = Result<FailureState, StoreError>> + Send;
 
     /// Forgets `key`'s failures (a success).
     fn clear(&self, key: &StateKey) -> impl Future<Output = Result<(), StoreError>> + Send;

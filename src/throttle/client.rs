@@ -34,7 +34,9 @@ pub struct TrustedProxies {
 
 impl fmt::Debug for TrustedProxies {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.networks.iter().map(ToString::to_string)).finish()
+        f.debug_list()
+            .entries(self.networks.iter().map(ToString::to_string))
+            .finish()
     }
 }
 
@@ -183,14 +185,34 @@ impl TrustedProxies {
             },
         };
         let Ok(hops) = hops else {
-            return ClientAddr { malformed: true, ..peer };
+            return ClientAddr {
+                malformed: true,
+                ..peer
+            };
         };
         let mut nearest = peer;
         for hop in hops.iter().rev() {
             match hop {
-                Some(ip) if self.trusts(*ip) => nearest = ClientAddr { ip: canonical(*ip), via, malformed: false },
-                Some(ip) => return ClientAddr { ip: canonical(*ip), via, malformed: false },
-                None => return ClientAddr { malformed: true, ..nearest },
+                Some(ip) if self.trusts(*ip) => {
+                    nearest = ClientAddr {
+                        ip: canonical(*ip),
+                        via,
+                        malformed: false,
+                    }
+                }
+                Some(ip) => {
+                    return ClientAddr {
+                        ip: canonical(*ip),
+                        via,
+                        malformed: false,
+                    };
+                }
+                None => {
+                    return ClientAddr {
+                        malformed: true,
+                        ..nearest
+                    };
+                }
             }
         }
         nearest
@@ -323,7 +345,9 @@ mod tests {
     use super::*;
 
     fn client(trusted: &str, peer: &str, headers: &[(&str, &[u8])]) -> (String, Via, bool) {
-        let found = TrustedProxies::parse(trusted).unwrap().client(peer.parse().unwrap(), headers);
+        let found = TrustedProxies::parse(trusted)
+            .unwrap()
+            .client(peer.parse().unwrap(), headers);
         (found.ip().to_string(), found.via(), found.malformed())
     }
 
@@ -331,9 +355,15 @@ mod tests {
     fn forwarded_is_read_per_rfc_7239() {
         let headers: &[(&str, &[u8])] = &[
             ("forwarded", b"for=192.0.2.43, for=\"[2001:db8:cafe::17]:4711\""),
-            ("forwarded", b"for=198.51.100.17;by=203.0.113.60;proto=http;host=example.com"),
+            (
+                "forwarded",
+                b"for=198.51.100.17;by=203.0.113.60;proto=http;host=example.com",
+            ),
         ];
-        assert_eq!(client("198.51.100.0/24,10.0.0.0/8", "10.0.0.1", headers).0, "2001:db8:cafe::17");
+        assert_eq!(
+            client("198.51.100.0/24,10.0.0.0/8", "10.0.0.1", headers).0,
+            "2001:db8:cafe::17"
+        );
         assert_eq!(
             client("198.51.100.0/24,10.0.0.0/8,2001:db8::/32", "10.0.0.1", headers),
             ("192.0.2.43".into(), Via::Forwarded, false)
@@ -347,10 +377,25 @@ mod tests {
     fn entries_that_are_not_addresses_stop_at_the_last_trusted_hop() {
         for value in [&b"for=unknown"[..], b"for=_hidden", b"for=\"unterminated", b"for"] {
             let headers: &[(&str, &[u8])] = &[("forwarded", value)];
-            assert_eq!(client("10.0.0.0/8", "10.0.0.1", headers), ("10.0.0.1".into(), Via::Peer, true), "{value:?}");
+            assert_eq!(
+                client("10.0.0.0/8", "10.0.0.1", headers),
+                ("10.0.0.1".into(), Via::Peer, true),
+                "{value:?}"
+            );
         }
         let headers: &[(&str, &[u8])] = &[("x-forwarded-for", b"203.0.113.5, garbage, 10.0.0.7")];
-        assert_eq!(client("10.0.0.0/8", "10.0.0.1", headers), ("10.0.0.7".into(), Via::XForwardedFor, true));
+        assert_eq!(
+            client("10.0.0.0/8", "10.0.0.1", headers),
+            ("10.0.0.7".into(), Via::XForwardedFor, true)
+        );
+    }
+
+    #[test]
+    fn quoted_pairs_and_scopes_read_as_their_address() {
+        let headers: &[(&str, &[u8])] = &[("forwarded", br#"for="[2001:db\8::17]:4711""#)];
+        assert_eq!(client("10.0.0.0/8", "10.0.0.1", headers).0, "2001:db8::17");
+        let headers: &[(&str, &[u8])] = &[("x-forwarded-for", b"[fe80::1%9]:1")];
+        assert_eq!(client("10.0.0.0/8", "10.0.0.1", headers).0, "fe80::1");
     }
 
     #[test]
@@ -366,14 +411,20 @@ mod tests {
     fn mapped_addresses_are_ipv4() {
         let proxies = TrustedProxies::parse("10.0.0.0/8").unwrap();
         assert!(proxies.trusts("::ffff:10.0.0.1".parse().unwrap()));
-        assert_eq!(ClientAddr::peer("::ffff:192.0.2.1".parse().unwrap()).ip().to_string(), "192.0.2.1");
+        assert_eq!(
+            ClientAddr::peer("::ffff:192.0.2.1".parse().unwrap()).ip().to_string(),
+            "192.0.2.1"
+        );
     }
 
     #[test]
     fn limits_hold() {
         let many = vec!["192.0.2.1"; MAX_HOPS + 1].join(",");
         let headers: &[(&str, &[u8])] = &[("x-forwarded-for", many.as_bytes())];
-        assert_eq!(client("10.0.0.0/8", "10.0.0.1", headers), ("10.0.0.1".into(), Via::Peer, true));
+        assert_eq!(
+            client("10.0.0.0/8", "10.0.0.1", headers),
+            ("10.0.0.1".into(), Via::Peer, true)
+        );
         assert!(TrustedProxies::parse("10.0.0.0/33").is_err());
         assert!(TrustedProxies::parse("proxy.example").is_err());
     }

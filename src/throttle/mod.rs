@@ -55,5 +55,7 @@ impl ThrottleError {
 
 /// Whole seconds for `Retry-After`: rounded up, at least 1.
 pub fn retry_after_seconds(wait: Duration) -> u32 {
-    u32::try_from(wait.as_millis().div_ceil(1000)).unwrap_or(u32::MAX).max(1)
+    u32::try_from(wait.as_millis().div_ceil(1000))
+        .unwrap_or(u32::MAX)
+        .max(1)
 }

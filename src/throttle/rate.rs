@@ -31,7 +31,9 @@ impl Quota {
     pub fn new(count: u32, period: Duration) -> Result<Self, ThrottleError> {
         let interval_ms = u64::try_from(period.as_millis() / u128::from(count.max(1))).unwrap_or(u64::MAX);
         if count == 0 || interval_ms == 0 {
-            return Err(ThrottleError::InvalidConfig("a quota is at least 1 request and at most 1 per ms"));
+            return Err(ThrottleError::InvalidConfig(
+                "a quota is at least 1 request and at most 1 per ms",
+            ));
         }
         Ok(Quota {
             interval_ms,
