@@ -39,7 +39,7 @@ use portcullis::Principal;
 use portcullis::auth::AuthError;
 use portcullis::axum::AuthLayer;
 use portcullis::http::Rejection;
-use portcullis::http::{Authorized, Claims, Guard};
+use portcullis::http::{Authorized, Claims, Guard, RateBy};
 
 type Shared = Arc<Service>;
 
@@ -54,6 +54,8 @@ pub async fn app(options: Options, audit: AuditLog) -> Result<Router, Box<dyn st
     let auth = AuthLayer::required(service.authenticator())
         .realm(service.realm())
         .sources(Service::sources())
+        .trusted_proxies(service.proxies())
+        .rate_limit(Service::caller_limit()?, RateBy::Caller)
         .policy(policy.clone());
 
     let protected = Router::new()
@@ -102,7 +104,9 @@ pub async fn app(options: Options, audit: AuditLog) -> Result<Router, Box<dyn st
         .route_layer(
             AuthLayer::optional(service.authenticator())
                 .realm(service.realm())
-                .sources(Service::sources()),
+                .sources(Service::sources())
+                .trusted_proxies(service.proxies())
+                .rate_limit(Service::catalog_limit()?, RateBy::Client),
         );
     let browser = Router::new()
         .route("/web/me", get(me))
@@ -110,7 +114,8 @@ pub async fn app(options: Options, audit: AuditLog) -> Result<Router, Box<dyn st
         .route_layer(
             AuthLayer::required(service.authenticator())
                 .realm(service.realm())
-                .sources(Service::browser_sources()?),
+                .sources(Service::browser_sources()?)
+                .trusted_proxies(service.proxies()),
         );
     Ok(Router::new()
         .route("/login", post(login))

@@ -22,7 +22,7 @@ use orders::{
 use portcullis::Principal;
 use portcullis::actix::{AuthMiddleware, GuardMiddleware};
 use portcullis::auth::AuthError;
-use portcullis::http::{Authorized, Claims, Guard, Rejection};
+use portcullis::http::{Authorized, Claims, Guard, RateBy, Rejection};
 
 /// The service and its middleware, made once; [`Demo::configure`] mounts them on
 /// each worker's `App`.
@@ -52,13 +52,18 @@ impl Demo {
             required: AuthMiddleware::required(service.authenticator())
                 .realm(service.realm())
                 .sources(Service::sources())
+                .trusted_proxies(service.proxies())
+                .rate_limit(Service::caller_limit()?, RateBy::Caller)
                 .policy(policy.clone()),
             optional: AuthMiddleware::optional(service.authenticator())
                 .realm(service.realm())
-                .sources(Service::sources()),
+                .sources(Service::sources())
+                .trusted_proxies(service.proxies())
+                .rate_limit(Service::catalog_limit()?, RateBy::Client),
             browser: AuthMiddleware::required(service.authenticator())
                 .realm(service.realm())
-                .sources(Service::browser_sources()?),
+                .sources(Service::browser_sources()?)
+                .trusted_proxies(service.proxies()),
             write_orders: Guard::permission(&policy, "orders:write")?,
             export: Guard::scope("orders.export"),
             reports: Guard::new(Service::reports_requirement()),

@@ -260,14 +260,15 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
     B: 'static,
 {
-    match gate.admit(outcome, request.request()) {
+    let client = gate.client_of(request.peer_addr(), request.headers());
+    match gate.admit(outcome, request.request(), client) {
         Err(rejection) => {
             let refused = request.into_response(HttpResponse::from_error(rejection));
             ResponseFuture::refused(Ok(refused.map_into_right_body()))
         }
         Ok(context) => {
-            let kept = extract::listening().then(|| Box::new(Seen::of(request.request())) as Kept);
             request.extensions_mut().insert(context.clone());
+            let kept = extract::listening().then(|| Box::new(Seen::of(request.request())) as Kept);
             ResponseFuture::inner(service.call(request), context, kept)
         }
     }
@@ -282,8 +283,13 @@ impl Site for HttpRequest {
         self.match_pattern().map_or(Cow::Borrowed(self.path()), Cow::Owned)
     }
 
+    /// The client the middleware found behind trusted proxies, else the peer.
     fn client(&self) -> Option<SocketAddr> {
-        self.peer_addr()
+        let found = self
+            .extensions()
+            .get::<Authenticated>()
+            .and_then(|context| context.client);
+        found.or_else(|| self.peer_addr())
     }
 }
 
@@ -302,7 +308,7 @@ impl Seen {
         Seen {
             method: request.method().clone(),
             uri: request.uri().clone(),
-            client: request.peer_addr(),
+            client: Site::client(request),
         }
     }
 }

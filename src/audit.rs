@@ -66,15 +66,18 @@ pub enum Stage {
     Authorization,
     /// The handler refused on its own (for example, password work at capacity).
     Handler,
+    /// A request rate limit.
+    RateLimit,
 }
 
 impl Stage {
-    /// `authentication`, `authorization` or `handler`.
+    /// `authentication`, `authorization`, `handler` or `rate_limit`.
     pub fn as_str(self) -> &'static str {
         match self {
             Stage::Authentication => "authentication",
             Stage::Authorization => "authorization",
             Stage::Handler => "handler",
+            Stage::RateLimit => "rate_limit",
         }
     }
 }

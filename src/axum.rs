@@ -219,11 +219,13 @@ where
     S: tower_service::Service<Request, Response = Response>,
     S::Error: Send + 'static,
 {
-    match gate.admit(outcome, &At::request(&request)) {
+    let at = At::request(&request);
+    let client = gate.client_of(at.peer(), request.headers());
+    match gate.admit(outcome, &at, client) {
         Err(rejection) => ResponseFuture::refused(Ok(rejection.into_response())),
         Ok(context) => {
-            let kept = extract::listening().then(|| Box::new(Seen::of(&request)) as Kept);
             request.extensions_mut().insert(context.clone());
+            let kept = extract::listening().then(|| Box::new(Seen::of(&request)) as Kept);
             ResponseFuture::inner(inner.call(request), context, kept)
         }
     }
@@ -256,6 +258,10 @@ impl<'r> At<'r> {
     fn context(&self) -> Option<&'r Authenticated> {
         self.extensions.get::<Authenticated>()
     }
+
+    fn peer(&self) -> Option<SocketAddr> {
+        self.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0)
+    }
 }
 
 impl Site for At<'_> {
@@ -268,8 +274,11 @@ impl Site for At<'_> {
         Cow::Borrowed(matched.map_or_else(|| self.uri.path(), MatchedPath::as_str))
     }
 
+    /// The client the middleware found behind trusted proxies, else the peer.
     fn client(&self) -> Option<SocketAddr> {
-        self.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0)
+        self.context()
+            .and_then(|context| context.client)
+            .or_else(|| self.peer())
     }
 }
 

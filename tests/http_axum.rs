@@ -142,3 +142,97 @@ async fn credentials_of_a_kind_the_authenticator_does_not_take_count_as_none() {
     let optional: Router = Router::new().route("/me", me).layer(AuthLayer::optional(TakesNothing));
     assert_eq!(call(&optional, "abc").await, (200, "anonymous".to_owned()));
 }
+
+/// A state store that is down: every operation fails.
+struct Down;
+
+impl portcullis::store::StateStore for Down {
+    async fn blocked(&self, _: &portcullis::store::StateKey) -> Result<Option<u64>, portcullis::store::StoreError> {
+        Err(portcullis::store::StoreError::Unavailable("down"))
+    }
+    async fn fail(
+        &self,
+        _: &portcullis::store::StateKey,
+        _: &portcullis::store::FailureRule,
+    ) -> Result<portcullis::store::FailureState, portcullis::store::StoreError> {
+        Err(portcullis::store::StoreError::Unavailable("down"))
+    }
+    async fn clear(&self, _: &portcullis::store::StateKey) -> Result<(), portcullis::store::StoreError> {
+        Err(portcullis::store::StoreError::Unavailable("down"))
+    }
+    async fn rate(
+        &self,
+        _: &portcullis::store::StateKey,
+        _: portcullis::store::Gcra,
+    ) -> Result<portcullis::store::RateDecision, portcullis::store::StoreError> {
+        Err(portcullis::store::StoreError::Unavailable("down"))
+    }
+    fn now_ms(&self) -> u64 {
+        0
+    }
+    fn rate_now(
+        &self,
+        key: &portcullis::store::StateKey,
+        gcra: portcullis::store::Gcra,
+    ) -> Option<Result<portcullis::store::RateDecision, portcullis::store::StoreError>> {
+        let _ = (key, gcra);
+        Some(Err(portcullis::store::StoreError::Unavailable("down")))
+    }
+}
+
+/// The gate's rate limit, per caller and per route, over a socket; a store that is
+/// down refuses (503), never lets a request through uncounted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gate_limits_rates_and_fails_closed() {
+    use portcullis::http::RateBy;
+    use portcullis::store::MemoryStore;
+    use portcullis::throttle::{Quota, RateLimiter};
+
+    let (verifier, token) = es256_verifier_and_token();
+    let quota = Quota::per_minute(2).unwrap();
+    let me = get(|caller: Principal| async move { caller.subject().to_owned() });
+    let app = |by: RateBy| {
+        let limiter = RateLimiter::new(MemoryStore::default(), "test", quota).unwrap();
+        Router::new()
+            .route("/me", me.clone())
+            .route("/other", me.clone())
+            .route_layer(AuthLayer::required(verifier.clone()).rate_limit(limiter, by))
+    };
+    let call = |addr, path: &'static str, token: String| async move {
+        tokio::task::spawn_blocking(move || {
+            let header = format!("Bearer {token}");
+            send(addr, "GET", path, &[("authorization", header.as_bytes())], b"").expect("response")
+        })
+        .await
+        .expect("client")
+    };
+
+    // Per caller: alice has two requests a minute, on any route.
+    let per_caller = serve(app(RateBy::Caller)).await;
+    assert_eq!(call(per_caller, "/me", token.clone()).await.status, 200);
+    assert_eq!(call(per_caller, "/other", token.clone()).await.status, 200);
+    let limited = call(per_caller, "/me", token.clone()).await;
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.header("retry-after"), Some("30"));
+    assert!(limited.text().contains(r#""code":"too_many_requests""#));
+    assert_eq!(limited.header("www-authenticate"), None);
+
+    // Per route: /me and /other have two each.
+    let per_route = serve(app(RateBy::Route)).await;
+    for path in ["/me", "/me", "/other", "/other"] {
+        assert_eq!(call(per_route, path, token.clone()).await.status, 200, "{path}");
+    }
+    assert_eq!(call(per_route, "/other", token.clone()).await.status, 429);
+
+    // A store that is down: 503 with Retry-After, the handler never runs.
+    let limiter = RateLimiter::new(Down, "test", quota).unwrap();
+    let down = serve(
+        Router::new()
+            .route("/me", me.clone())
+            .route_layer(AuthLayer::required(verifier.clone()).rate_limit(limiter, RateBy::Caller)),
+    )
+    .await;
+    let refused = call(down, "/me", token.clone()).await;
+    assert_eq!((refused.status, refused.header("retry-after")), (503, Some("1")));
+    assert!(refused.text().contains(r#""code":"store_unavailable""#));
+}

@@ -17,13 +17,17 @@
 //! | `GET /admin/audit` | role `admin` | role guard |
 //! | `POST /admin/keyring/rotate` | role `admin` | role guard |
 //! | `POST /api-keys`, `GET /api-keys`, `DELETE /api-keys/{id}` | role `admin` | role guard |
-//! | `GET /catalog` | anyone; named callers are greeted | optional middleware, `Option<Principal>` |
+//! | `GET /catalog` | anyone, 20 at once then one every 10 s per client; named callers are greeted | optional middleware with a rate limit, `Option<Principal>` |
 //! | `GET /web/me` | the browser session cookie, or the header | cookie source |
 //!
 //! Order notes are sealed at rest under the service's keyring
 //! ([`portcullis::secrets`]), each bound to its order's id: `POST
 //! /admin/keyring/rotate` makes a new primary key and rewraps every note under it,
 //! and the notes read the same throughout.
+//!
+//! Authenticated routes are limited per caller (50 a second, bursts of 100). Behind
+//! the proxies of `PORTCULLIS_TRUSTED_PROXIES`, the client that `/login`'s throttle,
+//! the rate limits and the audit log see is the one their forwarding headers name.
 //!
 //! Every route that takes a bearer token also takes an API key
 //! ([`portcullis::secrets::apikey`]), in `X-API-Key` or as the bearer token: an admin
@@ -57,7 +61,7 @@ use portcullis::secrets::apikey::{ApiKeyError, ApiKeyRecord, ApiKeyStatus, ApiKe
 use portcullis::secrets::{Context, Keyring, SecretsError, Suite};
 use portcullis::store::MemoryStore;
 pub use portcullis::throttle::TrustedProxies;
-use portcullis::throttle::{ClientAddr, LoginCheck, LoginLimits, LoginThrottle, Via};
+use portcullis::throttle::{ClientAddr, LoginCheck, LoginLimits, LoginThrottle, Quota, RateLimiter, Via};
 use portcullis::token::{Algorithm, Issuer, Jwk, KeySet, SigningKey, TokenCache, Verifier};
 use serde::{Deserialize, Serialize};
 
@@ -586,6 +590,32 @@ impl Service {
     /// The realm named in challenges.
     pub fn realm(&self) -> Realm {
         self.realm.clone()
+    }
+
+    /// The proxies whose forwarding headers name the client.
+    pub fn proxies(&self) -> TrustedProxies {
+        self.proxies.clone()
+    }
+
+    /// The limit on the authenticated routes: per caller (its API key, else its
+    /// subject), 50 requests a second in bursts of up to 100.
+    ///
+    /// # Errors
+    ///
+    /// Never for these numbers.
+    pub fn caller_limit() -> Result<RateLimiter<MemoryStore>, portcullis::throttle::ThrottleError> {
+        RateLimiter::new(MemoryStore::default(), "callers", Quota::per_second(50)?.burst(100)?)
+    }
+
+    /// The limit on the public catalog: per client, 20 at once, then one every
+    /// 10 s.
+    ///
+    /// # Errors
+    ///
+    /// Never for these numbers.
+    pub fn catalog_limit() -> Result<RateLimiter<MemoryStore>, portcullis::throttle::ThrottleError> {
+        let quota = Quota::new(60, Duration::from_secs(600))?.burst(20)?;
+        RateLimiter::new(MemoryStore::default(), "catalog", quota)
     }
 
     /// Where the `/web` routes read credentials: the session cookie (or the header).

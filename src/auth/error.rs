@@ -62,6 +62,11 @@ pub enum AuthError {
         /// Whole seconds until a retry may be let through (at least 1).
         retry_after_seconds: u32,
     },
+    /// A state store a decision needs could not answer (HTTP 503 with
+    /// `Retry-After`, code `store_unavailable`): refused rather than let through
+    /// uncounted.
+    #[error("state store unavailable")]
+    StoreUnavailable,
     /// Password work is at capacity (HTTP 503 with `Retry-After`).
     #[error("password work is at capacity")]
     Busy,
@@ -88,6 +93,7 @@ impl AuthError {
             AuthError::Forbidden { .. } => "forbidden",
             AuthError::Throttled { .. } => "too_many_requests",
             AuthError::Busy => "busy",
+            AuthError::StoreUnavailable => "store_unavailable",
             AuthError::Internal(_) => "internal",
             AuthError::InvalidConfig(_) => "invalid_config",
         }

@@ -1,7 +1,9 @@
 //! The authentication middleware, framework-free: what it is configured with, and
 //! its decision about each request.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::site::{Site, Verdict};
 use super::{Realm, Rejection};
@@ -9,6 +11,8 @@ use crate::Principal;
 use crate::audit::Stage;
 use crate::auth::{AuthError, Authenticator, CredentialSources, Credentials, Headers};
 use crate::rbac::PolicyHandle;
+use crate::store::StateStore;
+use crate::throttle::{ClientAddr, RateKey, RateLimiter, ThrottleError, TrustedProxies, Via, retry_after_seconds};
 
 /// The authentication middleware: it reads each request's credentials, turns them
 /// into the caller's [`Principal`] with an [`Authenticator`], and refuses the
@@ -87,6 +91,8 @@ impl<A: Authenticator> Gate<A> {
                 shared: Arc::new(Shared {
                     realm: Realm::default(),
                     policy: None,
+                    proxies: None,
+                    limit: None,
                 }),
                 required,
             }),
@@ -95,11 +101,59 @@ impl<A: Authenticator> Gate<A> {
 
     /// The realm named in challenges (default `api`).
     pub fn realm(mut self, realm: Realm) -> Self {
-        let parts = Arc::make_mut(&mut self.parts);
-        parts.shared = Arc::new(Shared {
-            realm,
-            policy: parts.shared.policy.clone(),
-        });
+        self.shared_mut().realm = realm;
+        self
+    }
+
+    fn shared_mut(&mut self) -> &mut Shared {
+        Arc::make_mut(&mut Arc::make_mut(&mut self.parts).shared)
+    }
+
+    /// The proxies whose forwarding headers name the client (see
+    /// [`TrustedProxies::client`]): the audit log and the rate limit then see the
+    /// client, not the proxy. A trusted proxy's unreadable forwarding headers are an
+    /// audit event (`malformed_forwarding`), and the request goes on as from the
+    /// last trusted hop.
+    ///
+    /// ```
+    /// use portcullis::http::Gate;
+    /// use portcullis::throttle::TrustedProxies;
+    /// # use portcullis::token::{Algorithm, KeySet, SigningKey, Verifier};
+    /// # let key = SigningKey::generate(Algorithm::ES256)?;
+    /// # let verifier = Verifier::builder(KeySet::single(key.verifying_key())).build()?;
+    ///
+    /// let gate = Gate::required(verifier).trusted_proxies(TrustedProxies::parse("10.0.0.0/8")?);
+    /// # let _ = gate;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.shared_mut().proxies = Some(proxies);
+        self
+    }
+
+    /// Limits the rate of requests through the gate, kept per `by`, after
+    /// authentication: a request over the limit is 429 `too_many_requests` with
+    /// `Retry-After` (recorded at stage `rate_limit`); a store that cannot answer is
+    /// 503 `store_unavailable`, never a request let through uncounted.
+    ///
+    /// The limiter's store must answer without waiting ([`StateStore::rate_now`]):
+    /// [`MemoryStore`](crate::store::MemoryStore) does.
+    ///
+    /// ```
+    /// use portcullis::http::{Gate, RateBy};
+    /// use portcullis::store::MemoryStore;
+    /// use portcullis::throttle::{Quota, RateLimiter};
+    /// # use portcullis::token::{Algorithm, KeySet, SigningKey, Verifier};
+    /// # let key = SigningKey::generate(Algorithm::ES256)?;
+    /// # let verifier = Verifier::builder(KeySet::single(key.verifying_key())).build()?;
+    ///
+    /// let limiter = RateLimiter::new(MemoryStore::default(), "api", Quota::per_second(20)?.burst(40)?)?;
+    /// let gate = Gate::required(verifier).rate_limit(limiter, RateBy::Caller);
+    /// # let _ = gate;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn rate_limit<S: StateStore>(mut self, limiter: RateLimiter<S>, by: RateBy) -> Self {
+        self.shared_mut().limit = Some((Arc::new(limiter), by));
         self
     }
 
@@ -112,11 +166,7 @@ impl<A: Authenticator> Gate<A> {
     /// The RBAC policy that [`Authorized`](super::Authorized) extractors check
     /// against.
     pub fn policy(mut self, policy: PolicyHandle) -> Self {
-        let parts = Arc::make_mut(&mut self.parts);
-        parts.shared = Arc::new(Shared {
-            realm: parts.shared.realm.clone(),
-            policy: Some(policy),
-        });
+        self.shared_mut().policy = Some(policy);
         self
     }
 
@@ -160,34 +210,146 @@ impl<A: Authenticator> Gate<A> {
 }
 
 impl<A> Gate<A> {
-    /// The middleware's decision on the request at `site`, recorded: the context to
-    /// leave in its extensions, or the response that refuses it.
+    /// The client of a request from `peer`, when the gate needs one (trusted
+    /// proxies or a rate limit are configured): `None` otherwise, at no cost.
+    pub(crate) fn client_of<H: Headers + ?Sized>(&self, peer: Option<SocketAddr>, headers: &H) -> Option<Client> {
+        let shared = &self.parts.shared;
+        if shared.proxies.is_none() && shared.limit.is_none() {
+            return None;
+        }
+        let peer = peer?;
+        let addr = match &shared.proxies {
+            Some(proxies) => proxies.client(peer.ip(), headers),
+            None => ClientAddr::peer(peer.ip()),
+        };
+        if addr.malformed() {
+            tracing::warn!(target: "portcullis::audit", event = "malformed_forwarding", peer = %peer.ip());
+        }
+        let audit = match addr.via() {
+            Via::Peer if addr.ip() == peer.ip() => peer,
+            // A forwarded client: its port is the proxy's business.
+            _ => SocketAddr::new(addr.ip(), 0),
+        };
+        Some(Client { addr, audit })
+    }
+
+    /// The middleware's decision on the request at `site` (from `client`, when the
+    /// gate found it), recorded: the context to leave in its extensions, or the
+    /// response that refuses it.
     pub(crate) fn admit(
         &self,
         outcome: Result<Option<Principal>, AuthError>,
         site: &impl Site,
+        client: Option<Client>,
     ) -> Result<Authenticated, Rejection> {
         let shared = &self.parts.shared;
-        match outcome {
+        let audit = client.map(|client| client.audit);
+        let principal = match outcome {
             Err(err) => {
-                Verdict::denied(Stage::Authentication, err.code()).record(site);
-                Err(Rejection::new(&err, &shared.realm))
+                Verdict::denied(Stage::Authentication, err.code())
+                    .from(audit)
+                    .record(site);
+                return Err(Rejection::new(&err, &shared.realm));
             }
-            Ok(principal) => {
-                Verdict::allowed(Stage::Authentication, principal.as_ref()).record(site);
-                Ok(Authenticated {
-                    principal,
-                    shared: shared.clone(),
-                })
-            }
+            Ok(principal) => principal,
+        };
+        Verdict::allowed(Stage::Authentication, principal.as_ref())
+            .from(audit)
+            .record(site);
+        if let Some((limit, by)) = &shared.limit
+            && let Some(err) = limited(limit.as_ref(), *by, principal.as_ref(), client.as_ref(), site)
+        {
+            Verdict::denied(Stage::RateLimit, err.code())
+                .of(principal.as_ref())
+                .from(audit)
+                .record(site);
+            return Err(Rejection::new(&err, &shared.realm));
+        }
+        Ok(Authenticated {
+            principal,
+            shared: shared.clone(),
+            client: audit,
+        })
+    }
+}
+
+/// The refusal of a rate limit, if the request is over it.
+fn limited(
+    limit: &dyn Limit,
+    by: RateBy,
+    principal: Option<&Principal>,
+    client: Option<&Client>,
+    site: &impl Site,
+) -> Option<AuthError> {
+    let route;
+    let key = match by {
+        RateBy::Client => RateKey::Client(&client?.addr),
+        RateBy::Caller => match principal {
+            Some(principal) => match principal.api_key_id() {
+                Some(id) => RateKey::ApiKey(id),
+                None => RateKey::Subject(principal.subject()),
+            },
+            None => RateKey::Client(&client?.addr),
+        },
+        RateBy::Route => {
+            route = site.route();
+            RateKey::Route(&route)
+        }
+    };
+    match limit.limit_now(key) {
+        Ok(None) => None,
+        Ok(Some(wait)) => Some(AuthError::Throttled {
+            retry_after_seconds: retry_after_seconds(wait),
+        }),
+        Err(err) => {
+            tracing::warn!(target: "portcullis::audit", event = "rate_limit_failed", code = err.code());
+            Some(AuthError::StoreUnavailable)
         }
     }
 }
 
+/// What a gate's rate limit is kept per.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RateBy {
+    /// The client's address (behind trusted proxies, the client they name; IPv6 by
+    /// /64).
+    Client,
+    /// The caller: its API key when it used one, else its subject; anonymous
+    /// requests by their client.
+    Caller,
+    /// The route (its template), for every caller together.
+    Route,
+}
+
+/// A rate limit the gate can ask without waiting.
+trait Limit: Send + Sync {
+    fn limit_now(&self, key: RateKey<'_>) -> Result<Option<Duration>, ThrottleError>;
+}
+
+impl<S: StateStore> Limit for RateLimiter<S> {
+    fn limit_now(&self, key: RateKey<'_>) -> Result<Option<Duration>, ThrottleError> {
+        self.check_now(key).unwrap_or(Err(ThrottleError::InvalidConfig(
+            "the gate's rate limit needs a store that answers without waiting",
+        )))
+    }
+}
+
+/// The client of a request as the gate found it.
+#[derive(Clone, Copy)]
+pub(crate) struct Client {
+    addr: ClientAddr,
+    /// As the audit log names it: the peer, or a forwarded address with port 0.
+    audit: SocketAddr,
+}
+
 /// What a middleware shares with the extractors and guards of each request.
+#[derive(Clone)]
 pub(crate) struct Shared {
     pub(crate) realm: Realm,
     pub(crate) policy: Option<PolicyHandle>,
+    proxies: Option<TrustedProxies>,
+    limit: Option<(Arc<dyn Limit>, RateBy)>,
 }
 
 /// What the middleware leaves in a request's extensions (two reference counts to
@@ -196,6 +358,8 @@ pub(crate) struct Shared {
 pub(crate) struct Authenticated {
     pub(crate) principal: Option<Principal>,
     pub(crate) shared: Arc<Shared>,
+    /// The client as the gate found it behind trusted proxies, for later records.
+    pub(crate) client: Option<SocketAddr>,
 }
 
 impl Authenticated {

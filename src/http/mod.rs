@@ -53,7 +53,7 @@ pub use extract::{Authorized, Claims, Refused};
 pub use flow::ResponseFuture;
 #[cfg(any(feature = "axum", feature = "actix"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
-pub use gate::Gate;
+pub use gate::{Gate, RateBy};
 #[cfg(any(feature = "axum", feature = "actix"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
 pub use guard::Guard;
@@ -151,7 +151,7 @@ impl Rejection {
                 };
                 (403, Some(challenge), None)
             }
-            AuthError::Busy => (503, None, Some(RETRY_AFTER_SECONDS)),
+            AuthError::Busy | AuthError::StoreUnavailable => (503, None, Some(RETRY_AFTER_SECONDS)),
             AuthError::Throttled { retry_after_seconds } => (429, None, Some((*retry_after_seconds).max(1))),
             AuthError::Internal(_) | AuthError::InvalidConfig(_) => (500, None, None),
         };

@@ -28,6 +28,8 @@ pub(crate) struct Verdict<'a> {
     pub(crate) code: Option<&'static str>,
     pub(crate) principal: Option<&'a Principal>,
     pub(crate) requirement: Option<&'a str>,
+    /// The client, when the middleware found it behind trusted proxies.
+    pub(crate) client: Option<SocketAddr>,
 }
 
 impl<'a> Verdict<'a> {
@@ -39,6 +41,7 @@ impl<'a> Verdict<'a> {
             code: Some(code),
             principal: None,
             requirement: None,
+            client: None,
         }
     }
 
@@ -54,6 +57,16 @@ impl<'a> Verdict<'a> {
             code: None,
             principal,
             requirement: None,
+            client: None,
+        }
+    }
+
+    /// The same verdict about a request from `client` (when known better than the
+    /// site knows it).
+    pub(crate) fn from(self, client: Option<SocketAddr>) -> Self {
+        Verdict {
+            client: client.or(self.client),
+            ..self
         }
     }
 
@@ -78,7 +91,7 @@ impl<'a> Verdict<'a> {
             code: self.code,
             subject: self.principal.map(Principal::subject),
             token_id: self.principal.and_then(Principal::token_id),
-            client: site.client(),
+            client: self.client.or_else(|| site.client()),
             method: site.method(),
             route: &site.route(),
             requirement: self.requirement,

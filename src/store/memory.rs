@@ -260,6 +260,20 @@ impl StateStore for MemoryStore {
     }
 
     async fn rate(&self, key: &StateKey, gcra: Gcra) -> Result<RateDecision, StoreError> {
+        self.rate_sync(key, gcra)
+    }
+
+    fn rate_now(&self, key: &StateKey, gcra: Gcra) -> Option<Result<RateDecision, StoreError>> {
+        Some(self.rate_sync(key, gcra))
+    }
+
+    fn now_ms(&self) -> u64 {
+        (self.inner.clock)()
+    }
+}
+
+impl MemoryStore {
+    fn rate_sync(&self, key: &StateKey, gcra: Gcra) -> Result<RateDecision, StoreError> {
         let now = self.now_ms();
         let (mut shard, hash) = self.locate(key);
         let tat = match shard.entries.get(&hash).copied() {
@@ -286,9 +300,5 @@ impl StateStore for MemoryStore {
             },
         );
         Ok(RateDecision::Allowed)
-    }
-
-    fn now_ms(&self) -> u64 {
-        (self.inner.clock)()
     }
 }

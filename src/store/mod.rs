@@ -259,6 +259,14 @@ pub trait StateStore: Send + Sync + 'static {
 
     /// The store's clock: Unix milliseconds.
     fn now_ms(&self) -> u64;
+
+    /// [`rate`](Self::rate) without waiting, for stores that never wait (the
+    /// in-process one): `None`, the default, means "await `rate`". It must give the
+    /// same answer as `rate`, and is never called as well as `rate` for one request.
+    fn rate_now(&self, key: &StateKey, gcra: Gcra) -> Option<Result<RateDecision, StoreError>> {
+        let _ = (key, gcra);
+        None
+    }
 }
 
 #[cfg(test)]

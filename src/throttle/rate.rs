@@ -146,6 +146,25 @@ impl<S: StateStore> RateLimiter<S> {
     ///
     /// [`ThrottleError::Store`] when the store failed.
     pub async fn check(&self, key: RateKey<'_>) -> Result<Option<Duration>, ThrottleError> {
+        let key = self.key(key)?;
+        decided(self.store.rate(&key, self.gcra).await)
+    }
+
+    /// [`check`](Self::check) without waiting, when the store can answer so (the
+    /// in-process one can): `None` means "await `check`".
+    ///
+    /// # Errors
+    ///
+    /// As [`check`](Self::check).
+    pub fn check_now(&self, key: RateKey<'_>) -> Option<Result<Option<Duration>, ThrottleError>> {
+        let key = match self.key(key) {
+            Ok(key) => key,
+            Err(err) => return Some(Err(err)),
+        };
+        self.store.rate_now(&key, self.gcra).map(decided)
+    }
+
+    fn key(&self, key: RateKey<'_>) -> Result<StateKey, ThrottleError> {
         let address;
         let (kind, value) = match key {
             RateKey::Client(client) => {
@@ -156,12 +175,15 @@ impl<S: StateStore> RateLimiter<S> {
             RateKey::ApiKey(id) => ("api_key", id),
             RateKey::Route(route) => ("route", route),
         };
-        let key = StateKey::new(&self.name, &[kind, value])?;
-        match self.store.rate(&key, self.gcra).await {
-            Ok(RateDecision::Allowed) => Ok(None),
-            Ok(RateDecision::Limited { retry_after_ms }) => Ok(Some(Duration::from_millis(retry_after_ms.max(1)))),
-            Err(StoreError::Full) => Ok(Some(Duration::from_secs(1))),
-            Err(err) => Err(err.into()),
-        }
+        Ok(StateKey::new(&self.name, &[kind, value])?)
+    }
+}
+
+fn decided(decision: Result<RateDecision, StoreError>) -> Result<Option<Duration>, ThrottleError> {
+    match decision {
+        Ok(RateDecision::Allowed) => Ok(None),
+        Ok(RateDecision::Limited { retry_after_ms }) => Ok(Some(Duration::from_millis(retry_after_ms.max(1)))),
+        Err(StoreError::Full) => Ok(Some(Duration::from_secs(1))),
+        Err(err) => Err(err.into()),
     }
 }

@@ -85,6 +85,49 @@ fn minter(key: &Jwk, issuer: &str, audience: &str, clock_offset: i64) -> Issuer 
         .expect("issuer")
 }
 
+/// The unknown user whose account [`Limits::reach`] blocks.
+pub const BLOCKED_USER: &str = "blocked-user";
+/// The forwarded client whose catalog quota [`Limits::reach`] uses up.
+pub const LIMITED_CLIENT: &str = "198.51.100.200";
+
+/// The demo's limits, reached before the table: an account blocked by 100 failed
+/// logins from 100 forwarded clients (the demos trust 127.0.0.1 as a proxy), and a
+/// client that used up its catalog quota (20 at once, one every 10 s after).
+pub struct Limits;
+
+impl Limits {
+    pub async fn reach(addr: SocketAddr) {
+        for n in 1..=100 {
+            let client = format!("198.51.100.{n}");
+            let response = blocking(move || {
+                let headers: Vec<(&str, &[u8])> = vec![
+                    ("content-type", b"application/json"),
+                    ("x-forwarded-for", client.as_bytes()),
+                ];
+                let body = format!(r#"{{"username":"{BLOCKED_USER}","password":"guess"}}"#);
+                send(addr, "POST", "/login", &headers, body.as_bytes())
+            })
+            .await;
+            assert_eq!(response.status, 401, "{}", response.text());
+        }
+        let mut statuses = Vec::new();
+        for _ in 0..21 {
+            let response = blocking(move || {
+                let headers: Vec<(&str, &[u8])> = vec![("x-forwarded-for", LIMITED_CLIENT.as_bytes())];
+                send(addr, "GET", "/catalog", &headers, b"")
+            })
+            .await;
+            statuses.push(response.status);
+        }
+        assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 20, "{statuses:?}");
+        assert_eq!(statuses.last(), Some(&429));
+    }
+}
+
+fn forwarded_for(value: &str) -> Vec<(&'static str, Vec<u8>)> {
+    vec![("x-forwarded-for", value.as_bytes().to_vec())]
+}
+
 /// API keys made in one demo through `POST /api-keys` (each demo keeps its own
 /// store), for the table's key rows.
 pub struct Keys {
@@ -194,6 +237,9 @@ pub struct Case {
     pub audit: &'static [&'static str],
     /// Send it while the password pool is at capacity.
     pub pool_busy: bool,
+    /// The client the audit log names: its address (and `:` then the port it is
+    /// given: the connection's, or 0 for a forwarded client).
+    pub client: &'static str,
 }
 
 pub fn bearer(token: &str) -> Vec<(&'static str, Vec<u8>)> {
@@ -239,6 +285,7 @@ pub fn cases(t: &Tokens, k: &Keys) -> Vec<Case> {
         expect,
         audit,
         pool_busy: false,
+        client: "127.0.0.1:",
     };
     let login = |name, body, status, challenge, expect, audit, pool_busy| Case {
         name,
@@ -251,6 +298,7 @@ pub fn cases(t: &Tokens, k: &Keys) -> Vec<Case> {
         expect,
         audit,
         pool_busy,
+        client: "127.0.0.1:",
     };
     let huge = format!("Bearer {}", "a".repeat(9000)).into_bytes();
     vec![
@@ -622,6 +670,68 @@ pub fn cases(t: &Tokens, k: &Keys) -> Vec<Case> {
             Some(invalid("expired")),
             "expired",
             token_refused("expired"),
+        ),
+        // Throttles, rate limits and the client behind a trusted proxy (127.0.0.1).
+        login(
+            "login of a blocked account",
+            leak(format!(r#"{{"username":"{BLOCKED_USER}","password":"guess"}}"#)),
+            429,
+            None,
+            "too_many_requests",
+            &["login_blocked", "denied/authentication/too_many_requests"],
+            false,
+        ),
+        Case {
+            client: "198.51.100.200:0",
+            ..row(
+                "a client over the catalog's rate limit",
+                "GET",
+                "/catalog",
+                forwarded_for(LIMITED_CLIENT),
+                429,
+                None,
+                "too_many_requests",
+                &["anonymous/authentication", "denied/rate_limit/too_many_requests"],
+            )
+        },
+        Case {
+            client: "203.0.113.7:0",
+            ..row(
+                "a trusted proxy's forwarded client",
+                "GET",
+                "/me",
+                [bearer(&t.alice), forwarded_for("1.1.1.1, 203.0.113.7")].concat(),
+                200,
+                None,
+                r#""subject":"alice""#,
+                IN,
+            )
+        },
+        Case {
+            client: "203.0.113.8:0",
+            ..row(
+                "a spoofed leftmost X-Forwarded-For",
+                "GET",
+                "/catalog",
+                vec![
+                    ("x-forwarded-for", b"198.51.100.200".to_vec()),
+                    ("x-forwarded-for", b"203.0.113.8".to_vec()),
+                ],
+                200,
+                None,
+                r#""greeting":"hello guest""#,
+                ANONYMOUS,
+            )
+        },
+        row(
+            "malformed forwarding from a trusted proxy",
+            "GET",
+            "/me",
+            [bearer(&t.alice), forwarded_for("203.0.113.9, not-an-address")].concat(),
+            200,
+            None,
+            r#""subject":"alice""#,
+            &["malformed_forwarding", "allowed/authentication"],
         ),
         // API keys, in X-API-Key or as the bearer token.
         row(
@@ -1076,6 +1186,7 @@ pub fn check(case: &Case, seen: &Seen, at: &str) {
         413 => "Content Too Large",
         415 => "Unsupported Media Type",
         422 => "Unprocessable Content",
+        429 => "Too Many Requests",
         503 => "Service Unavailable",
         _ => "Internal Server Error",
     };
@@ -1084,11 +1195,18 @@ pub fn check(case: &Case, seen: &Seen, at: &str) {
         serde_json::json!({"type": "about:blank", "title": title, "status": case.status, "code": case.expect}),
         "{at}: problem body"
     );
-    assert_eq!(
-        seen.retry_after.as_deref(),
-        (case.status == 503).then_some("1"),
-        "{at}: Retry-After"
-    );
+    match case.status {
+        503 => assert_eq!(seen.retry_after.as_deref(), Some("1"), "{at}: Retry-After"),
+        429 => assert!(
+            seen.retry_after
+                .as_deref()
+                .and_then(|s| s.parse::<u32>().ok())
+                .is_some_and(|seconds| seconds >= 1),
+            "{at}: Retry-After {:?}",
+            seen.retry_after
+        ),
+        _ => assert_eq!(seen.retry_after, None, "{at}: Retry-After"),
+    }
 }
 
 /// The request's audit events against the row: their outcomes, stages and codes.
@@ -1097,6 +1215,9 @@ pub fn check_audit(case: &Case, events: &[AuditEvent], at: &str) {
         .iter()
         .map(|event| {
             let field = |name| event.get(name).map(String::as_str).unwrap_or("");
+            if let Some(other) = event.get("event").filter(|name| *name != "auth_decision") {
+                return other.clone();
+            }
             match event.get("code") {
                 Some(code) => format!("{}/{}/{code}", field("outcome"), field("stage")),
                 None => format!("{}/{}", field("outcome"), field("stage")),
