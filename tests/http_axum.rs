@@ -170,6 +170,16 @@ impl portcullis::store::StateStore for Down {
     fn now_ms(&self) -> u64 {
         0
     }
+    async fn revoke(&self, _: &portcullis::store::Revoked) -> Result<u64, portcullis::store::StoreError> {
+        Err(portcullis::store::StoreError::Unavailable("down"))
+    }
+    async fn revocations(
+        &self,
+        _: u64,
+        _: usize,
+    ) -> Result<Vec<(u64, portcullis::store::Revoked)>, portcullis::store::StoreError> {
+        Err(portcullis::store::StoreError::Unavailable("down"))
+    }
     fn rate_now(
         &self,
         key: &portcullis::store::StateKey,

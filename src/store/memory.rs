@@ -5,7 +5,9 @@ use std::fmt;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use super::{FailureRule, FailureState, Gcra, RateDecision, StateKey, StateStore, StoreError};
+use std::collections::VecDeque;
+
+use super::{FailureRule, FailureState, Gcra, RateDecision, Revoked, StateKey, StateStore, StoreError};
 
 /// The default cap on tracked keys: 100,000 (about 6 MiB).
 pub const DEFAULT_MAX_KEYS: usize = 100_000;
@@ -48,10 +50,23 @@ pub struct MemoryStore {
 
 struct Inner {
     shards: Box<[Mutex<Shard>]>,
+    feed: Mutex<Feed>,
     per_shard: usize,
     hasher: RandomState,
     clock: Arc<dyn Fn() -> u64 + Send + Sync>,
 }
+
+/// The revocation feed: positions from 1, entries dropped once no verifier could
+/// accept what they revoke.
+#[derive(Default)]
+struct Feed {
+    entries: VecDeque<(u64, Revoked, i64)>,
+    last: u64,
+}
+
+/// How long a subject's cut-off stays in the feed: a day (longer-lived tokens are
+/// not what this store is for).
+const SUBJECT_RETENTION_SECONDS: i64 = 24 * 3600;
 
 #[derive(Default)]
 struct Shard {
@@ -127,6 +142,7 @@ impl MemoryStore {
         MemoryStore {
             inner: Arc::new(Inner {
                 shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+                feed: Mutex::default(),
                 per_shard,
                 hasher: RandomState::new(),
                 clock: Arc::new(system_ms),
@@ -148,6 +164,7 @@ impl MemoryStore {
         MemoryStore {
             inner: Arc::new(Inner {
                 shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+                feed: Mutex::default(),
                 per_shard: self.inner.per_shard,
                 hasher: RandomState::new(),
                 clock,
@@ -265,6 +282,38 @@ impl StateStore for MemoryStore {
 
     fn rate_now(&self, key: &StateKey, gcra: Gcra) -> Option<Result<RateDecision, StoreError>> {
         Some(self.rate_sync(key, gcra))
+    }
+
+    async fn revoke(&self, revoked: &Revoked) -> Result<u64, StoreError> {
+        let now = i64::try_from(self.now_ms() / 1000).unwrap_or(i64::MAX);
+        let until = match revoked {
+            // A verifier accepts a token until `exp` plus its leeway (at most 5 min).
+            Revoked::Token { exp, .. } => exp.saturating_add(300),
+            Revoked::Subject { before, .. } => before.saturating_add(SUBJECT_RETENTION_SECONDS),
+        };
+        let mut feed = self.inner.feed.lock().unwrap_or_else(PoisonError::into_inner);
+        if feed.entries.len() >= self.inner.per_shard * SHARDS {
+            feed.entries.retain(|(_, _, until)| *until > now);
+            if feed.entries.len() >= self.inner.per_shard * SHARDS {
+                return Err(StoreError::Full);
+            }
+        }
+        feed.last += 1;
+        let position = feed.last;
+        feed.entries.push_back((position, revoked.clone(), until));
+        Ok(position)
+    }
+
+    async fn revocations(&self, after: u64, limit: usize) -> Result<Vec<(u64, Revoked)>, StoreError> {
+        let feed = self.inner.feed.lock().unwrap_or_else(PoisonError::into_inner);
+        let skip = feed.entries.partition_point(|(position, ..)| *position <= after);
+        Ok(feed
+            .entries
+            .iter()
+            .skip(skip)
+            .take(limit)
+            .map(|(position, revoked, _)| (*position, revoked.clone()))
+            .collect())
     }
 
     fn now_ms(&self) -> u64 {

@@ -1,5 +1,7 @@
 //! Shared state behind the defences that need memory across requests: login
-//! failure counters and request rate limits ([`crate::throttle`]).
+//! failure counters and request rate limits ([`crate::throttle`]), and revoked
+//! tokens ([`SharedRevocation`](crate::token::SharedRevocation): every replica
+//! replays the store's feed of revocations into its own copy).
 //!
 //! [`StateStore`] is the seam: every method is one atomic check-and-record, timed by
 //! the store's own clock (a shared store uses its server's time, so replicas agree).
@@ -231,6 +233,25 @@ pub struct Gcra {
     pub tolerance_ms: u64,
 }
 
+/// A revocation, as a store keeps and replays it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revoked {
+    /// The token with this `jti`, until its `exp` (Unix seconds).
+    Token {
+        /// The token's id.
+        jti: String,
+        /// Its expiry.
+        exp: i64,
+    },
+    /// Every token of `subject` issued at or before `before` (Unix seconds).
+    Subject {
+        /// The subject.
+        subject: String,
+        /// The cut-off.
+        before: i64,
+    },
+}
+
 /// Where counters and limits live. Each method is one atomic step on one key, timed
 /// by the store's clock; a store shared by replicas (Redis) makes each one
 /// server-side script.
@@ -259,6 +280,22 @@ pub trait StateStore: Send + Sync + 'static {
 
     /// The store's clock: Unix milliseconds.
     fn now_ms(&self) -> u64;
+
+    /// Records a revocation in the feed every replica replays; its position in it.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Full`] when the feed holds its maximum of live entries (the
+    /// revocation was not recorded: refuse the logout, never report it done).
+    fn revoke(&self, revoked: &Revoked) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// The revocations recorded after position `after` (0: from the oldest the store
+    /// keeps), at most `limit`, oldest first, each with its position.
+    fn revocations(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<(u64, Revoked)>, StoreError>> + Send;
 
     /// [`rate`](Self::rate) without waiting, for stores that never wait (the
     /// in-process one): `None`, the default, means "await `rate`". It must give the

@@ -57,6 +57,7 @@ mod mapping;
 #[cfg_attr(docsrs, doc(cfg(feature = "jwks")))]
 pub mod remote;
 mod revocation;
+mod shared_revocation;
 mod verifier;
 
 pub use alg::{Algorithm, KeyFamily, UnknownAlgorithm};
@@ -74,6 +75,7 @@ pub use mapping::{ClaimPath, PrincipalMapping};
 #[cfg_attr(docsrs, doc(cfg(feature = "jwks")))]
 pub use remote::{JwksError, KeySetHealth, RemoteKeySet, RemoteKeySetBuilder};
 pub use revocation::{InMemoryRevocation, Revocation, RevocationFull, TokenIdentity};
+pub use shared_revocation::SharedRevocation;
 pub use verifier::{
     DEFAULT_MAX_TOKEN_BYTES, KeySource, MAX_TOKEN_BYTES_LIMIT, NoCustomClaims, Verified, Verifier, VerifierBuilder,
 };
