@@ -104,7 +104,7 @@ fn start(binary: &str, port: u16) -> Child {
     let path = std::env::current_exe()
         .expect("this program's path")
         .with_file_name(binary);
-    let child = Command::new(&path)
+    let mut child = Command::new(&path)
         .env("PORT", port.to_string())
         .env("PORTCULLIS_TRUSTED_PROXIES", "127.0.0.1/32")
         .env("RUST_LOG", "off")
@@ -124,6 +124,8 @@ fn start(binary: &str, port: u16) -> Child {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("{binary} did not start");
 }
 
