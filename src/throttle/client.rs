@@ -105,6 +105,47 @@ impl ClientAddr {
     }
 }
 
+/// The text counters name a client by, written into `buffer` without the
+/// formatting machinery (which costs more than the rest of a rate decision): IPv4
+/// dotted, IPv6 as eight lowercase hex groups (uncompressed: one spelling per
+/// address is all a key needs).
+pub(crate) fn counting_text<'b>(client: &ClientAddr, buffer: &'b mut [u8; 39]) -> &'b str {
+    let mut length = 0;
+    let mut push = |byte: u8| {
+        buffer[length] = byte;
+        length += 1;
+    };
+    match client.counting_key() {
+        IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    push(b'.');
+                }
+                if octet >= 100 {
+                    push(b'0' + octet / 100);
+                }
+                if octet >= 10 {
+                    push(b'0' + octet / 10 % 10);
+                }
+                push(b'0' + octet % 10);
+            }
+        }
+        IpAddr::V6(v6) => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            for (i, group) in v6.segments().into_iter().enumerate() {
+                if i > 0 {
+                    push(b':');
+                }
+                for shift in [12, 8, 4, 0] {
+                    push(HEX[usize::from((group >> shift) & 0xf)]);
+                }
+            }
+        }
+    }
+    // Only ASCII digits, dots, colons and hex letters were written.
+    std::str::from_utf8(&buffer[..length]).unwrap_or_default()
+}
+
 /// An IPv4-mapped IPv6 address as the IPv4 address it is.
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
@@ -415,6 +456,23 @@ mod tests {
             ClientAddr::peer("::ffff:192.0.2.1".parse().unwrap()).ip().to_string(),
             "192.0.2.1"
         );
+    }
+
+    #[test]
+    fn counting_text_spells_each_address_one_way() {
+        let text = |ip: &str| {
+            let mut buffer = [0u8; 39];
+            counting_text(&ClientAddr::peer(ip.parse().unwrap()), &mut buffer).to_owned()
+        };
+        assert_eq!(text("0.0.0.0"), "0.0.0.0");
+        assert_eq!(text("192.0.2.255"), "192.0.2.255");
+        assert_eq!(text("10.100.9.99"), "10.100.9.99");
+        assert_eq!(text("2001:db8:1:2:aaaa::1"), "2001:0db8:0001:0002:0000:0000:0000:0000");
+        assert_eq!(text("::ffff:192.0.2.1"), "192.0.2.1");
+        for n in 0..=255u8 {
+            let ip = std::net::Ipv4Addr::new(n, n, n, n);
+            assert_eq!(text(&ip.to_string()), ip.to_string());
+        }
     }
 
     #[test]

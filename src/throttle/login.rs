@@ -147,11 +147,12 @@ impl<S: StateStore> LoginThrottle<S> {
     /// [`ThrottleError::Store`] when the store failed (a tracking limit is not an
     /// error: it is [`Scope::Capacity`]).
     pub async fn check(&self, account: &str, client: &ClientAddr) -> Result<LoginCheck, ThrottleError> {
-        let address = client.counting_key().to_string();
+        let mut buffer = [0u8; 39];
+        let address = super::counting_text(client, &mut buffer);
         let attempt = LoginAttempt {
-            pair: key("login.pair", &[account, &address])?,
+            pair: key("login.pair", &[account, address])?,
             account: key("login.account", &[account])?,
-            client: key("login.client", &[&address])?,
+            client: key("login.client", &[address])?,
         };
         let now = self.store.now_ms();
         let mut account_blocked = None;

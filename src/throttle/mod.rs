@@ -23,6 +23,7 @@ mod client;
 mod login;
 mod rate;
 
+pub(crate) use client::counting_text;
 pub use client::{ClientAddr, MAX_FORWARDING_BYTES, MAX_HOPS, TrustedProxies, Via};
 pub use login::{AccountLimit, LoginAttempt, LoginCheck, LoginLimits, LoginThrottle, Scope};
 pub use rate::{Quota, RateKey, RateLimiter};

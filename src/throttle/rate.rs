@@ -165,12 +165,9 @@ impl<S: StateStore> RateLimiter<S> {
     }
 
     fn key(&self, key: RateKey<'_>) -> Result<StateKey, ThrottleError> {
-        let address;
+        let mut buffer = [0u8; 39];
         let (kind, value) = match key {
-            RateKey::Client(client) => {
-                address = client.counting_key().to_string();
-                ("client", address.as_str())
-            }
+            RateKey::Client(client) => ("client", super::counting_text(client, &mut buffer)),
             RateKey::Subject(subject) => ("subject", subject),
             RateKey::ApiKey(id) => ("api_key", id),
             RateKey::Route(route) => ("route", route),
