@@ -41,6 +41,7 @@ fn bench(c: &mut Criterion) {
         account: never,
         client: never,
         on_account_limit: AccountLimit::Block,
+        in_flight_per_client: 2,
     };
     let throttle = LoginThrottle::new(MemoryStore::new(1_000_000), limits);
     let accounts: Vec<String> = (0..10_000).map(|n| format!("user{n}@example.com")).collect();

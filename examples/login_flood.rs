@@ -11,7 +11,9 @@
 //! resident memory (`VmHWM`).
 //!
 //! Run: `cargo build --release --examples --features axum,actix,html &&
-//! target/release/examples/login_flood` (`FLOOD_SECONDS`, default 20).
+//! target/release/examples/login_flood` (`FLOOD_SECONDS`, default 20). With
+//! `FLOOD_PIN=1`, the server runs on core 0 (through `taskset`): run this program
+//! on the others (`taskset -c 1 …`).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -104,7 +106,18 @@ fn start(binary: &str, port: u16) -> Child {
     let path = std::env::current_exe()
         .expect("this program's path")
         .with_file_name(binary);
-    let mut child = Command::new(&path)
+    // With FLOOD_PIN set, the server on core 0 (run this program on the others):
+    // the flood's own CPU then does not count against the server's latency, but
+    // the server's password work shares its one core with its requests.
+    let pinned = std::env::var_os("FLOOD_PIN").is_some();
+    let mut command = if pinned {
+        let mut command = Command::new("taskset");
+        command.arg("-c").arg("0").arg(&path);
+        command
+    } else {
+        Command::new(&path)
+    };
+    let mut child = command
         .env("PORT", port.to_string())
         .env("PORTCULLIS_TRUSTED_PROXIES", "127.0.0.1/32")
         .env("RUST_LOG", "off")

@@ -336,3 +336,42 @@ proptest! {
         prop_assert_eq!((direct.ip(), direct.via(), direct.malformed()), (ClientAddr::peer(real).ip(), Via::Peer, false));
     }
 }
+
+#[test]
+fn a_client_has_at_most_two_password_checks_running_at_once() {
+    let (_, store) = store(1000);
+    let throttle = LoginThrottle::new(store, LoginLimits::default());
+    let (flooder, other) = (client("192.0.2.66"), client("192.0.2.67"));
+    run(async {
+        let first = throttle.check("a", &flooder).await.unwrap();
+        let second = throttle.check("b", &flooder).await.unwrap();
+        assert!(matches!(
+            (&first, &second),
+            (LoginCheck::Proceed(_), LoginCheck::Proceed(_))
+        ));
+        assert!(matches!(
+            throttle.check("c", &flooder).await.unwrap(),
+            LoginCheck::Blocked {
+                scope: Scope::InFlight,
+                ..
+            }
+        ));
+        assert!(matches!(
+            throttle.check("c", &other).await.unwrap(),
+            LoginCheck::Proceed(_)
+        ));
+        // A finished check gives its turn back, whether it was reported or dropped.
+        if let LoginCheck::Proceed(attempt) = first {
+            throttle.failed(&attempt).await.unwrap();
+        }
+        assert!(matches!(
+            throttle.check("c", &flooder).await.unwrap(),
+            LoginCheck::Proceed(_)
+        ));
+        drop(second);
+        assert!(matches!(
+            throttle.check("d", &flooder).await.unwrap(),
+            LoginCheck::Proceed(_)
+        ));
+    });
+}

@@ -71,6 +71,10 @@ pub const ISSUER: &str = "https://auth.demo.example";
 pub const AUDIENCE: &str = "orders";
 /// The realm named in challenges.
 pub const REALM: &str = "orders";
+/// How long a blocked login attempt waits before its 429 (at most until the block
+/// ends).
+pub const BLOCKED_LOGIN_DELAY: Duration = Duration::from_millis(500);
+
 /// The prefix of the demo's API keys.
 pub const API_KEY_PREFIX: &str = "orders";
 /// The cookie browsers keep their token in, read under `/web`.
@@ -712,6 +716,10 @@ impl Service {
             LoginCheck::Proceed(attempt) | LoginCheck::Challenge(attempt) => attempt,
             LoginCheck::Blocked { retry_after, scope } => {
                 tracing::info!(target: "portcullis::audit", event = "login_blocked", scope = scope.as_str());
+                // A blocked attempt is answered after a pause (no CPU: a timer): a
+                // client flooding the login then waits on each of its connections
+                // instead of taking the server's time from everyone else.
+                tokio::time::sleep(BLOCKED_LOGIN_DELAY.min(retry_after)).await;
                 return Err(AuthError::Throttled {
                     retry_after_seconds: portcullis::throttle::retry_after_seconds(retry_after),
                 });

@@ -1,6 +1,9 @@
 //! Login throttling: failures counted per (account, client), per account and per
 //! client, checked before any password work.
 
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::{ClientAddr, ThrottleError};
@@ -17,6 +20,10 @@ pub struct LoginLimits {
     pub client: FailureRule,
     /// What a blocked account means.
     pub on_account_limit: AccountLimit,
+    /// Password checks one client may have running at once on this replica (default
+    /// 2): a client flooding the login cannot fill the password pool before its
+    /// failures are counted, so other clients' logins still get a turn.
+    pub in_flight_per_client: u32,
 }
 
 /// What the account-wide limit does: block (the default), or let the application
@@ -39,6 +46,7 @@ impl Default for LoginLimits {
             account: FailureRule::consecutive(100).block_fixed_ms(15 * 60 * 1000),
             client: FailureRule::within(100, 10 * 60 * 1000).block_fixed_ms(10 * 60 * 1000),
             on_account_limit: AccountLimit::Block,
+            in_flight_per_client: 2,
         }
     }
 }
@@ -54,6 +62,8 @@ pub enum Scope {
     Client,
     /// The store could not track another key.
     Capacity,
+    /// The client already has its share of password checks running.
+    InFlight,
 }
 
 impl Scope {
@@ -64,6 +74,7 @@ impl Scope {
             Scope::Account => "account",
             Scope::Client => "client",
             Scope::Capacity => "capacity",
+            Scope::InFlight => "in_flight",
         }
     }
 }
@@ -87,11 +98,59 @@ pub enum LoginCheck {
     Challenge(LoginAttempt),
 }
 
-/// One login attempt being checked: the counters it moves.
+/// One login attempt being checked: the counters it moves, and its client's
+/// in-flight slot (given back when the attempt is dropped).
 pub struct LoginAttempt {
     pair: StateKey,
     account: StateKey,
     client: StateKey,
+    _slot: Slot,
+}
+
+/// The most clients whose in-flight password checks are tracked at once; past it,
+/// new clients wait their turn (refused for a second).
+const MAX_IN_FLIGHT_CLIENTS: usize = 100_000;
+
+/// Password checks running per client on this replica.
+#[derive(Default)]
+struct InFlight {
+    counts: Mutex<HashMap<IpAddr, u32>>,
+}
+
+impl InFlight {
+    fn claim(self: &Arc<Self>, client: IpAddr, limit: u32) -> Option<Slot> {
+        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        if !counts.contains_key(&client) && counts.len() >= MAX_IN_FLIGHT_CLIENTS {
+            return None;
+        }
+        let count = counts.entry(client).or_default();
+        if *count >= limit.max(1) {
+            return None;
+        }
+        *count += 1;
+        Some(Slot {
+            in_flight: self.clone(),
+            client,
+        })
+    }
+}
+
+/// A claimed in-flight slot.
+struct Slot {
+    in_flight: Arc<InFlight>,
+    client: IpAddr,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut counts = self.in_flight.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = counts.get_mut(&self.client) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                counts.remove(&self.client);
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for LoginAttempt {
@@ -122,16 +181,30 @@ impl std::fmt::Debug for LoginAttempt {
 /// # })?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct LoginThrottle<S> {
     store: S,
     limits: LoginLimits,
+    in_flight: Arc<InFlight>,
+}
+
+impl<S: std::fmt::Debug> std::fmt::Debug for LoginThrottle<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginThrottle")
+            .field("store", &self.store)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<S: StateStore> LoginThrottle<S> {
     /// A throttle keeping its counters in `store`.
     pub fn new(store: S, limits: LoginLimits) -> Self {
-        LoginThrottle { store, limits }
+        LoginThrottle {
+            store,
+            limits,
+            in_flight: Arc::default(),
+        }
     }
 
     /// The store.
@@ -147,14 +220,21 @@ impl<S: StateStore> LoginThrottle<S> {
     /// [`ThrottleError::Store`] when the store failed (a tracking limit is not an
     /// error: it is [`Scope::Capacity`]).
     pub async fn check(&self, account: &str, client: &ClientAddr) -> Result<LoginCheck, ThrottleError> {
+        let now = self.store.now_ms();
+        let Some(slot) = self
+            .in_flight
+            .claim(client.counting_key(), self.limits.in_flight_per_client)
+        else {
+            return Ok(blocked(now + 1000, now, Scope::InFlight));
+        };
         let mut buffer = [0u8; 39];
         let address = super::counting_text(client, &mut buffer);
         let attempt = LoginAttempt {
             pair: key("login.pair", &[account, address])?,
             account: key("login.account", &[account])?,
             client: key("login.client", &[address])?,
+            _slot: slot,
         };
-        let now = self.store.now_ms();
         let mut account_blocked = None;
         for (key, scope) in [
             (&attempt.pair, Scope::Pair),
