@@ -205,69 +205,26 @@ fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
 
 impl StateStore for MemoryStore {
     async fn blocked(&self, key: &StateKey) -> Result<Option<u64>, StoreError> {
-        let now = self.now_ms();
-        let (mut shard, hash) = self.locate(key);
-        match shard.entries.get(&hash).copied() {
-            Some(Entry {
-                state: State::Failures { blocked_until_ms, .. },
-                expires_at_ms,
-            }) if expires_at_ms > now => Ok((blocked_until_ms > now).then_some(blocked_until_ms)),
-            Some(_) => Ok(None),
-            None if self.room(&mut shard, now) => Ok(None),
-            None => Err(StoreError::Full),
-        }
+        self.blocked_at(key, self.now_ms())
     }
 
     async fn fail(&self, key: &StateKey, rule: &FailureRule) -> Result<FailureState, StoreError> {
+        self.fail_at(key, rule, self.now_ms())
+    }
+
+    /// One reading of the clock for all of them.
+    async fn blocked_each<const N: usize>(&self, keys: [&StateKey; N]) -> [Result<Option<u64>, StoreError>; N] {
         let now = self.now_ms();
-        let (mut shard, hash) = self.locate(key);
-        let current = match shard.entries.get(&hash).copied() {
-            Some(Entry {
-                state:
-                    State::Failures {
-                        count,
-                        window_start_ms,
-                        blocked_until_ms,
-                    },
-                expires_at_ms,
-            }) if expires_at_ms > now => (count, window_start_ms, blocked_until_ms),
-            Some(_) => (0, now, 0),
-            None if self.room(&mut shard, now) => (0, now, 0),
-            None => return Err(StoreError::Full),
-        };
-        let (mut count, mut window_start_ms, mut blocked_until_ms) = current;
-        if let Some(window) = rule.window_ms
-            && now >= window_start_ms.saturating_add(window)
-            && blocked_until_ms <= now
-        {
-            (count, window_start_ms) = (0, now);
-        }
-        count = count.saturating_add(1);
-        let failures = count;
-        if let Some(block) = rule.block_for(count) {
-            blocked_until_ms = blocked_until_ms.max(now.saturating_add(block));
-            if rule.window_ms.is_some() {
-                // A windowed count starts again once its block ends.
-                (count, window_start_ms) = (0, blocked_until_ms);
-            }
-        }
-        let forget_at = match rule.window_ms {
-            Some(window) => window_start_ms.saturating_add(window),
-            None => now.saturating_add(rule.forget_after_ms),
-        };
-        let entry = Entry {
-            state: State::Failures {
-                count,
-                window_start_ms,
-                blocked_until_ms,
-            },
-            expires_at_ms: forget_at.max(blocked_until_ms),
-        };
-        shard.entries.insert(hash, entry);
-        Ok(FailureState {
-            failures,
-            blocked_until_ms: (blocked_until_ms > now).then_some(blocked_until_ms),
-        })
+        keys.map(|key| self.blocked_at(key, now))
+    }
+
+    /// One reading of the clock for all of them.
+    async fn fail_each<const N: usize>(
+        &self,
+        items: [(&StateKey, &FailureRule); N],
+    ) -> [Result<FailureState, StoreError>; N] {
+        let now = self.now_ms();
+        items.map(|(key, rule)| self.fail_at(key, rule, now))
     }
 
     async fn clear(&self, key: &StateKey) -> Result<(), StoreError> {
@@ -318,6 +275,72 @@ impl StateStore for MemoryStore {
 
     fn now_ms(&self) -> u64 {
         (self.inner.clock)()
+    }
+}
+
+impl MemoryStore {
+    fn blocked_at(&self, key: &StateKey, now: u64) -> Result<Option<u64>, StoreError> {
+        let (mut shard, hash) = self.locate(key);
+        match shard.entries.get(&hash).copied() {
+            Some(Entry {
+                state: State::Failures { blocked_until_ms, .. },
+                expires_at_ms,
+            }) if expires_at_ms > now => Ok((blocked_until_ms > now).then_some(blocked_until_ms)),
+            Some(_) => Ok(None),
+            None if self.room(&mut shard, now) => Ok(None),
+            None => Err(StoreError::Full),
+        }
+    }
+
+    fn fail_at(&self, key: &StateKey, rule: &FailureRule, now: u64) -> Result<FailureState, StoreError> {
+        let (mut shard, hash) = self.locate(key);
+        let current = match shard.entries.get(&hash).copied() {
+            Some(Entry {
+                state:
+                    State::Failures {
+                        count,
+                        window_start_ms,
+                        blocked_until_ms,
+                    },
+                expires_at_ms,
+            }) if expires_at_ms > now => (count, window_start_ms, blocked_until_ms),
+            Some(_) => (0, now, 0),
+            None if self.room(&mut shard, now) => (0, now, 0),
+            None => return Err(StoreError::Full),
+        };
+        let (mut count, mut window_start_ms, mut blocked_until_ms) = current;
+        if let Some(window) = rule.window_ms
+            && now >= window_start_ms.saturating_add(window)
+            && blocked_until_ms <= now
+        {
+            (count, window_start_ms) = (0, now);
+        }
+        count = count.saturating_add(1);
+        let failures = count;
+        if let Some(block) = rule.block_for(count) {
+            blocked_until_ms = blocked_until_ms.max(now.saturating_add(block));
+            if rule.window_ms.is_some() {
+                // A windowed count starts again once its block ends.
+                (count, window_start_ms) = (0, blocked_until_ms);
+            }
+        }
+        let forget_at = match rule.window_ms {
+            Some(window) => window_start_ms.saturating_add(window),
+            None => now.saturating_add(rule.forget_after_ms),
+        };
+        let entry = Entry {
+            state: State::Failures {
+                count,
+                window_start_ms,
+                blocked_until_ms,
+            },
+            expires_at_ms: forget_at.max(blocked_until_ms),
+        };
+        shard.entries.insert(hash, entry);
+        Ok(FailureState {
+            failures,
+            blocked_until_ms: (blocked_until_ms > now).then_some(blocked_until_ms),
+        })
     }
 }
 

@@ -271,6 +271,35 @@ pub trait StateStore: Send + Sync + 'static {
     fn fail(&self, key: &StateKey, rule: &FailureRule)
     -> impl Future<Output = Result<FailureState, StoreError>> + Send;
 
+    /// [`blocked`](Self::blocked) for several keys, each answered in order (one
+    /// reading of the clock, or one round trip, where the store can).
+    fn blocked_each<const N: usize>(
+        &self,
+        keys: [&StateKey; N],
+    ) -> impl Future<Output = [Result<Option<u64>, StoreError>; N]> + Send {
+        async move {
+            let mut answers = [Ok(None); N];
+            for (answer, key) in answers.iter_mut().zip(keys) {
+                *answer = self.blocked(key).await;
+            }
+            answers
+        }
+    }
+
+    /// [`fail`](Self::fail) for several keys, each answered in order.
+    fn fail_each<const N: usize>(
+        &self,
+        items: [(&StateKey, &FailureRule); N],
+    ) -> impl Future<Output = [Result<FailureState, StoreError>; N]> + Send {
+        async move {
+            let mut answers = [Err(StoreError::Unavailable("not reached")); N];
+            for (answer, (key, rule)) in answers.iter_mut().zip(items) {
+                *answer = self.fail(key, rule).await;
+            }
+            answers
+        }
+    }
+
     /// Forgets `key`'s failures (a success).
     fn clear(&self, key: &StateKey) -> impl Future<Output = Result<(), StoreError>> + Send;
 

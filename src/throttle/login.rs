@@ -220,12 +220,11 @@ impl<S: StateStore> LoginThrottle<S> {
     /// [`ThrottleError::Store`] when the store failed (a tracking limit is not an
     /// error: it is [`Scope::Capacity`]).
     pub async fn check(&self, account: &str, client: &ClientAddr) -> Result<LoginCheck, ThrottleError> {
-        let now = self.store.now_ms();
         let Some(slot) = self
             .in_flight
             .claim(client.counting_key(), self.limits.in_flight_per_client)
         else {
-            return Ok(blocked(now + 1000, now, Scope::InFlight));
+            return Ok(blocked_for(1000, Scope::InFlight));
         };
         let mut buffer = [0u8; 39];
         let address = super::counting_text(client, &mut buffer);
@@ -236,23 +235,25 @@ impl<S: StateStore> LoginThrottle<S> {
             _slot: slot,
         };
         let mut account_blocked = None;
-        for (key, scope) in [
-            (&attempt.pair, Scope::Pair),
-            (&attempt.client, Scope::Client),
-            (&attempt.account, Scope::Account),
-        ] {
-            match self.store.blocked(key).await {
+        let answers = self
+            .store
+            .blocked_each([&attempt.pair, &attempt.client, &attempt.account])
+            .await;
+        for (answer, scope) in answers.into_iter().zip([Scope::Pair, Scope::Client, Scope::Account]) {
+            match answer {
                 Ok(None) => {}
                 Ok(Some(until)) if scope == Scope::Account => account_blocked = Some(until),
-                Ok(Some(until)) => return Ok(blocked(until, now, scope)),
-                Err(StoreError::Full) => return Ok(blocked(now + 1000, now, Scope::Capacity)),
+                Ok(Some(until)) => return Ok(blocked_for(until.saturating_sub(self.store.now_ms()), scope)),
+                Err(StoreError::Full) => return Ok(blocked_for(1000, Scope::Capacity)),
                 Err(err) => return Err(err.into()),
             }
         }
         Ok(match (account_blocked, self.limits.on_account_limit) {
             (None, _) => LoginCheck::Proceed(attempt),
             (Some(_), AccountLimit::Challenge) => LoginCheck::Challenge(attempt),
-            (Some(until), AccountLimit::Block) => blocked(until, now, Scope::Account),
+            (Some(until), AccountLimit::Block) => {
+                blocked_for(until.saturating_sub(self.store.now_ms()), Scope::Account)
+            }
         })
     }
 
@@ -263,12 +264,16 @@ impl<S: StateStore> LoginThrottle<S> {
     /// [`ThrottleError::Store`] when the store failed; a key the store could not
     /// track goes uncounted (it was checked for room just before).
     pub async fn failed(&self, attempt: &LoginAttempt) -> Result<(), ThrottleError> {
-        for (key, rule) in [
-            (&attempt.pair, &self.limits.pair),
-            (&attempt.account, &self.limits.account),
-            (&attempt.client, &self.limits.client),
-        ] {
-            match self.store.fail(key, rule).await {
+        let answers = self
+            .store
+            .fail_each([
+                (&attempt.pair, &self.limits.pair),
+                (&attempt.account, &self.limits.account),
+                (&attempt.client, &self.limits.client),
+            ])
+            .await;
+        for answer in answers {
+            match answer {
                 Ok(_) | Err(StoreError::Full) => {}
                 Err(err) => return Err(err.into()),
             }
@@ -295,9 +300,10 @@ fn key(namespace: &str, parts: &[&str]) -> Result<StateKey, ThrottleError> {
     StateKey::new(namespace, parts).map_err(ThrottleError::Store)
 }
 
-fn blocked(until_ms: u64, now_ms: u64, scope: Scope) -> LoginCheck {
+/// Refused for `ms` milliseconds (at least 1).
+fn blocked_for(ms: u64, scope: Scope) -> LoginCheck {
     LoginCheck::Blocked {
-        retry_after: Duration::from_millis(until_ms.saturating_sub(now_ms).max(1)),
+        retry_after: Duration::from_millis(ms.max(1)),
         scope,
     }
 }
