@@ -375,3 +375,21 @@ fn a_client_has_at_most_two_password_checks_running_at_once() {
         ));
     });
 }
+
+#[test]
+fn over_long_account_names_are_counted_not_refused() {
+    let (_, store) = store(1000);
+    let throttle = LoginThrottle::new(store, LoginLimits::default());
+    let long = "x".repeat(10_000);
+    let from = client("192.0.2.5");
+    run(async {
+        for _ in 0..5 {
+            assert_eq!(wrong(&throttle, &long, &from).await, None);
+        }
+        assert!(
+            wrong(&throttle, &long, &from).await.is_some(),
+            "the same long name, the same counter"
+        );
+        assert_eq!(wrong(&throttle, &"y".repeat(10_000), &from).await, None);
+    });
+}

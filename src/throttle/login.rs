@@ -213,7 +213,8 @@ impl<S: StateStore> LoginThrottle<S> {
     }
 
     /// Whether `account` (normalized: the same name for every spelling the service
-    /// accepts, known or not) may try a password from `client` now.
+    /// accepts, known or not) may try a password from `client` now. Names longer
+    /// than 256 bytes are counted by their SHA-256.
     ///
     /// # Errors
     ///
@@ -225,6 +226,15 @@ impl<S: StateStore> LoginThrottle<S> {
             .claim(client.counting_key(), self.limits.in_flight_per_client)
         else {
             return Ok(blocked_for(1000, Scope::InFlight));
+        };
+        // A name past the key limit is counted by its digest: the same name, the
+        // same counter, and no error for a client's over-long input.
+        let digest;
+        let account = if account.len() > MAX_ACCOUNT_BYTES {
+            digest = digest_name(account);
+            digest.as_str()
+        } else {
+            account
         };
         let mut buffer = [0u8; 39];
         let address = super::counting_text(client, &mut buffer);
@@ -298,6 +308,20 @@ fn key(namespace: &str, parts: &[&str]) -> Result<StateKey, ThrottleError> {
     // Account names are bounded by their normalization rules; a longer one is
     // refused here rather than truncated into someone else's counter.
     StateKey::new(namespace, parts).map_err(ThrottleError::Store)
+}
+
+/// Account names longer than this are counted by their SHA-256.
+const MAX_ACCOUNT_BYTES: usize = 256;
+
+fn digest_name(account: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, account.as_bytes());
+    let mut text = String::with_capacity(7 + 64);
+    text.push_str("sha256:");
+    for byte in digest.as_ref() {
+        text.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+        text.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
+    }
+    text
 }
 
 /// Refused for `ms` milliseconds (at least 1).
