@@ -26,10 +26,12 @@
 //! ```
 //!
 //! - **Credentials** ([`auth::CredentialSources`]): a bearer token from the
-//!   `Authorization` header or a cookie; never the query string.
+//!   `Authorization` header or a cookie, an API key from `X-API-Key`; never the query
+//!   string.
 //! - **Authenticator** ([`auth::Authenticator`]): turns credentials into a caller.
-//!   [`token::Verifier`] is one; chain others with [`auth::Authenticator::or`] (the
-//!   [`auth`] module says how a new kind of credential plugs in).
+//!   [`token::Verifier`] is one, [`secrets::apikey::ApiKeys`] another; chain them with
+//!   [`auth::Authenticator::or`] (the [`auth`] module says how a new kind of
+//!   credential plugs in).
 //! - **Principal** ([`Principal`]): the caller, with roles, scopes and tenant.
 //! - **Requirement** ([`auth::Requirement`]): a permission of the RBAC policy
 //!   ([`rbac`]), a role or an OAuth scope, checked by a route guard
@@ -39,12 +41,15 @@
 //!   problem+json).
 //! - **Adapter** ([`axum`], [`actix`]): translations of [`http`], which takes every
 //!   decision; both answer a request alike, down to the audit event ([`audit`]).
+//!   The middleware also finds the client behind trusted proxies and applies request
+//!   rate limits ([`http::Gate::trusted_proxies`], [`http::Gate::rate_limit`]).
 //!
 //! Beside the pipeline: argon2id passwords that cannot starve a server
 //! ([`password`]), input sanitizers and context output encoders against XSS,
-//! injection and traversal ([`sanitize`]), and data sealed at rest under a rotating
-//! keyring ([`secrets`]). [`prelude`] imports what a service
-//! usually needs.
+//! injection and traversal ([`sanitize`]), data sealed at rest under a rotating
+//! keyring and API keys stored as keyed hashes ([`secrets`]), login throttling and
+//! rate limits ([`throttle`]) on a bounded state store that replicas can share
+//! ([`store`]). [`prelude`] imports what a service usually needs.
 //!
 //! # Features
 //!
@@ -56,11 +61,11 @@
 //! | `axum` | [`axum`]: the middleware and guards as tower layers, extractors (implies `tokio`) |
 //! | `actix` | [`actix`]: the middleware and guards as actix-web middleware, extractors (implies `tokio`) |
 //! | `jwks` | `token::RemoteKeySet`: keys from an identity provider's JWKS or OIDC discovery, over HTTPS |
-//! | `tokio` | `password::PasswordPool`: argon2 work on tokio's blocking threads behind a bounded queue |
+//! | `tokio` | `password::PasswordPool`: argon2 work on tokio's blocking threads behind a bounded queue; `token::SharedRevocation::spawn_sync` |
 //! | `html` | `sanitize::html`: untrusted HTML cleaned under an allowlist (ammonia's HTML5 parser) |
 //! | `url` | `sanitize::url`: URL scheme allowlists and open-redirect checks |
 //! | `zxcvbn` | `password::PasswordRules` also refuses the 30,000 most common passwords |
-//! | `cli` | the `portcullis` command-line tool (keys, tokens, passwords, policies, HTML) |
+//! | `cli` | the `portcullis` command-line tool (keys, tokens, passwords, policies, HTML, sealed data, API keys) |
 #![forbid(unsafe_code)]
 #![deny(missing_docs, unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
