@@ -26,12 +26,18 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod fallback;
 mod memory;
+#[cfg(feature = "redis")]
+mod redis;
 
 use std::fmt;
 use std::future::Future;
 
+pub use fallback::{Fallback, WhenDown};
 pub use memory::{DEFAULT_MAX_KEYS, MemoryStore};
+#[cfg(feature = "redis")]
+pub use redis::{RedisOptions, RedisStore};
 
 /// The longest [`StateKey`], in bytes.
 pub const MAX_KEY_BYTES: usize = 512;

@@ -72,33 +72,36 @@ impl<S: StateStore> SharedRevocation<S> {
         }
     }
 
-    /// Revokes the token `jti` until `exp`, for every replica.
+    /// Revokes the token `jti` until `exp`, for every replica. It is refused here
+    /// at once, whatever the store answers.
     ///
     /// # Errors
     ///
-    /// The store's: the revocation was not recorded (refuse the logout).
+    /// The store's: the revocation holds on this replica only (refuse the logout,
+    /// or try again).
     pub async fn revoke_token(&self, jti: &str, exp: i64) -> Result<(), StoreError> {
         let revoked = Revoked::Token {
             jti: jti.to_owned(),
             exp,
         };
-        self.store.revoke(&revoked).await?;
-        self.apply(&revoked)
+        self.apply(&revoked)?;
+        self.store.revoke(&revoked).await.map(drop)
     }
 
     /// Revokes every token of `subject` issued at or before `before`, for every
-    /// replica ("log out everywhere").
+    /// replica ("log out everywhere"); at once on this one, whatever the store
+    /// answers.
     ///
     /// # Errors
     ///
-    /// The store's: the revocation was not recorded.
+    /// The store's: the revocation holds on this replica only.
     pub async fn revoke_subject(&self, subject: &str, before: i64) -> Result<(), StoreError> {
         let revoked = Revoked::Subject {
             subject: subject.to_owned(),
             before,
         };
-        self.store.revoke(&revoked).await?;
-        self.apply(&revoked)
+        self.apply(&revoked)?;
+        self.store.revoke(&revoked).await.map(drop)
     }
 
     /// Replays what the store's feed holds past the last call: how many revocations
