@@ -55,11 +55,12 @@ pub async fn app(options: Options, audit: AuditLog) -> Result<Router, Box<dyn st
         .realm(service.realm())
         .sources(Service::sources())
         .trusted_proxies(service.proxies())
-        .rate_limit(Service::caller_limit()?, RateBy::Caller)
+        .rate_limit(service.caller_limit()?, RateBy::Caller)
         .policy(policy.clone());
 
     let protected = Router::new()
         .route("/me", get(me))
+        .route("/logout", post(logout))
         .route("/me/password", post(change_password))
         .route("/me/contact", get(contact))
         .route(
@@ -106,7 +107,7 @@ pub async fn app(options: Options, audit: AuditLog) -> Result<Router, Box<dyn st
                 .realm(service.realm())
                 .sources(Service::sources())
                 .trusted_proxies(service.proxies())
-                .rate_limit(Service::catalog_limit()?, RateBy::Client),
+                .rate_limit(service.catalog_limit()?, RateBy::Client),
         );
     let browser = Router::new()
         .route("/web/me", get(me))
@@ -164,6 +165,11 @@ async fn login(
         reply.headers_mut().insert(SET_COOKIE, cookie);
     }
     Ok(reply)
+}
+
+async fn logout(State(service): State<Shared>, caller: Principal) -> Result<StatusCode, Rejection> {
+    service.logout(&caller).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn me(caller: Principal) -> Json<Me> {

@@ -53,13 +53,13 @@ impl Demo {
                 .realm(service.realm())
                 .sources(Service::sources())
                 .trusted_proxies(service.proxies())
-                .rate_limit(Service::caller_limit()?, RateBy::Caller)
+                .rate_limit(service.caller_limit()?, RateBy::Caller)
                 .policy(policy.clone()),
             optional: AuthMiddleware::optional(service.authenticator())
                 .realm(service.realm())
                 .sources(Service::sources())
                 .trusted_proxies(service.proxies())
-                .rate_limit(Service::catalog_limit()?, RateBy::Client),
+                .rate_limit(service.catalog_limit()?, RateBy::Client),
             browser: AuthMiddleware::required(service.authenticator())
                 .realm(service.realm())
                 .sources(Service::browser_sources()?)
@@ -88,6 +88,7 @@ impl Demo {
             .guard(guard::fn_guard(|ctx| orders::is_route_spelling(ctx.head().uri.path())))
             .service(resource("/login").route(web::post().to(login)))
             .service(resource("/me").wrap(auth.clone()).route(web::get().to(me)))
+            .service(resource("/logout").wrap(auth.clone()).route(web::post().to(logout)))
             .service(
                 resource("/me/password")
                     .wrap(auth.clone())
@@ -184,6 +185,11 @@ async fn login(
     Ok(HttpResponse::Ok()
         .insert_header((SET_COOKIE, response.session_cookie()))
         .json(&response))
+}
+
+async fn logout(service: web::Data<Service>, caller: Principal) -> Result<HttpResponse, Rejection> {
+    service.logout(&caller).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 async fn me(caller: Principal) -> HttpResponse {

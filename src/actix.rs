@@ -235,33 +235,39 @@ where
     forward_ready!(service);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        let Some(outcome) = self.gate.authenticate_now(request.headers()) else {
-            // The authenticator waits: the request is boxed whole.
+        let outcome = match self.gate.waits() {
+            false => self.gate.authenticate_now(request.headers()),
+            true => None,
+        };
+        let Some(outcome) = outcome else {
+            // The authenticator or the rate limit waits: the request is boxed whole.
             let (service, gate) = (self.service.clone(), self.gate.clone());
             let waiting: Waiting<B> = Box::pin(async move {
                 let outcome = gate.authenticate(request.headers()).await;
-                admit(&gate, &service, request, outcome).await
+                let client = gate.client_of(request.peer_addr(), request.headers());
+                let decision = gate.admit_waiting(outcome, request.request(), client).await;
+                pass(&service, request, decision).await
             });
             return ResponseFuture::waiting(waiting);
         };
-        admit(&self.gate, &self.service, request, outcome)
+        let client = self.gate.client_of(request.peer_addr(), request.headers());
+        let decision = self.gate.admit(outcome, request.request(), client);
+        pass(&self.service, request, decision)
     }
 }
 
 /// The gate's decision on `request`: refused, or passed on with the caller in its
 /// extensions.
-fn admit<S, B, A>(
-    gate: &Gate<A>,
+fn pass<S, B>(
     service: &Rc<S>,
     request: ServiceRequest,
-    outcome: Result<Option<Principal>, AuthError>,
+    decision: Result<Authenticated, Rejection>,
 ) -> Flow<S::Future, B>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
     B: 'static,
 {
-    let client = gate.client_of(request.peer_addr(), request.headers());
-    match gate.admit(outcome, request.request(), client) {
+    match decision {
         Err(rejection) => {
             let refused = request.into_response(HttpResponse::from_error(rejection));
             ResponseFuture::refused(Ok(refused.map_into_right_body()))

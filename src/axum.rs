@@ -187,14 +187,23 @@ where
         // inner service (polled ready) is called in place: nothing is cloned or
         // boxed. Any other is awaited, the request boxed whole with a ready clone
         // of the inner service.
-        if let Some(outcome) = self.gate.authenticate_now(request.headers()) {
-            return admit(&self.gate, &mut self.inner, request, outcome);
+        // A rate limit on a shared store is awaited too.
+        if !self.gate.waits()
+            && let Some(outcome) = self.gate.authenticate_now(request.headers())
+        {
+            let at = At::request(&request);
+            let client = self.gate.client_of(at.peer(), request.headers());
+            let decision = self.gate.admit(outcome, &at, client);
+            return pass(&mut self.inner, request, decision);
         }
         let mut inner = ready_clone(&mut self.inner);
         let gate = self.gate.clone();
         let waiting: Waiting<S::Error> = Box::pin(async move {
             let outcome = gate.authenticate(request.headers()).await;
-            admit(&gate, &mut inner, request, outcome).await
+            let at = At::request(&request);
+            let client = gate.client_of(at.peer(), request.headers());
+            let decision = gate.admit_waiting(outcome, &at, client).await;
+            pass(&mut inner, request, decision).await
         });
         ResponseFuture::waiting(waiting)
     }
@@ -209,19 +218,12 @@ fn ready_clone<S: Clone>(inner: &mut S) -> S {
 
 /// The gate's decision on `request`: refused, or passed on with the caller in its
 /// extensions.
-fn admit<S, A>(
-    gate: &Gate<A>,
-    inner: &mut S,
-    mut request: Request,
-    outcome: Result<Option<Principal>, AuthError>,
-) -> Flow<S::Future, S::Error>
+fn pass<S>(inner: &mut S, mut request: Request, decision: Result<Authenticated, Rejection>) -> Flow<S::Future, S::Error>
 where
     S: tower_service::Service<Request, Response = Response>,
     S::Error: Send + 'static,
 {
-    let at = At::request(&request);
-    let client = gate.client_of(at.peer(), request.headers());
-    match gate.admit(outcome, &at, client) {
+    match decision {
         Err(rejection) => ResponseFuture::refused(Ok(rejection.into_response())),
         Ok(context) => {
             request.extensions_mut().insert(context.clone());

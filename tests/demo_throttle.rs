@@ -3,7 +3,7 @@
 //! from another; unknown users get the very same answers; a hundred failures over
 //! many clients block the account; forwarding headers count only from a trusted
 //! proxy.
-#![cfg(all(feature = "axum", feature = "actix", feature = "html"))]
+#![cfg(all(feature = "axum", feature = "actix", feature = "html", feature = "redis"))]
 #![allow(clippy::duplicate_mod)]
 
 mod common {
@@ -50,6 +50,8 @@ async fn actix_demo(trusted: &str) -> SocketAddr {
         key: base.key,
         passwords: base.passwords,
         trusted_proxies: demo_actix::orders::TrustedProxies::parse(trusted).expect("proxies"),
+        redis_url: None,
+        replicas: 1,
     };
     let demo = demo_actix::Demo::new(options, demo_actix::orders::AuditLog::default())
         .await

@@ -7,7 +7,7 @@
 //!
 //! One test in this binary: the audit log is the process's, and rows are told
 //! apart by order.
-#![cfg(all(feature = "axum", feature = "actix", feature = "html"))]
+#![cfg(all(feature = "axum", feature = "actix", feature = "html", feature = "redis"))]
 // Each demo is an example of its own and declares the service module they share;
 // including both here compiles it twice, as two modules, which is what is meant.
 #![allow(clippy::duplicate_mod)]
@@ -174,6 +174,8 @@ async fn both_adapters_answer_every_row_alike_in_process_and_over_a_socket() {
             key: key.clone(),
             passwords: axum_pool.clone(),
             trusted_proxies: demo::orders::TrustedProxies::parse("127.0.0.1/32").expect("proxies"),
+            redis_url: None,
+            replicas: 1,
         },
         demo::orders::AuditLog::default(),
     )
@@ -185,6 +187,8 @@ async fn both_adapters_answer_every_row_alike_in_process_and_over_a_socket() {
             key: key.clone(),
             passwords: actix_pool.clone(),
             trusted_proxies: demo_actix::orders::TrustedProxies::parse("127.0.0.1/32").expect("proxies"),
+            redis_url: None,
+            replicas: 1,
         },
         demo_actix::orders::AuditLog::default(),
     )

@@ -57,12 +57,14 @@ use portcullis::password::{PasswordError, PasswordHasher, PasswordPool, Password
 use portcullis::rbac::PolicyHandle;
 use portcullis::sanitize::html::HtmlCleaner;
 use portcullis::sanitize::text::IdentifierRules;
-use portcullis::secrets::apikey::{ApiKeyError, ApiKeyRecord, ApiKeyStatus, ApiKeys, MemoryApiKeyStore, NewApiKey};
+use portcullis::secrets::apikey::{
+    ApiKeyError, ApiKeyRecord, ApiKeyStatus, ApiKeyStore, ApiKeys, KeyHash, MemoryApiKeyStore, NewApiKey, RecordUpdate,
+};
 use portcullis::secrets::{Context, Keyring, SecretsError, Suite};
-use portcullis::store::MemoryStore;
+use portcullis::store::{Fallback, MemoryStore, RedisOptions, RedisStore};
 pub use portcullis::throttle::TrustedProxies;
 use portcullis::throttle::{ClientAddr, LoginCheck, LoginLimits, LoginThrottle, Quota, RateLimiter, Via};
-use portcullis::token::{Algorithm, Issuer, Jwk, KeySet, SigningKey, TokenCache, Verifier};
+use portcullis::token::{Algorithm, Issuer, Jwk, JwkSet, KeySet, SharedRevocation, SigningKey, TokenCache, Verifier};
 use serde::{Deserialize, Serialize};
 
 /// Tokens' `iss`.
@@ -74,6 +76,9 @@ pub const REALM: &str = "orders";
 /// How long a blocked login attempt waits before its 429 (at most until the block
 /// ends).
 pub const BLOCKED_LOGIN_DELAY: Duration = Duration::from_millis(500);
+
+/// How often each replica replays the store's revocations.
+pub const REVOCATION_SYNC: Duration = Duration::from_millis(100);
 
 /// The prefix of the demo's API keys.
 pub const API_KEY_PREFIX: &str = "orders";
@@ -115,26 +120,51 @@ pub struct Options {
     pub passwords: PasswordPool,
     /// The proxies whose forwarding headers name the client (`/login`'s throttle).
     pub trusted_proxies: TrustedProxies,
+    /// Shared state on Redis (`PORTCULLIS_REDIS_URL`): login counters, rate limits,
+    /// revocations and API keys hold across every replica using it.
+    pub redis_url: Option<String>,
+    /// How many replicas share the limits (`PORTCULLIS_REPLICAS`, default 1): while
+    /// Redis is down, each replica enforces this share of every limit.
+    pub replicas: u32,
 }
 
 impl Options {
-    /// An ephemeral ES256 key, a password pool sized to the machine, and the
-    /// trusted proxies of `PORTCULLIS_TRUSTED_PROXIES` (comma-separated CIDRs; none
-    /// by default).
+    /// The signing key of `PORTCULLIS_SIGNING_KEY` (a private JWKS file, as
+    /// `portcullis keygen --private-out` writes; its first key), else an ephemeral
+    /// ES256 key; a password pool sized to the machine; the trusted proxies of
+    /// `PORTCULLIS_TRUSTED_PROXIES` (comma-separated CIDRs; none by default); and
+    /// `PORTCULLIS_REDIS_URL`, `PORTCULLIS_REPLICAS`.
     ///
     /// # Errors
     ///
-    /// If key generation failed, or `PORTCULLIS_TRUSTED_PROXIES` is not a list of
-    /// CIDRs.
+    /// If key generation failed, the key file cannot be read or holds no key, or a
+    /// variable is malformed.
     pub fn generate() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let trusted_proxies = match std::env::var("PORTCULLIS_TRUSTED_PROXIES") {
             Ok(list) => TrustedProxies::parse(&list)?,
             Err(_) => TrustedProxies::none(),
         };
+        let key = match std::env::var_os("PORTCULLIS_SIGNING_KEY") {
+            Some(path) => {
+                let text = zeroize::Zeroizing::new(std::fs::read_to_string(path)?);
+                JwkSet::from_json(&text)?
+                    .keys
+                    .into_iter()
+                    .next()
+                    .ok_or("PORTCULLIS_SIGNING_KEY holds no key")?
+            }
+            None => SigningKey::generate_jwk(Algorithm::ES256)?,
+        };
+        let replicas = match std::env::var("PORTCULLIS_REPLICAS") {
+            Ok(count) => count.parse().map_err(|_| "PORTCULLIS_REPLICAS is not a count")?,
+            Err(_) => 1,
+        };
         Ok(Options {
-            key: SigningKey::generate_jwk(Algorithm::ES256)?,
+            key,
             passwords: PasswordPool::new(PasswordHasher::new()),
             trusted_proxies,
+            redis_url: std::env::var("PORTCULLIS_REDIS_URL").ok().filter(|url| !url.is_empty()),
+            replicas,
         })
     }
 }
@@ -447,16 +477,68 @@ pub struct Service {
     passwords: PasswordRules,
     orders: Mutex<Vec<StoredOrder>>,
     keyring: Keyring,
-    api_keys: ApiKeys<MemoryApiKeyStore>,
+    api_keys: ApiKeys<DemoKeys>,
     proxies: TrustedProxies,
-    throttle: LoginThrottle<MemoryStore>,
+    store: DemoStore,
+    revocation: Arc<SharedRevocation<DemoStore>>,
+    throttle: LoginThrottle<DemoStore>,
     cleaner: HtmlCleaner,
     audit: AuditLog,
 }
 
 /// What the demo's routes authenticate with: API keys (claimed by their prefix),
 /// then bearer tokens.
-pub type DemoAuthenticator = FirstOf<ApiKeys<MemoryApiKeyStore>, Verifier>;
+pub type DemoAuthenticator = FirstOf<ApiKeys<DemoKeys>, Verifier>;
+
+/// Where the demo keeps its counters, limits and revocations: Redis when
+/// `PORTCULLIS_REDIS_URL` is set (falling back to a per-replica share while it is
+/// down), else this process's memory.
+pub type DemoStore = Fallback<RedisStore>;
+
+/// Where the demo keeps its API-key records: Redis when `PORTCULLIS_REDIS_URL` is
+/// set (every replica verifies every key), else this process's memory.
+#[derive(Clone, Debug)]
+pub enum DemoKeys {
+    Memory(MemoryApiKeyStore),
+    Redis(RedisStore),
+}
+
+impl ApiKeyStore for DemoKeys {
+    async fn insert(&self, record: ApiKeyRecord) -> Result<(), ApiKeyError> {
+        match self {
+            DemoKeys::Memory(store) => store.insert(record).await,
+            DemoKeys::Redis(store) => store.insert(record).await,
+        }
+    }
+
+    async fn find_by_hash(&self, hash: &KeyHash) -> Result<Option<Arc<ApiKeyRecord>>, ApiKeyError> {
+        match self {
+            DemoKeys::Memory(store) => store.find_by_hash(hash).await,
+            DemoKeys::Redis(store) => store.find_by_hash(hash).await,
+        }
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<Arc<ApiKeyRecord>>, ApiKeyError> {
+        match self {
+            DemoKeys::Memory(store) => store.get(id).await,
+            DemoKeys::Redis(store) => store.get(id).await,
+        }
+    }
+
+    async fn list(&self) -> Result<Vec<Arc<ApiKeyRecord>>, ApiKeyError> {
+        match self {
+            DemoKeys::Memory(store) => store.list().await,
+            DemoKeys::Redis(store) => store.list().await,
+        }
+    }
+
+    async fn update(&self, id: &str, update: RecordUpdate) -> Result<Option<Arc<ApiKeyRecord>>, ApiKeyError> {
+        match self {
+            DemoKeys::Memory(store) => store.update(id, update).await,
+            DemoKeys::Redis(store) => store.update(id, update).await,
+        }
+    }
+}
 
 /// `POST /api-keys`'s body: each field optional.
 #[derive(Debug, Deserialize)]
@@ -507,14 +589,24 @@ impl KeyView {
     }
 }
 
-/// The API keys' pepper: 32 random bytes for this process (a service keeps its
-/// pepper in a secret store, so that its keys outlive a restart).
-fn ephemeral_pepper() -> Result<Pepper, Box<dyn std::error::Error + Send + Sync>> {
-    use ring::rand::{SecureRandom, SystemRandom};
+/// The API keys' pepper, derived from the signing key (HKDF-SHA-256): replicas
+/// sharing `PORTCULLIS_SIGNING_KEY` verify each other's API keys, and an ephemeral
+/// key gives an ephemeral pepper. (A service keeps its pepper in a secret store of
+/// its own; the demo has one secret to share.)
+fn derived_pepper(key: &Jwk) -> Result<Pepper, Box<dyn std::error::Error + Send + Sync>> {
+    struct Length;
+    impl ring::hkdf::KeyType for Length {
+        fn len(&self) -> usize {
+            32
+        }
+    }
+    let material = zeroize::Zeroizing::new(serde_json::to_vec(key)?);
+    let salt = ring::hkdf::Salt::new(ring::hkdf::HKDF_SHA256, b"portcullis demo");
     let mut secret = vec![0u8; 32];
-    SystemRandom::new()
-        .fill(&mut secret)
-        .map_err(|_| "the system random number generator failed")?;
+    salt.extract(&material)
+        .expand(&[b"api-key pepper"], Length)
+        .and_then(|okm| okm.fill(&mut secret))
+        .map_err(|_| "pepper derivation failed")?;
     Ok(Pepper::new("demo", secret)?)
 }
 
@@ -536,10 +628,26 @@ impl Service {
     pub async fn new(options: Options, audit: AuditLog) -> Result<Arc<Self>, Box<dyn std::error::Error + Send + Sync>> {
         // Verified tokens are cached (16 MiB): a token seen before costs a lookup,
         // not a signature check.
+        let (store, api_keys) = match &options.redis_url {
+            Some(url) => {
+                let redis = RedisStore::connect(url, RedisOptions::with_prefix("orders:")).await?;
+                let store = Fallback::new(redis.clone(), MemoryStore::default(), options.replicas);
+                (store, DemoKeys::Redis(redis))
+            }
+            None => (
+                Fallback::local(MemoryStore::default()),
+                DemoKeys::Memory(MemoryApiKeyStore::new()),
+            ),
+        };
+        // Revocations: written to the store, replayed from it by every replica
+        // (ten times a second), checked in memory on every request.
+        let revocation = Arc::new(SharedRevocation::new(store.clone(), TOKEN_TTL));
+        SharedRevocation::spawn_sync(&revocation, REVOCATION_SYNC);
         let verifier = Verifier::builder(KeySet::single(SigningKey::from_jwk(&options.key)?.verifying_key()))
             .issuer(ISSUER)
             .audience(AUDIENCE)
             .cache(TokenCache::new(16 << 20))
+            .revocation(revocation.clone())
             .build()?;
         let issuer = Issuer::builder(SigningKey::from_jwk(&options.key)?)
             .issuer(ISSUER)
@@ -559,13 +667,15 @@ impl Service {
             realm: Realm::new(REALM)?,
             pool: options.passwords,
             proxies: options.trusted_proxies,
-            throttle: LoginThrottle::new(MemoryStore::default(), LoginLimits::default()),
+            throttle: LoginThrottle::new(store.clone(), LoginLimits::default()),
+            revocation,
             users,
             usernames: IdentifierRules::new(1, 64)?,
             passwords: PasswordRules::new(),
             orders: Mutex::new(Vec::new()),
             keyring: Keyring::generate(Suite::Aes256Gcm)?,
-            api_keys: ApiKeys::new(MemoryApiKeyStore::new(), &ephemeral_pepper()?, API_KEY_PREFIX)?,
+            api_keys: ApiKeys::new(api_keys, &derived_pepper(&options.key)?, API_KEY_PREFIX)?,
+            store,
             cleaner: HtmlCleaner::new(),
             audit,
         }))
@@ -607,8 +717,8 @@ impl Service {
     /// # Errors
     ///
     /// Never for these numbers.
-    pub fn caller_limit() -> Result<RateLimiter<MemoryStore>, portcullis::throttle::ThrottleError> {
-        RateLimiter::new(MemoryStore::default(), "callers", Quota::per_second(50)?.burst(100)?)
+    pub fn caller_limit(&self) -> Result<RateLimiter<DemoStore>, portcullis::throttle::ThrottleError> {
+        RateLimiter::new(self.store.clone(), "callers", Quota::per_second(50)?.burst(100)?)
     }
 
     /// The limit on the public catalog: per client, 20 at once, then one every
@@ -617,9 +727,9 @@ impl Service {
     /// # Errors
     ///
     /// Never for these numbers.
-    pub fn catalog_limit() -> Result<RateLimiter<MemoryStore>, portcullis::throttle::ThrottleError> {
+    pub fn catalog_limit(&self) -> Result<RateLimiter<DemoStore>, portcullis::throttle::ThrottleError> {
         let quota = Quota::new(60, Duration::from_secs(600))?.burst(20)?;
-        RateLimiter::new(MemoryStore::default(), "catalog", quota)
+        RateLimiter::new(self.store.clone(), "catalog", quota)
     }
 
     /// Where the `/web` routes read credentials: the session cookie (or the header).
@@ -887,6 +997,24 @@ impl Service {
             .map_err(|err| key_rejection(&err))
     }
 
+    /// `POST /logout`: the caller's token is revoked until it expires, here at once
+    /// and on every replica sharing the store within a second.
+    ///
+    /// # Errors
+    ///
+    /// 400 `not_a_token` for a caller without a token (an API key: revoke it
+    /// instead); 503 `store_unavailable` when the store did not take it (it is
+    /// refused by this replica all the same).
+    pub async fn logout(&self, caller: &Principal) -> Result<(), Rejection> {
+        let (Some(jti), Some(exp), None) = (caller.token_id(), caller.expires_at(), caller.api_key_id()) else {
+            return Err(Rejection::problem(400, "not_a_token"));
+        };
+        self.revocation.revoke_token(jti, exp).await.map_err(|err| {
+            tracing::warn!(target: "portcullis::audit", event = "logout_not_shared", code = err.code());
+            Rejection::problem(503, "store_unavailable")
+        })
+    }
+
     /// `POST /orders`: the note is cleaned with the HTML sanitizer.
     ///
     /// # Errors
@@ -1031,6 +1159,10 @@ Users: {alice} / "{alice_password}" (admin), {bob} / "{bob_password}" (viewer)
     -d '{{"roles":["viewer"],"scopes":["reports.read"],"ttl_seconds":86400}}' | sed -E 's/.*"key":"([^"]+)".*/\1/')
   curl -s {base}/reports/daily -H "X-API-Key: $KEY"
   curl -s {base}/api-keys -H "Authorization: Bearer $TOKEN"
+
+  # Log out: the token is refused from now on (on every replica sharing
+  # PORTCULLIS_REDIS_URL).
+  curl -si -X POST {base}/logout -H "Authorization: Bearer $TOKEN"
 
   # Refused, with the contract's status, WWW-Authenticate and problem+json body:
   curl -si {base}/orders

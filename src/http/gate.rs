@@ -1,7 +1,9 @@
 //! The authentication middleware, framework-free: what it is configured with, and
 //! its decision about each request.
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -136,8 +138,10 @@ impl<A: Authenticator> Gate<A> {
     /// `Retry-After` (recorded at stage `rate_limit`); a store that cannot answer is
     /// 503 `store_unavailable`, never a request let through uncounted.
     ///
-    /// The limiter's store must answer without waiting ([`StateStore::rate_now`]):
-    /// [`MemoryStore`](crate::store::MemoryStore) does.
+    /// A limiter whose store answers without waiting
+    /// ([`MemoryStore`](crate::store::MemoryStore)) is asked in place; one on a shared
+    /// store ([`Fallback`](crate::store::Fallback) over Redis) is awaited, the request
+    /// then taking the adapters' waiting path.
     ///
     /// ```
     /// use portcullis::http::{Gate, RateBy};
@@ -235,54 +239,114 @@ impl<A> Gate<A> {
 
     /// The middleware's decision on the request at `site` (from `client`, when the
     /// gate found it), recorded: the context to leave in its extensions, or the
-    /// response that refuses it.
+    /// response that refuses it. For a gate whose rate limit answers without
+    /// waiting (see [`waits`](Self::waits)).
     pub(crate) fn admit(
         &self,
         outcome: Result<Option<Principal>, AuthError>,
         site: &impl Site,
         client: Option<Client>,
     ) -> Result<Authenticated, Rejection> {
-        let shared = &self.parts.shared;
+        let principal = self.authenticated(outcome, site, client)?;
+        if let Some((limit, by)) = &self.parts.shared.limit {
+            let route = matches!(by, RateBy::Route).then(|| site.route());
+            if let Some(key) = rate_key(*by, principal.as_ref(), client.as_ref(), route.as_deref()) {
+                self.limited(limit.limit_now(key), principal.as_ref(), client, site)?;
+            }
+        }
+        Ok(self.pass(principal, client))
+    }
+
+    /// As [`admit`](Self::admit), awaiting a rate limit kept on a shared store.
+    pub(crate) async fn admit_waiting(
+        &self,
+        outcome: Result<Option<Principal>, AuthError>,
+        site: &impl Site,
+        client: Option<Client>,
+    ) -> Result<Authenticated, Rejection> {
+        let principal = self.authenticated(outcome, site, client)?;
+        if let Some((limit, by)) = &self.parts.shared.limit {
+            let route = matches!(by, RateBy::Route).then(|| site.route().into_owned());
+            if let Some(key) = rate_key(*by, principal.as_ref(), client.as_ref(), route.as_deref()) {
+                let answer = limit.limit(key).await;
+                self.limited(answer, principal.as_ref(), client, site)?;
+            }
+        }
+        Ok(self.pass(principal, client))
+    }
+
+    /// Whether the gate's rate limit must wait for its store (a shared one): the
+    /// adapters then take their waiting path.
+    pub(crate) fn waits(&self) -> bool {
+        self.parts.shared.limit.as_ref().is_some_and(|(limit, _)| limit.waits())
+    }
+
+    /// The authentication outcome, recorded.
+    fn authenticated(
+        &self,
+        outcome: Result<Option<Principal>, AuthError>,
+        site: &impl Site,
+        client: Option<Client>,
+    ) -> Result<Option<Principal>, Rejection> {
         let audit = client.map(|client| client.audit);
-        let principal = match outcome {
+        match outcome {
             Err(err) => {
                 Verdict::denied(Stage::Authentication, err.code())
                     .from(audit)
                     .record(site);
-                return Err(Rejection::new(&err, &shared.realm));
+                Err(Rejection::new(&err, &self.parts.shared.realm))
             }
-            Ok(principal) => principal,
-        };
-        Verdict::allowed(Stage::Authentication, principal.as_ref())
-            .from(audit)
-            .record(site);
-        if let Some((limit, by)) = &shared.limit
-            && let Some(err) = limited(limit.as_ref(), *by, principal.as_ref(), client.as_ref(), site)
-        {
-            Verdict::denied(Stage::RateLimit, err.code())
-                .of(principal.as_ref())
-                .from(audit)
-                .record(site);
-            return Err(Rejection::new(&err, &shared.realm));
+            Ok(principal) => {
+                Verdict::allowed(Stage::Authentication, principal.as_ref())
+                    .from(audit)
+                    .record(site);
+                Ok(principal)
+            }
         }
-        Ok(Authenticated {
+    }
+
+    /// The rate limit's answer: a refusal recorded and rendered, if any.
+    fn limited(
+        &self,
+        answer: Result<Option<Duration>, ThrottleError>,
+        principal: Option<&Principal>,
+        client: Option<Client>,
+        site: &impl Site,
+    ) -> Result<(), Rejection> {
+        let err = match answer {
+            Ok(None) => return Ok(()),
+            Ok(Some(wait)) => AuthError::Throttled {
+                retry_after_seconds: retry_after_seconds(wait),
+            },
+            Err(err) => {
+                tracing::warn!(target: "portcullis::audit", event = "rate_limit_failed", code = err.code());
+                AuthError::StoreUnavailable
+            }
+        };
+        Verdict::denied(Stage::RateLimit, err.code())
+            .of(principal)
+            .from(client.map(|client| client.audit))
+            .record(site);
+        Err(Rejection::new(&err, &self.parts.shared.realm))
+    }
+
+    fn pass(&self, principal: Option<Principal>, client: Option<Client>) -> Authenticated {
+        Authenticated {
             principal,
-            shared: shared.clone(),
-            client: audit,
-        })
+            shared: self.parts.shared.clone(),
+            client: client.map(|client| client.audit),
+        }
     }
 }
 
-/// The refusal of a rate limit, if the request is over it.
-fn limited(
-    limit: &dyn Limit,
+/// What a request's rate is kept by, if the gate can tell.
+fn rate_key<'a>(
     by: RateBy,
-    principal: Option<&Principal>,
-    client: Option<&Client>,
-    site: &impl Site,
-) -> Option<AuthError> {
-    let route;
-    let key = match by {
+    principal: Option<&'a Principal>,
+    client: Option<&'a Client>,
+    route: Option<&'a str>,
+) -> Option<RateKey<'a>> {
+    Some(match by {
         RateBy::Client => RateKey::Client(&client?.addr),
         RateBy::Caller => match principal {
             Some(principal) => match principal.api_key_id() {
@@ -291,21 +355,8 @@ fn limited(
             },
             None => RateKey::Client(&client?.addr),
         },
-        RateBy::Route => {
-            route = site.route();
-            RateKey::Route(&route)
-        }
-    };
-    match limit.limit_now(key) {
-        Ok(None) => None,
-        Ok(Some(wait)) => Some(AuthError::Throttled {
-            retry_after_seconds: retry_after_seconds(wait),
-        }),
-        Err(err) => {
-            tracing::warn!(target: "portcullis::audit", event = "rate_limit_failed", code = err.code());
-            Some(AuthError::StoreUnavailable)
-        }
-    }
+        RateBy::Route => RateKey::Route(route?),
+    })
 }
 
 /// What a gate's rate limit is kept per.
@@ -322,16 +373,34 @@ pub enum RateBy {
     Route,
 }
 
-/// A rate limit the gate can ask without waiting.
+type Decision<'a> = Pin<Box<dyn Future<Output = Result<Option<Duration>, ThrottleError>> + Send + 'a>>;
+
+/// A gate's rate limit: asked in place when its store answers without waiting,
+/// awaited otherwise.
 trait Limit: Send + Sync {
+    fn waits(&self) -> bool;
     fn limit_now(&self, key: RateKey<'_>) -> Result<Option<Duration>, ThrottleError>;
+    fn limit<'a>(&'a self, key: RateKey<'a>) -> Decision<'a>;
 }
 
 impl<S: StateStore> Limit for RateLimiter<S> {
+    fn waits(&self) -> bool {
+        !self.answers_now()
+    }
+
     fn limit_now(&self, key: RateKey<'_>) -> Result<Option<Duration>, ThrottleError> {
         self.check_now(key).unwrap_or(Err(ThrottleError::InvalidConfig(
             "the gate's rate limit needs a store that answers without waiting",
         )))
+    }
+
+    fn limit<'a>(&'a self, key: RateKey<'a>) -> Decision<'a> {
+        Box::pin(async move {
+            match self.check_now(key) {
+                Some(answer) => answer,
+                None => self.check(key).await,
+            }
+        })
     }
 }
 

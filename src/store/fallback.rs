@@ -280,6 +280,10 @@ impl<S: StateStore> StateStore for Fallback<S> {
         }
     }
 
+    fn answers_now(&self) -> bool {
+        self.primary.is_none()
+    }
+
     fn now_ms(&self) -> u64 {
         match (&self.primary, self.is_degraded()) {
             (Some(primary), false) => primary.now_ms(),

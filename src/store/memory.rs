@@ -241,6 +241,10 @@ impl StateStore for MemoryStore {
         Some(self.rate_sync(key, gcra))
     }
 
+    fn answers_now(&self) -> bool {
+        true
+    }
+
     async fn revoke(&self, revoked: &Revoked) -> Result<u64, StoreError> {
         let now = i64::try_from(self.now_ms() / 1000).unwrap_or(i64::MAX);
         let until = match revoked {

@@ -332,6 +332,12 @@ pub trait StateStore: Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<(u64, Revoked)>, StoreError>> + Send;
 
+    /// Whether [`rate_now`](Self::rate_now) always answers (the state is in this
+    /// process): adapters then decide in place, without waiting. Default: `false`.
+    fn answers_now(&self) -> bool {
+        false
+    }
+
     /// [`rate`](Self::rate) without waiting, for stores that never wait (the
     /// in-process one): `None`, the default, means "await `rate`". It must give the
     /// same answer as `rate`, and is never called as well as `rate` for one request.

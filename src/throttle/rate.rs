@@ -164,6 +164,21 @@ impl<S: StateStore> RateLimiter<S> {
         self.store.rate_now(&key, self.gcra).map(decided)
     }
 
+    /// Whether [`check_now`](Self::check_now) always answers: the limiter's store
+    /// keeps its state in this process.
+    ///
+    /// ```
+    /// use portcullis::store::MemoryStore;
+    /// use portcullis::throttle::{Quota, RateLimiter};
+    ///
+    /// let limiter = RateLimiter::new(MemoryStore::default(), "api", Quota::per_second(10)?)?;
+    /// assert!(limiter.answers_now());
+    /// # Ok::<(), portcullis::throttle::ThrottleError>(())
+    /// ```
+    pub fn answers_now(&self) -> bool {
+        self.store.answers_now()
+    }
+
     fn key(&self, key: RateKey<'_>) -> Result<StateKey, ThrottleError> {
         let mut buffer = [0u8; 39];
         let (kind, value) = match key {
