@@ -64,6 +64,7 @@
 //! | `tokio` | `password::PasswordPool`: argon2 work on tokio's blocking threads behind a bounded queue; `token::SharedRevocation::spawn_sync` |
 //! | `html` | `sanitize::html`: untrusted HTML cleaned under an allowlist (ammonia's HTML5 parser) |
 //! | `url` | `sanitize::url`: URL scheme allowlists and open-redirect checks |
+//! | `redis` | `store::RedisStore`: login counters, rate limits, revocations and API-key records shared by every replica through Redis (implies `tokio`) |
 //! | `zxcvbn` | `password::PasswordRules` also refuses the 30,000 most common passwords |
 //! | `cli` | the `portcullis` command-line tool (keys, tokens, passwords, policies, HTML, sealed data, API keys) |
 #![forbid(unsafe_code)]
