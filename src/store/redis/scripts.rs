@@ -71,11 +71,22 @@ return 0
 /// A revocation appended to the feed (a stream), trimming entries older than the
 /// retention. ARGV: retention ms, kind (`t` token, `s` subject), id, until (Unix
 /// seconds). Returns the entry's id.
+///
+/// The id is `<ms>-<µs within the ms>` of the server's clock, not `*`: after the
+/// stream is lost (a flush, a restart without persistence) a new one starts again
+/// from `0-0`, and `*` within the same millisecond would give an id a replica has
+/// already passed. When that id is not above the stream's last one (two in one
+/// microsecond), Redis's own `*` is used.
 pub(super) const REVOKE: &str = concat!(
     now_ms!(),
     r"
 local oldest = string.format('%.0f', math.max(now - tonumber(ARGV[1]), 0))
-return redis.call('XADD', KEYS[1], 'MINID', '~', oldest, '*', 'k', ARGV[2], 'v', ARGV[3], 'e', ARGV[4])
+local id = string.format('%.0f-%d', now, tonumber(t[2]) % 1000)
+local added = redis.pcall('XADD', KEYS[1], 'MINID', '~', oldest, id, 'k', ARGV[2], 'v', ARGV[3], 'e', ARGV[4])
+if type(added) == 'table' and added.err then
+  added = redis.call('XADD', KEYS[1], 'MINID', '~', oldest, '*', 'k', ARGV[2], 'v', ARGV[3], 'e', ARGV[4])
+end
+return added
 "
 );
 
