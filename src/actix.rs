@@ -90,6 +90,11 @@
 //!
 //! [`Route`]: actix_web::Route
 
+#[cfg(feature = "tls")]
+mod tls;
+#[cfg(feature = "tls")]
+pub use tls::tls_on_connect;
+
 use std::borrow::Cow;
 use std::future::{Future, Ready, ready};
 use std::net::SocketAddr;
@@ -415,6 +420,21 @@ impl FromRequest for Principal {
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(with_context(request, |context| {
             extract::principal(context, request).cloned()
+        }))
+    }
+}
+
+/// The connection's verified client certificate; see
+/// [`ClientIdentity`](crate::http::ClientIdentity) and [`tls_on_connect`].
+#[cfg(feature = "tls")]
+impl FromRequest for crate::http::ClientIdentity {
+    type Error = Refused;
+    type Future = Ready<Result<Self, Refused>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let identity = request.conn_data::<std::sync::Arc<crate::tls::PeerIdentity>>();
+        ready(with_context(request, |context| {
+            extract::client_identity(context, request, identity)
         }))
     }
 }

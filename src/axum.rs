@@ -59,6 +59,11 @@
 //! response, so nothing of the request leaks. Add tower-http's `CatchPanicLayer` for
 //! a 500 instead.
 
+#[cfg(feature = "tls")]
+mod tls;
+#[cfg(feature = "tls")]
+pub use tls::{HANDSHAKE_TIMEOUT, serve_tls};
+
 use std::borrow::Cow;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -374,6 +379,19 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Principal {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Refused> {
         let at = At::parts(parts);
         extract::optional_principal(at.context(), &at).map(Option::<&Principal>::cloned)
+    }
+}
+
+/// The connection's verified client certificate; see
+/// [`ClientIdentity`](crate::http::ClientIdentity) and [`serve_tls`].
+#[cfg(feature = "tls")]
+impl<S: Send + Sync> FromRequestParts<S> for crate::http::ClientIdentity {
+    type Rejection = Refused;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Refused> {
+        let at = At::parts(parts);
+        let identity = parts.extensions.get::<std::sync::Arc<crate::tls::PeerIdentity>>();
+        extract::client_identity(at.context(), &at, identity)
     }
 }
 

@@ -65,6 +65,7 @@
 //! | `html` | `sanitize::html`: untrusted HTML cleaned under an allowlist (ammonia's HTML5 parser) |
 //! | `url` | `sanitize::url`: URL scheme allowlists and open-redirect checks |
 //! | `redis` | `store::RedisStore`: login counters, rate limits, revocations and API-key records shared by every replica through Redis (implies `tokio`) |
+//! | `tls` | `tls`: client identities from certificates (`PeerIdentity`, SPIFFE IDs, Envoy's `X-Forwarded-Client-Cert`) |
 //! | `zxcvbn` | `password::PasswordRules` also refuses the 30,000 most common passwords |
 //! | `cli` | the `portcullis` command-line tool (keys, tokens, passwords, policies, HTML, sealed data, API keys) |
 #![forbid(unsafe_code)]
@@ -87,6 +88,9 @@ pub mod sanitize;
 pub mod secrets;
 pub mod store;
 pub mod throttle;
+#[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+pub mod tls;
 pub mod token;
 
 pub use principal::{Names, NamesIter, Principal};

@@ -148,6 +148,36 @@ fn refuse(
     }
 }
 
+/// The client identity of the request's connection (its verified client
+/// certificate; see [`tls`](crate::tls)): an extractor for routes that need one,
+/// under both adapters. Without one, the request is refused 401 (the contract's
+/// missing credentials: a challenge, no error code).
+///
+/// ```
+/// use portcullis::http::ClientIdentity;
+///
+/// async fn whoami(ClientIdentity(peer): ClientIdentity) -> String {
+///     peer.name().unwrap_or("a certificate without a name").to_owned()
+/// }
+/// # let _ = whoami;
+/// ```
+#[cfg(feature = "tls")]
+#[derive(Debug, Clone)]
+pub struct ClientIdentity(pub std::sync::Arc<crate::tls::PeerIdentity>);
+
+/// The connection's client identity, for the [`ClientIdentity`] extractor.
+#[cfg(feature = "tls")]
+pub(crate) fn client_identity(
+    context: Option<&Authenticated>,
+    site: &impl Site,
+    identity: Option<&std::sync::Arc<crate::tls::PeerIdentity>>,
+) -> Result<ClientIdentity, Refused> {
+    match identity {
+        Some(identity) => Ok(ClientIdentity(identity.clone())),
+        None => Err(refuse(context, site, AuthError::MissingCredentials, None)),
+    }
+}
+
 /// The caller, for the `Principal` extractor.
 pub(crate) fn principal<'c>(context: Option<&'c Authenticated>, site: &impl Site) -> Result<&'c Principal, Refused> {
     caller(context).map_err(|err| refuse(context, site, err, None))

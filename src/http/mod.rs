@@ -45,6 +45,9 @@ mod guard;
 #[cfg(any(feature = "axum", feature = "actix"))]
 pub(crate) mod site;
 
+#[cfg(all(feature = "tls", any(feature = "axum", feature = "actix")))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "tls", any(feature = "axum", feature = "actix")))))]
+pub use extract::ClientIdentity;
 #[cfg(any(feature = "axum", feature = "actix"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "axum", feature = "actix"))))]
 pub use extract::{Authorized, Claims, Refused};

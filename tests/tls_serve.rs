@@ -1,0 +1,166 @@
+//! Client certificates over real TLS handshakes on 127.0.0.1, both adapters
+//! (`axum::serve_tls`, actix-web's rustls server with `actix::tls_on_connect`),
+//! with certificates made in the test: an X509-SVID's SPIFFE ID reaches the handler;
+//! no certificate on a route that needs one is 401; a certificate from another CA
+//! or an expired one is refused at the handshake; required client authentication
+//! refuses a client without one.
+#![cfg(all(feature = "tls", feature = "axum", feature = "actix"))]
+#![allow(clippy::duplicate_mod)]
+
+mod common {
+    #[allow(dead_code)]
+    pub mod pki;
+    pub mod tls_client;
+}
+
+use std::net::SocketAddr;
+
+use common::pki::Ca;
+use common::tls_client::get;
+use portcullis::http::ClientIdentity;
+use portcullis::tls::{ClientAuth, server_config};
+
+const BILLING: &str = "spiffe://orders.test/ns/prod/sa/billing";
+
+fn whoami_json(ClientIdentity(peer): &ClientIdentity) -> serde_json::Value {
+    serde_json::json!({
+        "subject": peer.name(),
+        "spiffe_id": peer.spiffe_id().map(|id| id.as_str()),
+        "source": peer.source().as_str(),
+    })
+}
+
+async fn axum_server(ca: &Ca, client_auth: ClientAuth) -> SocketAddr {
+    use axum::routing::get;
+    let server = ca.server();
+    let config = server_config(
+        server.cert_pem.as_bytes(),
+        server.key_pem.as_bytes(),
+        Some(ca.pem().as_bytes()),
+        client_auth,
+    )
+    .expect("config");
+    let app = axum::Router::new()
+        .route(
+            "/whoami",
+            get(|peer: ClientIdentity| async move { axum::Json(whoami_json(&peer)) }),
+        )
+        .route("/public", get(|| async { "public" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(portcullis::axum::serve_tls(listener, config, app));
+    addr
+}
+
+fn actix_server(ca: &Ca, client_auth: ClientAuth) -> SocketAddr {
+    use actix_web::{App, HttpResponse, HttpServer, web};
+    let server = ca.server();
+    let config = server_config(
+        server.cert_pem.as_bytes(),
+        server.key_pem.as_bytes(),
+        Some(ca.pem().as_bytes()),
+        client_auth,
+    )
+    .expect("config");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = HttpServer::new(|| {
+                App::new()
+                    .route(
+                        "/whoami",
+                        web::get()
+                            .to(|peer: ClientIdentity| async move { HttpResponse::Ok().json(whoami_json(&peer)) }),
+                    )
+                    .route("/public", web::get().to(|| async { "public" }))
+            })
+            .workers(1)
+            .on_connect(portcullis::actix::tls_on_connect)
+            .bind_rustls_0_23(("127.0.0.1", 0), (*config).clone())
+            .expect("bind");
+            sender.send(server.addrs()[0]).expect("address");
+            server.run().await.expect("serve");
+        });
+    });
+    receiver.recv().expect("server address")
+}
+
+async fn servers(ca: &Ca, client_auth: ClientAuth) -> [(&'static str, SocketAddr); 2] {
+    [
+        ("axum", axum_server(ca, client_auth).await),
+        ("actix", actix_server(ca, client_auth)),
+    ]
+}
+
+#[tokio::test]
+async fn a_workloads_spiffe_id_reaches_the_handler() {
+    let ca = Ca::new("Orders CA");
+    let svid = ca.client(&[BILLING], &[], false);
+    for (name, addr) in servers(&ca, ClientAuth::Optional).await {
+        let (status, body) = get(addr, "/whoami", &ca.pem(), Some((&svid.cert_pem, &svid.key_pem)), &[])
+            .await
+            .unwrap_or_else(|err| panic!("{name}: {err}"));
+        assert_eq!(status, 200, "{name}: {body}");
+        let body: serde_json::Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(body["subject"], BILLING, "{name}");
+        assert_eq!(body["spiffe_id"], BILLING, "{name}");
+        assert_eq!(body["source"], "tls", "{name}");
+    }
+}
+
+#[tokio::test]
+async fn no_certificate_is_401_on_a_route_that_needs_one() {
+    let ca = Ca::new("Orders CA");
+    for (name, addr) in servers(&ca, ClientAuth::Optional).await {
+        let (status, body) = get(addr, "/whoami", &ca.pem(), None, &[]).await.expect("response");
+        assert_eq!(status, 401, "{name}: {body}");
+        let (status, _) = get(addr, "/public", &ca.pem(), None, &[]).await.expect("response");
+        assert_eq!(status, 200, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn certificates_from_another_ca_or_expired_are_refused_at_the_handshake() {
+    let ca = Ca::new("Orders CA");
+    let other = Ca::new("Someone else's CA");
+    let foreign = other.client(&[BILLING], &[], false);
+    let expired = ca.client(&[BILLING], &[], true);
+    for (name, addr) in servers(&ca, ClientAuth::Optional).await {
+        for (what, leaf) in [("another CA's", &foreign), ("an expired", &expired)] {
+            let answer = get(addr, "/public", &ca.pem(), Some((&leaf.cert_pem, &leaf.key_pem)), &[]).await;
+            assert!(answer.is_err(), "{name}: {what} certificate was served: {answer:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn required_client_authentication_refuses_a_client_without_a_certificate() {
+    let ca = Ca::new("Orders CA");
+    let svid = ca.client(&[BILLING], &[], false);
+    for (name, addr) in servers(&ca, ClientAuth::Required).await {
+        assert!(get(addr, "/public", &ca.pem(), None, &[]).await.is_err(), "{name}");
+        let (status, _) = get(addr, "/public", &ca.pem(), Some((&svid.cert_pem, &svid.key_pem)), &[])
+            .await
+            .expect("response");
+        assert_eq!(status, 200, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_certificate_with_two_uris_is_no_svid_and_falls_back_to_its_dns_name() {
+    let ca = Ca::new("Orders CA");
+    let two = ca.client(
+        &[BILLING, "spiffe://orders.test/other"],
+        &["billing.orders.test"],
+        false,
+    );
+    for (name, addr) in servers(&ca, ClientAuth::Optional).await {
+        let (status, body) = get(addr, "/whoami", &ca.pem(), Some((&two.cert_pem, &two.key_pem)), &[])
+            .await
+            .expect("response");
+        assert_eq!(status, 200, "{name}");
+        let body: serde_json::Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(body["spiffe_id"], serde_json::Value::Null, "{name}");
+        assert_eq!(body["subject"], "billing.orders.test", "{name}");
+    }
+}
