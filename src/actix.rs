@@ -112,7 +112,7 @@ use crate::Principal;
 use crate::auth::{AuthError, Authenticator, Headers, Permission};
 use crate::http::extract::{self, Returned};
 use crate::http::flow::{Exit, Kept};
-use crate::http::gate::Authenticated;
+use crate::http::gate::{Authenticated, PeerCertificate};
 use crate::http::site::Site;
 use crate::http::{Authorized, Claims, Gate, Guard, Realm, Refused, Rejection, ResponseFuture};
 
@@ -240,15 +240,18 @@ where
     forward_ready!(service);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
+        let forwarded = self.gate.forwarded_identity(request.peer_addr(), request.headers());
+        let certificate = forwarded.as_ref().or(peer_certificate(request.request()));
         let outcome = match self.gate.waits() {
-            false => self.gate.authenticate_now(request.headers()),
+            false => self.gate.authenticate_now(request.headers(), certificate),
             true => None,
         };
         let Some(outcome) = outcome else {
             // The authenticator or the rate limit waits: the request is boxed whole.
             let (service, gate) = (self.service.clone(), self.gate.clone());
             let waiting: Waiting<B> = Box::pin(async move {
-                let outcome = gate.authenticate(request.headers()).await;
+                let certificate = forwarded.as_ref().or(peer_certificate(request.request()));
+                let outcome = gate.authenticate(request.headers(), certificate).await;
                 let client = gate.client_of(request.peer_addr(), request.headers());
                 let decision = gate.admit_waiting(outcome, request.request(), client).await;
                 pass(&service, request, decision).await
@@ -258,6 +261,19 @@ where
         let client = self.gate.client_of(request.peer_addr(), request.headers());
         let decision = self.gate.admit(outcome, request.request(), client);
         pass(&self.service, request, decision)
+    }
+}
+
+/// The connection's client certificate, which [`tls_on_connect`] kept.
+fn peer_certificate(request: &HttpRequest) -> Option<&PeerCertificate> {
+    #[cfg(feature = "tls")]
+    return request
+        .conn_data::<std::sync::Arc<PeerCertificate>>()
+        .map(|identity| &**identity);
+    #[cfg(not(feature = "tls"))]
+    {
+        let _ = request;
+        None
     }
 }
 

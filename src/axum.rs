@@ -80,7 +80,7 @@ use crate::Principal;
 use crate::auth::{AuthError, Authenticator, Headers, Permission};
 use crate::http::extract::{self, Returned};
 use crate::http::flow::{Exit, Kept};
-use crate::http::gate::Authenticated;
+use crate::http::gate::{Authenticated, PeerCertificate};
 use crate::http::site::Site;
 use crate::http::{Authorized, Claims, Gate, Guard, Realm, Refused, Rejection, ResponseFuture};
 
@@ -193,8 +193,12 @@ where
         // boxed. Any other is awaited, the request boxed whole with a ready clone
         // of the inner service.
         // A rate limit on a shared store is awaited too.
+        let forwarded = self
+            .gate
+            .forwarded_identity(At::request(&request).peer(), request.headers());
+        let certificate = forwarded.as_ref().or(peer_certificate(request.extensions()));
         if !self.gate.waits()
-            && let Some(outcome) = self.gate.authenticate_now(request.headers())
+            && let Some(outcome) = self.gate.authenticate_now(request.headers(), certificate)
         {
             let at = At::request(&request);
             let client = self.gate.client_of(at.peer(), request.headers());
@@ -204,13 +208,27 @@ where
         let mut inner = ready_clone(&mut self.inner);
         let gate = self.gate.clone();
         let waiting: Waiting<S::Error> = Box::pin(async move {
-            let outcome = gate.authenticate(request.headers()).await;
+            let certificate = forwarded.as_ref().or(peer_certificate(request.extensions()));
+            let outcome = gate.authenticate(request.headers(), certificate).await;
             let at = At::request(&request);
             let client = gate.client_of(at.peer(), request.headers());
             let decision = gate.admit_waiting(outcome, &at, client).await;
             pass(&mut inner, request, decision).await
         });
         ResponseFuture::waiting(waiting)
+    }
+}
+
+/// The connection's client certificate, which [`serve_tls`] put in the request.
+fn peer_certificate(extensions: &Extensions) -> Option<&PeerCertificate> {
+    #[cfg(feature = "tls")]
+    return extensions
+        .get::<std::sync::Arc<PeerCertificate>>()
+        .map(|identity| &**identity);
+    #[cfg(not(feature = "tls"))]
+    {
+        let _ = extensions;
+        None
     }
 }
 

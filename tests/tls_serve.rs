@@ -17,8 +17,11 @@ use std::net::SocketAddr;
 
 use common::pki::Ca;
 use common::tls_client::get;
-use portcullis::http::ClientIdentity;
-use portcullis::tls::{ClientAuth, server_config};
+use portcullis::auth::CredentialSources;
+use portcullis::http::{ClientIdentity, Guard};
+use portcullis::rbac::PolicyHandle;
+use portcullis::tls::{ClientAuth, ClientCertificates, server_config};
+use portcullis::{Principal, actix::AuthMiddleware, axum::AuthLayer};
 
 const BILLING: &str = "spiffe://orders.test/ns/prod/sa/billing";
 
@@ -30,8 +33,28 @@ fn whoami_json(ClientIdentity(peer): &ClientIdentity) -> serde_json::Value {
     })
 }
 
+/// The billing workload reads orders; other workloads of the trust domain are
+/// callers without that permission.
+const POLICY: &str = r#"
+[roles.billing]
+permissions = ["orders:read"]
+[subjects]
+"spiffe://orders.test/ns/prod/sa/billing" = ["billing"]
+"#;
+
+fn certificates() -> ClientCertificates {
+    ClientCertificates::new()
+        .trust_domain("orders.test")
+        .expect("trust domain")
+}
+
+fn sources() -> CredentialSources {
+    CredentialSources::authorization_header().with_client_certificate()
+}
+
 async fn axum_server(ca: &Ca, client_auth: ClientAuth) -> SocketAddr {
     use axum::routing::get;
+    let policy = PolicyHandle::from_toml(POLICY).expect("policy");
     let server = ca.server();
     let config = server_config(
         server.cert_pem.as_bytes(),
@@ -40,12 +63,20 @@ async fn axum_server(ca: &Ca, client_auth: ClientAuth) -> SocketAddr {
         client_auth,
     )
     .expect("config");
+    let orders = axum::Router::new()
+        .route(
+            "/orders",
+            get(|caller: Principal| async move { caller.subject().to_owned() })
+                .route_layer(Guard::permission(&policy, "orders:read").expect("guard")),
+        )
+        .route_layer(AuthLayer::required(certificates()).sources(sources()).policy(policy));
     let app = axum::Router::new()
         .route(
             "/whoami",
             get(|peer: ClientIdentity| async move { axum::Json(whoami_json(&peer)) }),
         )
-        .route("/public", get(|| async { "public" }));
+        .route("/public", get(|| async { "public" }))
+        .merge(orders);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(portcullis::axum::serve_tls(listener, config, app));
@@ -62,11 +93,23 @@ fn actix_server(ca: &Ca, client_auth: ClientAuth) -> SocketAddr {
         client_auth,
     )
     .expect("config");
+    let policy = PolicyHandle::from_toml(POLICY).expect("policy");
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            let server = HttpServer::new(|| {
+            let server = HttpServer::new(move || {
+                let auth = AuthMiddleware::required(certificates())
+                    .sources(sources())
+                    .policy(policy.clone());
+                let guard = Guard::permission(&policy, "orders:read").expect("guard");
                 App::new()
+                    .service(
+                        web::resource("/orders").wrap(auth).route(
+                            web::get()
+                                .to(|caller: Principal| async move { caller.subject().to_owned() })
+                                .wrap(guard),
+                        ),
+                    )
                     .route(
                         "/whoami",
                         web::get()
@@ -162,5 +205,32 @@ async fn a_certificate_with_two_uris_is_no_svid_and_falls_back_to_its_dns_name()
         let body: serde_json::Value = serde_json::from_str(&body).expect("json");
         assert_eq!(body["spiffe_id"], serde_json::Value::Null, "{name}");
         assert_eq!(body["subject"], "billing.orders.test", "{name}");
+    }
+}
+
+#[tokio::test]
+async fn the_policy_authorizes_a_workload_by_its_spiffe_id() {
+    let ca = Ca::new("Orders CA");
+    let billing = ca.client(&[BILLING], &[], false);
+    let reporting = ca.client(&["spiffe://orders.test/ns/prod/sa/reporting"], &[], false);
+    let foreign_domain = ca.client(&["spiffe://evil.test/ns/prod/sa/billing"], &[], false);
+    for (name, addr) in servers(&ca, ClientAuth::Optional).await {
+        let call = |leaf: Option<&common::pki::Leaf>| {
+            let client = leaf.map(|leaf| (leaf.cert_pem.clone(), leaf.key_pem.clone()));
+            let ca = ca.pem();
+            async move {
+                let client = client.as_ref().map(|(cert, key)| (cert.as_str(), key.as_str()));
+                get(addr, "/orders", &ca, client, &[]).await.expect("response")
+            }
+        };
+        let (status, body) = call(Some(&billing)).await;
+        assert_eq!((status, body.as_str()), (200, BILLING), "{name}");
+        let (status, body) = call(Some(&reporting)).await;
+        assert_eq!(status, 403, "{name}: {body}");
+        let (status, body) = call(Some(&foreign_domain)).await;
+        assert_eq!(status, 401, "{name}: {body}");
+        assert!(body.contains("certificate_not_accepted"), "{name}: {body}");
+        let (status, _) = call(None).await;
+        assert_eq!(status, 401, "{name}");
     }
 }

@@ -137,7 +137,7 @@ impl Authenticator for Verifier {
     async fn authenticate(&self, credentials: &Credentials<'_>) -> Result<Principal, AuthError> {
         match credentials {
             Credentials::Bearer(token) => self.verify_principal_refreshing(token).await.map_err(AuthError::from),
-            Credentials::ApiKey(_) => Err(AuthError::MissingCredentials),
+            _ => Err(AuthError::MissingCredentials),
         }
     }
 
@@ -149,7 +149,7 @@ impl Authenticator for Verifier {
             Credentials::Bearer(token) => self
                 .verify_principal_now(token)
                 .map(|result| result.map_err(AuthError::from)),
-            Credentials::ApiKey(_) => Some(Err(AuthError::MissingCredentials)),
+            _ => Some(Err(AuthError::MissingCredentials)),
         }
     }
 }

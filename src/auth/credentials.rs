@@ -70,6 +70,11 @@ pub enum Credentials<'a> {
     /// bearer token arrives as [`Bearer`](Self::Bearer); the API key authenticator
     /// claims it by its prefix.
     ApiKey(&'a str),
+    /// The connection's verified client certificate (read when
+    /// [`CredentialSources::with_client_certificate`] is set and the request
+    /// presents no header credential).
+    #[cfg(feature = "tls")]
+    Certificate(&'a crate::tls::PeerIdentity),
 }
 
 impl std::fmt::Debug for Credentials<'_> {
@@ -77,6 +82,8 @@ impl std::fmt::Debug for Credentials<'_> {
         match self {
             Credentials::Bearer(_) => f.write_str("Bearer(<redacted>)"),
             Credentials::ApiKey(_) => f.write_str("ApiKey(<redacted>)"),
+            #[cfg(feature = "tls")]
+            Credentials::Certificate(identity) => f.debug_tuple("Certificate").field(&identity.name()).finish(),
         }
     }
 }
@@ -100,6 +107,7 @@ impl std::fmt::Debug for Credentials<'_> {
 pub struct CredentialSources {
     cookie: Option<String>,
     api_key_header: bool,
+    client_certificate: bool,
 }
 
 impl CredentialSources {
@@ -137,6 +145,21 @@ impl CredentialSources {
     pub fn with_api_key_header(mut self) -> Self {
         self.api_key_header = true;
         self
+    }
+
+    /// Also takes the connection's verified client certificate (see
+    /// [`tls`](crate::tls)) as [`Credentials::Certificate`], when the request presents
+    /// no bearer token or API key: a token in a request over a certificate-bearing
+    /// connection is still the credential (and can be bound to the certificate).
+    #[cfg(feature = "tls")]
+    pub fn with_client_certificate(mut self) -> Self {
+        self.client_certificate = true;
+        self
+    }
+
+    /// Whether the connection's client certificate is a credential.
+    pub fn reads_client_certificate(&self) -> bool {
+        self.client_certificate
     }
 
     /// The cookie name read, if any.
@@ -302,7 +325,7 @@ mod tests {
         let credentials = CredentialSources::authorization_header().extract(headers)?;
         Ok(credentials.and_then(|credentials| match credentials {
             Credentials::Bearer(token) => Some(token.to_owned()),
-            Credentials::ApiKey(_) => None,
+            _ => None,
         }))
     }
 

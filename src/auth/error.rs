@@ -42,6 +42,11 @@ pub enum AuthError {
     /// key error's (`invalid_api_key`, `api_key_expired`, `api_key_revoked`).
     #[error("API key rejected: {0}")]
     InvalidApiKey(crate::secrets::apikey::ApiKeyError),
+    /// A verified client certificate whose identity is not accepted here (HTTP 401,
+    /// `invalid_token`, code `certificate_not_accepted`): no SPIFFE ID of an accepted
+    /// trust domain, and no DNS name where those are allowed.
+    #[error("client certificate not accepted: {0}")]
+    CertificateNotAccepted(&'static str),
     /// The caller is authenticated but lacks what the route requires (HTTP 403,
     /// code `forbidden`; the challenge's error is RFC 6750's `insufficient_scope`).
     /// `missing_scopes` lists the OAuth scopes the caller lacks, from the route's
@@ -90,6 +95,7 @@ impl AuthError {
             AuthError::InvalidRequest(_) => "invalid_request",
             AuthError::InvalidToken(err) => err.code(),
             AuthError::InvalidApiKey(err) => err.code(),
+            AuthError::CertificateNotAccepted(_) => "certificate_not_accepted",
             AuthError::Forbidden { .. } => "forbidden",
             AuthError::Throttled { .. } => "too_many_requests",
             AuthError::Busy => "busy",

@@ -95,6 +95,8 @@ impl<A: Authenticator> Gate<A> {
                     policy: None,
                     proxies: None,
                     limit: None,
+                    #[cfg(feature = "tls")]
+                    forwarded: None,
                 }),
                 required,
             }),
@@ -130,6 +132,31 @@ impl<A: Authenticator> Gate<A> {
     /// ```
     pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
         self.shared_mut().proxies = Some(proxies);
+        self
+    }
+
+    /// Believes the client certificate that the [trusted
+    /// proxies](Self::trusted_proxies) forward in `X-Forwarded-Client-Cert`, read as
+    /// `forwarded` says; from any other peer the header is ignored. The forwarded
+    /// identity is the request's [`Credentials::Certificate`] (when the sources
+    /// [read certificates](crate::auth::CredentialSources::with_client_certificate))
+    /// in place of the proxy's own certificate. A trusted proxy's unreadable header
+    /// is an audit event (`malformed_xfcc`) and no identity, never an error page.
+    ///
+    /// ```
+    /// use portcullis::http::Gate;
+    /// use portcullis::throttle::TrustedProxies;
+    /// use portcullis::tls::{ClientCertificates, ForwardedCertificates};
+    ///
+    /// let gate = Gate::required(ClientCertificates::new())
+    ///     .trusted_proxies(TrustedProxies::parse("10.0.0.0/8")?)
+    ///     .forwarded_client_certificates(ForwardedCertificates::on_the_proxys_word());
+    /// # let _ = gate;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "tls")]
+    pub fn forwarded_client_certificates(mut self, forwarded: crate::tls::ForwardedCertificates) -> Self {
+        self.shared_mut().forwarded = Some(forwarded);
         self
     }
 
@@ -181,9 +208,10 @@ impl<A: Authenticator> Gate<A> {
     pub(crate) fn authenticate_now<H: Headers + ?Sized>(
         &self,
         headers: &H,
+        peer: Option<&PeerCertificate>,
     ) -> Option<Result<Option<Principal>, AuthError>> {
         let parts = &*self.parts;
-        match self.credentials(headers) {
+        match self.credentials(headers, peer) {
             Err(err) => Some(Err(err)),
             Ok(None) => Some(Ok(None)),
             Ok(Some(credentials)) => parts
@@ -194,8 +222,12 @@ impl<A: Authenticator> Gate<A> {
     }
 
     /// The request's caller, awaiting the authenticator.
-    pub(crate) async fn authenticate<H: Headers + ?Sized>(&self, headers: &H) -> Result<Option<Principal>, AuthError> {
-        match self.credentials(headers)? {
+    pub(crate) async fn authenticate<H: Headers + ?Sized>(
+        &self,
+        headers: &H,
+        peer: Option<&PeerCertificate>,
+    ) -> Result<Option<Principal>, AuthError> {
+        match self.credentials(headers, peer)? {
             None => Ok(None),
             Some(credentials) => self.parts.authenticator.authenticate(&credentials).await.map(Some),
         }
@@ -203,9 +235,20 @@ impl<A: Authenticator> Gate<A> {
 
     /// The request's credentials, of a kind the authenticator accepts; any other
     /// kind counts as none (see [`crate::auth`] for the rules).
-    fn credentials<'h, H: Headers + ?Sized>(&self, headers: &'h H) -> Result<Option<Credentials<'h>>, AuthError> {
+    fn credentials<'h, H: Headers + ?Sized>(
+        &self,
+        headers: &'h H,
+        peer: Option<&'h PeerCertificate>,
+    ) -> Result<Option<Credentials<'h>>, AuthError> {
         let parts = &*self.parts;
-        let presented = parts.sources.extract(headers)?;
+        #[allow(unused_mut)]
+        let mut presented = parts.sources.extract(headers)?;
+        #[cfg(feature = "tls")]
+        if presented.is_none() && parts.sources.reads_client_certificate() {
+            presented = peer.map(Credentials::Certificate);
+        }
+        #[cfg(not(feature = "tls"))]
+        let _ = peer;
         match presented.filter(|credentials| parts.authenticator.accepts(credentials)) {
             None if parts.required => Err(AuthError::MissingCredentials),
             credentials => Ok(credentials),
@@ -214,6 +257,47 @@ impl<A: Authenticator> Gate<A> {
 }
 
 impl<A> Gate<A> {
+    /// The client identity a trusted proxy forwarded for a request from `peer`, when
+    /// the gate believes forwarded certificates: `None` otherwise, at no cost.
+    pub(crate) fn forwarded_identity<H: Headers + ?Sized>(
+        &self,
+        peer: Option<SocketAddr>,
+        headers: &H,
+    ) -> Option<PeerCertificate> {
+        #[cfg(feature = "tls")]
+        {
+            let shared = &self.parts.shared;
+            let (Some(forwarded), Some(proxies), Some(peer)) = (&shared.forwarded, &shared.proxies, peer) else {
+                return None;
+            };
+            if !proxies.trusts(peer.ip()) {
+                return None;
+            }
+            let mut value = String::new();
+            for line in headers.values("x-forwarded-client-cert") {
+                if !value.is_empty() {
+                    value.push(',');
+                }
+                value.push_str(std::str::from_utf8(line).unwrap_or("\u{0}"));
+            }
+            if value.is_empty() {
+                return None;
+            }
+            match forwarded.identity(&value, peer.ip()) {
+                Ok(identity) => Some(identity),
+                Err(err) => {
+                    tracing::warn!(target: "portcullis::audit", event = "malformed_xfcc", code = err.code(), reason = %err, peer = %peer.ip());
+                    None
+                }
+            }
+        }
+        #[cfg(not(feature = "tls"))]
+        {
+            let _ = (peer, headers);
+            None
+        }
+    }
+
     /// The client of a request from `peer`, when the gate needs one (trusted
     /// proxies or a rate limit are configured): `None` otherwise, at no cost.
     pub(crate) fn client_of<H: Headers + ?Sized>(&self, peer: Option<SocketAddr>, headers: &H) -> Option<Client> {
@@ -373,6 +457,14 @@ pub enum RateBy {
     Route,
 }
 
+/// The connection's verified client certificate, as the adapters found it.
+#[cfg(feature = "tls")]
+pub(crate) type PeerCertificate = crate::tls::PeerIdentity;
+
+/// Without the `tls` feature there is none.
+#[cfg(not(feature = "tls"))]
+pub(crate) enum PeerCertificate {}
+
 type Decision<'a> = Pin<Box<dyn Future<Output = Result<Option<Duration>, ThrottleError>> + Send + 'a>>;
 
 /// A gate's rate limit: asked in place when its store answers without waiting,
@@ -419,6 +511,8 @@ pub(crate) struct Shared {
     pub(crate) policy: Option<PolicyHandle>,
     proxies: Option<TrustedProxies>,
     limit: Option<(Arc<dyn Limit>, RateBy)>,
+    #[cfg(feature = "tls")]
+    forwarded: Option<crate::tls::ForwardedCertificates>,
 }
 
 /// What the middleware leaves in a request's extensions (two reference counts to

@@ -135,7 +135,7 @@ impl Rejection {
                 Some(format!(r#"Bearer realm="{realm}", error="invalid_request""#)),
                 None,
             ),
-            AuthError::InvalidToken(_) | AuthError::InvalidApiKey(_) => (
+            AuthError::InvalidToken(_) | AuthError::InvalidApiKey(_) | AuthError::CertificateNotAccepted(_) => (
                 401,
                 Some(format!(
                     r#"Bearer realm="{realm}", error="invalid_token", error_description="{}""#,

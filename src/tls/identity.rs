@@ -51,8 +51,7 @@ pub struct PeerIdentity {
     spiffe_id: Option<SpiffeId>,
     dns_names: Vec<String>,
     subject: String,
-    not_before: i64,
-    not_after: i64,
+    validity: Option<(i64, i64)>,
     thumbprint: [u8; 32],
     source: IdentitySource,
 }
@@ -118,11 +117,60 @@ impl PeerIdentity {
             spiffe_id,
             dns_names,
             subject: certificate.subject().to_string(),
-            not_before: validity.not_before.timestamp(),
-            not_after: validity.not_after.timestamp(),
+            validity: Some((validity.not_before.timestamp(), validity.not_after.timestamp())),
             thumbprint,
             source,
         })
+    }
+
+    /// The identity a trusted proxy forwarded in one XFCC element, on its word: the
+    /// SPIFFE ID when the element has exactly one URI and it is a SPIFFE ID, the DNS
+    /// names, the subject, and the thumbprint from `Hash`.
+    ///
+    /// ```
+    /// use portcullis::tls::{IdentitySource, PeerIdentity, parse_xfcc};
+    ///
+    /// let elements = parse_xfcc("Hash=4f2a3c1e9b8d7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29;URI=spiffe://orders.test/ns/prod/sa/billing")?;
+    /// let identity = PeerIdentity::forwarded(&elements[0], "10.0.0.2".parse().unwrap())?;
+    /// assert_eq!(identity.name(), Some("spiffe://orders.test/ns/prod/sa/billing"));
+    /// assert!(matches!(identity.source(), IdentitySource::Forwarded { verified_here: false, .. }));
+    /// # Ok::<(), portcullis::tls::TlsError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`TlsError::MalformedXfcc`] for an element without `Hash` (a proxy that
+    /// verified a certificate names its hash).
+    pub fn forwarded(element: &super::XfccElement<'_>, proxy: IpAddr) -> Result<Self, TlsError> {
+        let thumbprint = element.hash.ok_or(TlsError::MalformedXfcc(
+            "no Hash: the proxy names the certificate it verified",
+        ))?;
+        let spiffe_id = match element.uris.as_slice() {
+            [uri] => SpiffeId::parse(uri).ok(),
+            _ => None,
+        };
+        Ok(PeerIdentity {
+            spiffe_id,
+            dns_names: element
+                .dns
+                .iter()
+                .take(MAX_DNS_NAMES)
+                .map(|name| name.to_string())
+                .collect(),
+            subject: element.subject.as_deref().unwrap_or_default().to_owned(),
+            validity: None,
+            thumbprint,
+            source: IdentitySource::Forwarded {
+                proxy,
+                verified_here: false,
+            },
+        })
+    }
+
+    /// The same identity, marked as coming from `source`.
+    pub(crate) fn with_source(mut self, source: IdentitySource) -> Self {
+        self.source = source;
+        self
     }
 
     /// The SPIFFE ID, when the certificate is an X509-SVID.
@@ -140,14 +188,15 @@ impl PeerIdentity {
         &self.subject
     }
 
-    /// When the certificate became valid (Unix seconds).
-    pub fn not_before(&self) -> i64 {
-        self.not_before
+    /// When the certificate became valid (Unix seconds); `None` for an identity a
+    /// proxy forwarded without the certificate.
+    pub fn not_before(&self) -> Option<i64> {
+        self.validity.map(|(from, _)| from)
     }
 
-    /// When it expires (Unix seconds).
-    pub fn not_after(&self) -> i64 {
-        self.not_after
+    /// When it expires (Unix seconds); `None` as for [`not_before`](Self::not_before).
+    pub fn not_after(&self) -> Option<i64> {
+        self.validity.map(|(_, until)| until)
     }
 
     /// The SHA-256 of the certificate's DER (RFC 8705's `x5t#S256`, unencoded).

@@ -15,11 +15,15 @@
 //! # Ok::<(), portcullis::tls::TlsError>(())
 //! ```
 
+mod authenticator;
+mod forwarded;
 mod identity;
 mod server;
 mod spiffe;
 mod xfcc;
 
+pub use authenticator::ClientCertificates;
+pub use forwarded::ForwardedCertificates;
 pub use identity::{IdentitySource, MAX_CERTIFICATE_BYTES, MAX_DNS_NAMES, PeerIdentity};
 pub use server::{ClientAuth, MAX_PEM_BYTES, certificates, server_config};
 pub use spiffe::{MAX_SPIFFE_ID_BYTES, MAX_TRUST_DOMAIN_BYTES, SpiffeId, SpiffePattern};

@@ -48,6 +48,15 @@ impl XfccElement<'_> {
     pub fn cert_pem(&self) -> Result<Option<String>, TlsError> {
         self.cert.as_deref().map(url_decode).transpose()
     }
+
+    /// The chain as PEM text, URL-decoded (the client's certificate first).
+    ///
+    /// # Errors
+    ///
+    /// As [`cert_pem`](Self::cert_pem).
+    pub fn chain_pem(&self) -> Result<Option<String>, TlsError> {
+        self.chain.as_deref().map(url_decode).transpose()
+    }
 }
 
 /// Reads an XFCC value (header lines joined with `,`): every element, in order (the

@@ -510,12 +510,16 @@ impl<S: ApiKeyStore> Authenticator for ApiKeys<S> {
         match credentials {
             Credentials::ApiKey(_) => true,
             Credentials::Bearer(token) => self.is_ours(token),
+            #[cfg(feature = "tls")]
+            Credentials::Certificate(_) => false,
         }
     }
 
     async fn authenticate(&self, credentials: &Credentials<'_>) -> Result<Principal, AuthError> {
         let key = match credentials {
             Credentials::ApiKey(key) | Credentials::Bearer(key) => key,
+            #[cfg(feature = "tls")]
+            Credentials::Certificate(_) => return Err(AuthError::MissingCredentials),
         };
         match self.verify(key).await {
             Ok(record) => Ok(principal(&record)),
