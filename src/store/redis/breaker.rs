@@ -27,8 +27,11 @@ impl Breaker {
         }
     }
 
+    /// Microseconds since the breaker was made, from 1 (0 means closed).
     fn now(&self) -> u64 {
-        u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX)
+        u64::try_from(self.started.elapsed().as_micros())
+            .unwrap_or(u64::MAX)
+            .saturating_add(1)
     }
 
     pub(super) fn is_open(&self) -> bool {
@@ -63,8 +66,7 @@ impl Breaker {
         if failures >= self.threshold || probe_failed {
             let until = self
                 .now()
-                .saturating_add(u64::try_from(self.open_for.as_micros()).unwrap_or(u64::MAX))
-                .max(1);
+                .saturating_add(u64::try_from(self.open_for.as_micros()).unwrap_or(u64::MAX));
             if self.open_until.swap(until, Ordering::AcqRel) == 0 {
                 tracing::warn!(target: "portcullis::audit", event = "store_breaker_open", backend = "redis", failures);
             }
