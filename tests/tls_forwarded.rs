@@ -18,7 +18,7 @@ use std::net::SocketAddr;
 use common::http::send;
 use common::http_serve::serve;
 use common::http_serve_actix::serve_actix;
-use common::pki::Ca;
+use common::pki::{BILLING, BILLING_POLICY, Ca};
 use portcullis::Principal;
 use portcullis::auth::CredentialSources;
 use portcullis::http::Guard;
@@ -26,17 +26,10 @@ use portcullis::rbac::PolicyHandle;
 use portcullis::throttle::TrustedProxies;
 use portcullis::tls::{ClientCertificates, ForwardedCertificates};
 
-const BILLING: &str = "spiffe://orders.test/ns/prod/sa/billing";
-const POLICY: &str = r#"
-[roles.billing]
-permissions = ["orders:read"]
-[subjects]
-"spiffe://orders.test/ns/prod/sa/billing" = ["billing"]
-"#;
 const HASH: &str = "4f2a3c1e9b8d7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29";
 
 async fn servers(trusted: &str, forwarded: ForwardedCertificates) -> [(&'static str, SocketAddr); 2] {
-    let policy = PolicyHandle::from_toml(POLICY).expect("policy");
+    let policy = PolicyHandle::from_toml(BILLING_POLICY).expect("policy");
     let proxies = TrustedProxies::parse(trusted).expect("proxies");
     let sources = CredentialSources::authorization_header().with_client_certificate();
     let axum_app = {

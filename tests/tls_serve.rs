@@ -15,15 +15,13 @@ mod common {
 
 use std::net::SocketAddr;
 
-use common::pki::Ca;
+use common::pki::{BILLING, BILLING_POLICY, Ca};
 use common::tls_client::get;
 use portcullis::auth::CredentialSources;
 use portcullis::http::{ClientIdentity, Guard};
 use portcullis::rbac::PolicyHandle;
-use portcullis::tls::{ClientAuth, ClientCertificates, server_config};
+use portcullis::tls::{ClientAuth, ClientCertificates};
 use portcullis::{Principal, actix::AuthMiddleware, axum::AuthLayer};
-
-const BILLING: &str = "spiffe://orders.test/ns/prod/sa/billing";
 
 fn whoami_json(ClientIdentity(peer): &ClientIdentity) -> serde_json::Value {
     serde_json::json!({
@@ -32,15 +30,6 @@ fn whoami_json(ClientIdentity(peer): &ClientIdentity) -> serde_json::Value {
         "source": peer.source().as_str(),
     })
 }
-
-/// The billing workload reads orders; other workloads of the trust domain are
-/// callers without that permission.
-const POLICY: &str = r#"
-[roles.billing]
-permissions = ["orders:read"]
-[subjects]
-"spiffe://orders.test/ns/prod/sa/billing" = ["billing"]
-"#;
 
 fn certificates() -> ClientCertificates {
     ClientCertificates::new()
@@ -54,15 +43,8 @@ fn sources() -> CredentialSources {
 
 async fn axum_server(ca: &Ca, client_auth: ClientAuth) -> SocketAddr {
     use axum::routing::get;
-    let policy = PolicyHandle::from_toml(POLICY).expect("policy");
-    let server = ca.server();
-    let config = server_config(
-        server.cert_pem.as_bytes(),
-        server.key_pem.as_bytes(),
-        Some(ca.pem().as_bytes()),
-        client_auth,
-    )
-    .expect("config");
+    let policy = PolicyHandle::from_toml(BILLING_POLICY).expect("policy");
+    let config = ca.server_config(client_auth);
     let orders = axum::Router::new()
         .route(
             "/orders",
@@ -85,15 +67,8 @@ async fn axum_server(ca: &Ca, client_auth: ClientAuth) -> SocketAddr {
 
 fn actix_server(ca: &Ca, client_auth: ClientAuth) -> SocketAddr {
     use actix_web::{App, HttpResponse, HttpServer, web};
-    let server = ca.server();
-    let config = server_config(
-        server.cert_pem.as_bytes(),
-        server.key_pem.as_bytes(),
-        Some(ca.pem().as_bytes()),
-        client_auth,
-    )
-    .expect("config");
-    let policy = PolicyHandle::from_toml(POLICY).expect("policy");
+    let config = ca.server_config(client_auth);
+    let policy = PolicyHandle::from_toml(BILLING_POLICY).expect("policy");
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {

@@ -6,6 +6,18 @@ use rcgen::{
     KeyPair, KeyUsagePurpose, SanType,
 };
 
+/// The billing workload's SPIFFE ID.
+pub const BILLING: &str = "spiffe://orders.test/ns/prod/sa/billing";
+
+/// The billing workload reads orders; other workloads of the trust domain are
+/// callers without that permission.
+pub const BILLING_POLICY: &str = r#"
+[roles.billing]
+permissions = ["orders:read"]
+[subjects]
+"spiffe://orders.test/ns/prod/sa/billing" = ["billing"]
+"#;
+
 pub struct Ca {
     issuer: CertifiedIssuer<'static, KeyPair>,
 }
@@ -46,6 +58,19 @@ impl Ca {
             key_pem: key.serialize_pem(),
             der: certificate.der().to_vec(),
         }
+    }
+
+    /// A rustls server configuration for 127.0.0.1 with a certificate of this CA,
+    /// verifying client certificates against it.
+    pub fn server_config(&self, client_auth: portcullis::tls::ClientAuth) -> std::sync::Arc<rustls::ServerConfig> {
+        let server = self.server();
+        portcullis::tls::server_config(
+            server.cert_pem.as_bytes(),
+            server.key_pem.as_bytes(),
+            Some(self.pem().as_bytes()),
+            client_auth,
+        )
+        .expect("config")
     }
 
     /// A server certificate for 127.0.0.1 and localhost.
