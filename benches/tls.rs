@@ -32,16 +32,18 @@ fn xfcc_4k(cert_pem: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect();
+    // The nearest proxy's element carries the certificate; earlier hops' elements
+    // their SANs and hashes, as many as fit in 4 KiB.
+    let hop = "By=spiffe://orders.test/ns/edge/sa/envoy;Hash=4f2a3c1e9b8d7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29;Subject=\"CN=gateway,O=Orders\";URI=spiffe://orders.test/ns/edge/sa/gateway;DNS=gateway.orders.test";
+    let last = format!(
+        "By=spiffe://orders.test/ns/edge/sa/envoy;Hash=4f2a3c1e9b8d7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29;Cert=\"{encoded}\";Subject=\"CN=billing,O=Orders\";URI=spiffe://orders.test/ns/prod/sa/billing;DNS=billing.orders.test"
+    );
     let mut value = String::new();
-    while value.len() < 4096 - 600 {
-        if !value.is_empty() {
-            value.push(',');
-        }
-        value.push_str(&format!(
-            "By=spiffe://orders.test/ns/edge/sa/envoy;Hash=4f2a3c1e9b8d7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29;Cert=\"{encoded}\";Subject=\"CN=billing,O=Orders\";URI=spiffe://orders.test/ns/prod/sa/billing;DNS=billing.orders.test"
-        ));
+    while value.len() + hop.len() + 1 + last.len() <= 4096 {
+        value.push_str(hop);
+        value.push(',');
     }
-    value.truncate(value.len().min(4096));
+    value.push_str(&last);
     value
 }
 
