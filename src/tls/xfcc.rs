@@ -187,17 +187,18 @@ impl<'a> Reader<'a> {
     fn value(&mut self) -> Result<Cow<'a, str>, TlsError> {
         let rest = self.rest();
         if rest.first() != Some(&b'"') {
-            let len = rest
-                .iter()
-                .position(|&byte| matches!(byte, b';' | b','))
-                .unwrap_or(rest.len());
-            let value = &self.text[self.at..self.at + len];
-            if value
-                .bytes()
-                .any(|byte| byte == b'"' || byte == b'=' || byte.is_ascii_control())
-            {
-                return Err(TlsError::MalformedXfcc("a value with '\"' or '=' is quoted"));
+            // One pass: up to the separator, refusing what needs quoting.
+            let mut len = 0;
+            for &byte in rest {
+                match byte {
+                    b';' | b',' => break,
+                    b'"' | b'=' | 0..=0x1f | 0x7f => {
+                        return Err(TlsError::MalformedXfcc("a value with '\"' or '=' is quoted"));
+                    }
+                    _ => len += 1,
+                }
             }
+            let value = &self.text[self.at..self.at + len];
             self.at += len;
             return Ok(Cow::Borrowed(value.trim_end_matches([' ', '\t'])));
         }
@@ -245,12 +246,21 @@ fn hex32(text: &str) -> Option<[u8; 32]> {
     if bytes.len() != 64 {
         return None;
     }
-    let digit = |byte: u8| char::from(byte).to_digit(16).and_then(|d| u8::try_from(d).ok());
     let mut out = [0u8; 32];
     for (slot, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
         *slot = digit(pair[0])? << 4 | digit(pair[1])?;
     }
     Some(out)
+}
+
+/// A hexadecimal digit's value.
+fn digit(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        b'A'..=b'F' => Some(byte - b'A' + 10),
+        _ => None,
+    }
 }
 
 fn url_decode(text: &str) -> Result<String, TlsError> {
