@@ -275,6 +275,11 @@ impl<A> Gate<A> {
             }
             let mut value = String::new();
             for line in headers.values("x-forwarded-client-cert") {
+                // Joined up to the parser's limit, never past it.
+                if value.len() + 1 + line.len() > crate::tls::MAX_XFCC_BYTES {
+                    tracing::warn!(target: "portcullis::audit", event = "malformed_xfcc", code = "malformed_xfcc", reason = "longer than 64 KiB", peer = %peer.ip());
+                    return None;
+                }
                 if !value.is_empty() {
                     value.push(',');
                 }
