@@ -146,8 +146,9 @@ impl Options {
         };
         let key = match std::env::var_os("PORTCULLIS_SIGNING_KEY") {
             Some(path) => {
-                let text = zeroize::Zeroizing::new(std::fs::read_to_string(path)?);
-                JwkSet::from_json(&text)?
+                // Refused when group or others may read it, as every secret file.
+                let bytes = portcullis::secrets::read_secret_file(std::path::Path::new(&path), 1 << 20)?;
+                JwkSet::from_json(std::str::from_utf8(&bytes)?)?
                     .keys
                     .into_iter()
                     .next()
