@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use std::collections::VecDeque;
@@ -19,7 +19,7 @@ const SWEEP_EVERY_MS: u64 = 1000;
 /// State in this process's memory, for one replica (or for tests).
 ///
 /// - **Bounded**: at most `max_keys` keys are tracked (each about 64 bytes: the key
-///   is kept as a 64-bit keyed hash, SipHash with a per-process random key, so no
+///   is kept as its 64-bit keyed hash, SipHash with a per-process random key, so no
 ///   key's text is stored and an attacker cannot aim collisions). Every entry has an
 ///   expiry: a block's end, a failure window's end, a rate limit's catch-up time.
 /// - **When full**: expired entries are swept (at most once a second per shard, so a
@@ -52,7 +52,6 @@ struct Inner {
     shards: Box<[Mutex<Shard>]>,
     feed: Mutex<Feed>,
     per_shard: usize,
-    hasher: RandomState,
     clock: Arc<dyn Fn() -> u64 + Send + Sync>,
 }
 
@@ -70,7 +69,7 @@ const SUBJECT_RETENTION_SECONDS: i64 = 24 * 3600;
 
 #[derive(Default)]
 struct Shard {
-    entries: HashMap<u64, Entry, BuildHasherDefault<Identity>>,
+    entries: HashMap<u64, Entry, BuildHasherDefault<Prehashed>>,
     last_sweep_ms: u64,
 }
 
@@ -92,11 +91,12 @@ enum State {
     },
 }
 
-/// The map's keys are already keyed hashes: used as they are.
+/// A hasher for maps whose keys are already keyed hashes ([`StateKey`]'s): it
+/// uses them as they are.
 #[derive(Default)]
-struct Identity(u64);
+pub(crate) struct Prehashed(u64);
 
-impl Hasher for Identity {
+impl Hasher for Prehashed {
     fn finish(&self) -> u64 {
         self.0
     }
@@ -144,7 +144,6 @@ impl MemoryStore {
                 shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
                 feed: Mutex::default(),
                 per_shard,
-                hasher: RandomState::new(),
                 clock: Arc::new(system_ms),
             }),
         }
@@ -166,7 +165,6 @@ impl MemoryStore {
                 shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
                 feed: Mutex::default(),
                 per_shard: self.inner.per_shard,
-                hasher: RandomState::new(),
                 clock,
             }),
         }
@@ -179,7 +177,7 @@ impl MemoryStore {
 
     /// The shard of `key` and the key's hash.
     fn locate(&self, key: &StateKey) -> (MutexGuard<'_, Shard>, u64) {
-        let hash = self.inner.hasher.hash_one(key.as_str());
+        let hash = key.keyed_hash();
         let shard = &self.inner.shards[(hash % SHARDS as u64) as usize];
         (lock(shard), hash)
     }

@@ -35,6 +35,7 @@ use std::fmt;
 use std::future::Future;
 
 pub use fallback::{Fallback, WhenDown};
+pub(crate) use memory::Prehashed;
 pub use memory::{DEFAULT_MAX_KEYS, MemoryStore};
 #[cfg(feature = "redis")]
 pub use redis::{RedisOptions, RedisStore};
@@ -71,11 +72,34 @@ impl StoreError {
 
 /// The name of one counter or limit: a namespace and parts, joined by `\x1f`. It may
 /// hold an account name or a client address, so `Debug` shows the namespace only.
-#[derive(Clone, PartialEq, Eq, Hash)]
+///
+/// The key's keyed hash (SipHash-1-3 under a random key drawn once per process) is
+/// computed once, here, for [`MemoryStore`]'s maps: a key read and then written
+/// is hashed once, not twice.
+#[derive(Clone)]
 pub struct StateKey {
     text: String,
     namespace: usize,
+    hash: u64,
 }
+
+impl PartialEq for StateKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for StateKey {}
+
+impl std::hash::Hash for StateKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
+    }
+}
+
+/// The process's key for [`StateKey`] hashes: random, so nobody outside the
+/// process can aim two keys at one counter.
+static KEY_HASHER: std::sync::LazyLock<std::hash::RandomState> = std::sync::LazyLock::new(Default::default);
 
 impl StateKey {
     /// The key `namespace` + `parts`.
@@ -105,6 +129,7 @@ impl StateKey {
             text.push_str(part);
         }
         Ok(StateKey {
+            hash: std::hash::BuildHasher::hash_one(&*KEY_HASHER, text.as_str()),
             text,
             namespace: namespace.len(),
         })
@@ -118,6 +143,11 @@ impl StateKey {
     /// The namespace.
     pub fn namespace(&self) -> &str {
         &self.text[..self.namespace]
+    }
+
+    /// The keyed hash (see the type's docs).
+    pub(crate) fn keyed_hash(&self) -> u64 {
+        self.hash
     }
 }
 

@@ -2,12 +2,12 @@
 //! client, checked before any password work.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::hash::BuildHasherDefault;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::{ClientAddr, ThrottleError};
-use crate::store::{FailureRule, StateKey, StateStore, StoreError};
+use crate::store::{FailureRule, Prehashed, StateKey, StateStore, StoreError};
 
 /// What a login throttle counts, and what it does when the account-wide count fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,14 +111,15 @@ pub struct LoginAttempt {
 /// new clients wait their turn (refused for a second).
 const MAX_IN_FLIGHT_CLIENTS: usize = 100_000;
 
-/// Password checks running per client on this replica.
+/// Password checks running per client on this replica, by the keyed hash of the
+/// client's counting key (the one its `login.client` counter has).
 #[derive(Default)]
 struct InFlight {
-    counts: Mutex<HashMap<IpAddr, u32>>,
+    counts: Mutex<HashMap<u64, u32, BuildHasherDefault<Prehashed>>>,
 }
 
 impl InFlight {
-    fn claim(self: &Arc<Self>, client: IpAddr, limit: u32) -> Option<Slot> {
+    fn claim(self: &Arc<Self>, client: u64, limit: u32) -> Option<Slot> {
         let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
         if !counts.contains_key(&client) && counts.len() >= MAX_IN_FLIGHT_CLIENTS {
             return None;
@@ -138,7 +139,7 @@ impl InFlight {
 /// A claimed in-flight slot.
 struct Slot {
     in_flight: Arc<InFlight>,
-    client: IpAddr,
+    client: u64,
 }
 
 impl Drop for Slot {
@@ -221,12 +222,6 @@ impl<S: StateStore> LoginThrottle<S> {
     /// [`ThrottleError::Store`] when the store failed (a tracking limit is not an
     /// error: it is [`Scope::Capacity`]).
     pub async fn check(&self, account: &str, client: &ClientAddr) -> Result<LoginCheck, ThrottleError> {
-        let Some(slot) = self
-            .in_flight
-            .claim(client.counting_key(), self.limits.in_flight_per_client)
-        else {
-            return Ok(blocked_for(1000, Scope::InFlight));
-        };
         // A name past the key limit is counted by its digest: the same name, the
         // same counter, and no error for a client's over-long input.
         let digest;
@@ -238,10 +233,17 @@ impl<S: StateStore> LoginThrottle<S> {
         };
         let mut buffer = [0u8; 39];
         let address = super::counting_text(client, &mut buffer);
+        let client = key("login.client", &[address])?;
+        let Some(slot) = self
+            .in_flight
+            .claim(client.keyed_hash(), self.limits.in_flight_per_client)
+        else {
+            return Ok(blocked_for(1000, Scope::InFlight));
+        };
         let attempt = LoginAttempt {
             pair: key("login.pair", &[account, address])?,
             account: key("login.account", &[account])?,
-            client: key("login.client", &[address])?,
+            client,
             _slot: slot,
         };
         let mut account_blocked = None;
