@@ -241,7 +241,7 @@ where
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let forwarded = self.gate.forwarded_identity(request.peer_addr(), request.headers());
-        let certificate = forwarded.as_ref().or(peer_certificate(request.request()));
+        let certificate = || forwarded.as_ref().or_else(|| peer_certificate(request.request()));
         let outcome = match self.gate.waits() {
             false => self.gate.authenticate_now(request.headers(), certificate),
             true => None,
@@ -250,7 +250,7 @@ where
             // The authenticator or the rate limit waits: the request is boxed whole.
             let (service, gate) = (self.service.clone(), self.gate.clone());
             let waiting: Waiting<B> = Box::pin(async move {
-                let certificate = forwarded.as_ref().or(peer_certificate(request.request()));
+                let certificate = || forwarded.as_ref().or_else(|| peer_certificate(request.request()));
                 let outcome = gate.authenticate(request.headers(), certificate).await;
                 let client = gate.client_of(request.peer_addr(), request.headers());
                 let decision = gate.admit_waiting(outcome, request.request(), client).await;

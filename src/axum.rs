@@ -196,7 +196,7 @@ where
         let forwarded = self
             .gate
             .forwarded_identity(At::request(&request).peer(), request.headers());
-        let certificate = forwarded.as_ref().or(peer_certificate(request.extensions()));
+        let certificate = || forwarded.as_ref().or_else(|| peer_certificate(request.extensions()));
         if !self.gate.waits()
             && let Some(outcome) = self.gate.authenticate_now(request.headers(), certificate)
         {
@@ -208,7 +208,9 @@ where
         let mut inner = ready_clone(&mut self.inner);
         let gate = self.gate.clone();
         let waiting: Waiting<S::Error> = Box::pin(async move {
-            let certificate = forwarded.as_ref().or(peer_certificate(request.extensions()));
+            // The request is not `Sync`: the closure borrows its parts, which are.
+            let extensions = request.extensions();
+            let certificate = || forwarded.as_ref().or_else(|| peer_certificate(extensions));
             let outcome = gate.authenticate(request.headers(), certificate).await;
             let at = At::request(&request);
             let client = gate.client_of(at.peer(), request.headers());

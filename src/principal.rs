@@ -45,6 +45,8 @@ pub(crate) struct TokenParts {
     pub(crate) issuer: Option<Text>,
     pub(crate) token_id: Option<Text>,
     pub(crate) expires_at: Option<i64>,
+    /// `cnf` → `x5t#S256`, decoded.
+    pub(crate) certificate_sha256: Option<[u8; 32]>,
     /// The payload's JSON text, as verified.
     pub(crate) claims: String,
 }
@@ -67,6 +69,8 @@ struct Inner {
     /// How many of `names` are roles.
     roles: usize,
     expires_at: Option<i64>,
+    /// The certificate the token is bound to (RFC 8705): its SHA-256.
+    certificate_sha256: Option<[u8; 32]>,
 }
 
 impl Inner {
@@ -123,6 +127,7 @@ impl Principal {
             names: Vec::new(),
             roles: 0,
             expires_at: None,
+            certificate_sha256: None,
         }))
     }
 
@@ -150,6 +155,7 @@ impl Principal {
             names: Vec::with_capacity(roles.len() + scopes.len()),
             roles: roles.len(),
             expires_at: None,
+            certificate_sha256: None,
         };
         inner.subject = inner.push(subject);
         for name in roles.iter().chain(scopes) {
@@ -178,6 +184,7 @@ impl Principal {
             names: Vec::with_capacity(token.roles.len() + token.scopes.len()),
             roles: token.roles.len(),
             expires_at: token.expires_at,
+            certificate_sha256: token.certificate_sha256,
         };
         inner.subject = inner.place(&token.subject, base)?;
         for name in token.roles.iter().chain(&token.scopes) {
@@ -291,6 +298,55 @@ impl Principal {
         self.0.expires_at
     }
 
+    /// The SHA-256 of the client certificate the token is bound to (RFC 8705 §3.1,
+    /// `cnf` → `x5t#S256`), if it is bound.
+    ///
+    /// The gate checks every bound token against the request's certificate (see
+    /// [`confirm_certificate`](Self::confirm_certificate)): a principal a handler
+    /// sees with a thumbprint here came over a connection with that certificate.
+    pub fn certificate_sha256(&self) -> Option<&[u8; 32]> {
+        self.0.certificate_sha256.as_ref()
+    }
+
+    /// Whether this caller may be served over a connection whose client certificate
+    /// has the SHA-256 `presented` (`None`: no certificate): always, for a principal
+    /// whose token is not bound; for a bound token, only when the thumbprints are
+    /// equal, compared in constant time. The gate calls this for every request;
+    /// call it yourself when you verify tokens outside it.
+    ///
+    /// ```
+    /// use portcullis::Principal;
+    /// use portcullis::token::{Algorithm, Issuer, KeySet, SigningKey, Verifier};
+    ///
+    /// let key = SigningKey::generate(Algorithm::ES256)?;
+    /// let verifier = Verifier::builder(KeySet::single(key.verifying_key())).build()?;
+    /// let issuer = Issuer::builder(key).build()?;
+    /// let certificate = [7u8; 32]; // the SHA-256 of the client's certificate (DER)
+    /// let token = issuer.issue_bound("billing", &(), &certificate)?;
+    /// let caller = verifier.verify_principal(&token)?;
+    /// assert_eq!(caller.certificate_sha256(), Some(&certificate));
+    /// assert!(caller.confirm_certificate(Some(&certificate)).is_ok());
+    /// assert_eq!(caller.confirm_certificate(Some(&[8u8; 32])).unwrap_err().code(), "certificate_mismatch");
+    /// assert_eq!(caller.confirm_certificate(None).unwrap_err().code(), "certificate_mismatch");
+    /// // An unbound token goes over any connection.
+    /// assert!(Principal::new("alice").confirm_certificate(None).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::CertificateMismatch`](crate::auth::AuthError::CertificateMismatch).
+    pub fn confirm_certificate(&self, presented: Option<&[u8; 32]>) -> Result<(), crate::auth::AuthError> {
+        use subtle::ConstantTimeEq;
+        let Some(bound) = &self.0.certificate_sha256 else {
+            return Ok(());
+        };
+        match presented {
+            Some(presented) if bool::from(bound.ct_eq(presented)) => Ok(()),
+            _ => Err(crate::auth::AuthError::CertificateMismatch),
+        }
+    }
+
     /// Every claim of the token, as verified, read into `T` (a struct of the
     /// claims you need, or `serde_json::Value` for all of them). A principal built
     /// by hand has none: `T` is read from `{}`.
@@ -337,6 +393,7 @@ impl PartialEq for Principal {
                 && self.token_id() == other.token_id()
                 && self.api_key_id() == other.api_key_id()
                 && self.expires_at() == other.expires_at()
+                && self.certificate_sha256() == other.certificate_sha256()
                 && self.claims_json() == other.claims_json())
     }
 }
@@ -353,6 +410,7 @@ impl fmt::Debug for Principal {
             .field("token_id", &self.token_id())
             .field("api_key_id", &self.api_key_id())
             .field("expires_at", &self.expires_at())
+            .field("certificate_bound", &self.certificate_sha256().is_some())
             .finish_non_exhaustive()
     }
 }

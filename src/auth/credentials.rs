@@ -77,6 +77,16 @@ pub enum Credentials<'a> {
     Certificate(&'a crate::tls::PeerIdentity),
 }
 
+impl Credentials<'_> {
+    /// Whether these are the connection's client certificate.
+    pub fn is_certificate(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return matches!(self, Credentials::Certificate(_));
+        #[cfg(not(feature = "tls"))]
+        false
+    }
+}
+
 impl std::fmt::Debug for Credentials<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -47,6 +47,15 @@ pub enum AuthError {
     /// trust domain, and no DNS name where those are allowed.
     #[error("client certificate not accepted: {0}")]
     CertificateNotAccepted(&'static str),
+    /// A token bound to a client certificate (RFC 8705) came over a connection
+    /// without that certificate (HTTP 401, `invalid_token`, code
+    /// `certificate_mismatch`).
+    #[error("the token is bound to another client certificate")]
+    CertificateMismatch,
+    /// A route that takes only certificate-bound tokens got a token (or an API
+    /// key) bound to none (HTTP 401, `invalid_token`, code `token_not_bound`).
+    #[error("the route takes only certificate-bound tokens")]
+    TokenNotBound,
     /// The caller is authenticated but lacks what the route requires (HTTP 403,
     /// code `forbidden`; the challenge's error is RFC 6750's `insufficient_scope`).
     /// `missing_scopes` lists the OAuth scopes the caller lacks, from the route's
@@ -96,6 +105,8 @@ impl AuthError {
             AuthError::InvalidToken(err) => err.code(),
             AuthError::InvalidApiKey(err) => err.code(),
             AuthError::CertificateNotAccepted(_) => "certificate_not_accepted",
+            AuthError::CertificateMismatch => "certificate_mismatch",
+            AuthError::TokenNotBound => "token_not_bound",
             AuthError::Forbidden { .. } => "forbidden",
             AuthError::Throttled { .. } => "too_many_requests",
             AuthError::Busy => "busy",

@@ -52,6 +52,8 @@ struct Parts<A> {
     sources: Arc<CredentialSources>,
     shared: Arc<Shared>,
     required: bool,
+    /// Only certificate-bound tokens (or the certificate itself) are taken.
+    bound_only: bool,
 }
 
 // By hand: the authenticator is shared, so it need not be `Clone` itself.
@@ -70,6 +72,7 @@ impl<A> Clone for Parts<A> {
             sources: self.sources.clone(),
             shared: self.shared.clone(),
             required: self.required,
+            bound_only: self.bound_only,
         }
     }
 }
@@ -99,6 +102,7 @@ impl<A: Authenticator> Gate<A> {
                     forwarded: None,
                 }),
                 required,
+                bound_only: false,
             }),
         }
     }
@@ -188,6 +192,31 @@ impl<A: Authenticator> Gate<A> {
         self
     }
 
+    /// Takes only tokens bound to the connection's client certificate (RFC 8705):
+    /// an unbound token or an API key is 401 `invalid_token` with code
+    /// `token_not_bound`, and the client certificate itself still authenticates
+    /// where the [sources](Self::sources) read it. For the routes where a stolen
+    /// bearer token must be worthless.
+    ///
+    /// Whatever this says, every gate refuses a *bound* token over a connection
+    /// without its certificate (`certificate_mismatch`); see
+    /// [`Principal::confirm_certificate`].
+    ///
+    /// ```
+    /// use portcullis::http::Gate;
+    /// # use portcullis::token::{Algorithm, KeySet, SigningKey, Verifier};
+    /// # let key = SigningKey::generate(Algorithm::ES256)?;
+    /// # let verifier = Verifier::builder(KeySet::single(key.verifying_key())).build()?;
+    ///
+    /// let internal = Gate::required(verifier).bound_tokens_only();
+    /// # let _ = internal;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn bound_tokens_only(mut self) -> Self {
+        Arc::make_mut(&mut self.parts).bound_only = true;
+        self
+    }
+
     /// Where credentials are read from (default: the `Authorization` header only).
     pub fn sources(mut self, sources: CredentialSources) -> Self {
         Arc::make_mut(&mut self.parts).sources = Arc::new(sources);
@@ -205,32 +234,56 @@ impl<A: Authenticator> Gate<A> {
     /// authenticator can answer without waiting (token verification can); `None`
     /// means "await [`authenticate`](Self::authenticate)".
     #[allow(clippy::type_complexity)]
-    pub(crate) fn authenticate_now<H: Headers + ?Sized>(
+    ///
+    /// `peer` finds the connection's client certificate (or the one a trusted
+    /// proxy forwarded); it is asked only when a certificate matters: the sources
+    /// read certificates, or the token is bound to one.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn authenticate_now<'h, H: Headers + ?Sized>(
         &self,
-        headers: &H,
-        peer: Option<&PeerCertificate>,
+        headers: &'h H,
+        peer: impl Fn() -> Option<&'h PeerCertificate>,
     ) -> Option<Result<Option<Principal>, AuthError>> {
         let parts = &*self.parts;
-        match self.credentials(headers, peer) {
+        match self.credentials(headers, &peer) {
             Err(err) => Some(Err(err)),
             Ok(None) => Some(Ok(None)),
             Ok(Some(credentials)) => parts
                 .authenticator
                 .authenticate_now(&credentials)
-                .map(|result| result.map(Some)),
+                .map(|result| self.confirmed(result?, &credentials, &peer).map(Some)),
         }
     }
 
     /// The request's caller, awaiting the authenticator.
-    pub(crate) async fn authenticate<H: Headers + ?Sized>(
+    pub(crate) async fn authenticate<'h, H: Headers + ?Sized>(
         &self,
-        headers: &H,
-        peer: Option<&PeerCertificate>,
+        headers: &'h H,
+        peer: impl Fn() -> Option<&'h PeerCertificate>,
     ) -> Result<Option<Principal>, AuthError> {
-        match self.credentials(headers, peer)? {
+        match self.credentials(headers, &peer)? {
             None => Ok(None),
-            Some(credentials) => self.parts.authenticator.authenticate(&credentials).await.map(Some),
+            Some(credentials) => {
+                let principal = self.parts.authenticator.authenticate(&credentials).await?;
+                self.confirmed(principal, &credentials, &peer).map(Some)
+            }
         }
+    }
+
+    /// `principal`, when its token's certificate binding holds over this
+    /// connection, and the gate takes what it was bound to (or not).
+    fn confirmed<'h>(
+        &self,
+        principal: Principal,
+        credentials: &Credentials<'_>,
+        peer: &impl Fn() -> Option<&'h PeerCertificate>,
+    ) -> Result<Principal, AuthError> {
+        if principal.certificate_sha256().is_some() {
+            principal.confirm_certificate(peer().map(thumbprint))?;
+        } else if self.parts.bound_only && !credentials.is_certificate() {
+            return Err(AuthError::TokenNotBound);
+        }
+        Ok(principal)
     }
 
     /// The request's credentials, of a kind the authenticator accepts; any other
@@ -238,14 +291,14 @@ impl<A: Authenticator> Gate<A> {
     fn credentials<'h, H: Headers + ?Sized>(
         &self,
         headers: &'h H,
-        peer: Option<&'h PeerCertificate>,
+        peer: &impl Fn() -> Option<&'h PeerCertificate>,
     ) -> Result<Option<Credentials<'h>>, AuthError> {
         let parts = &*self.parts;
         #[allow(unused_mut)]
         let mut presented = parts.sources.extract(headers)?;
         #[cfg(feature = "tls")]
         if presented.is_none() && parts.sources.reads_client_certificate() {
-            presented = peer.map(Credentials::Certificate);
+            presented = peer().map(Credentials::Certificate);
         }
         #[cfg(not(feature = "tls"))]
         let _ = peer;
@@ -469,6 +522,14 @@ pub(crate) type PeerCertificate = crate::tls::PeerIdentity;
 /// Without the `tls` feature there is none.
 #[cfg(not(feature = "tls"))]
 pub(crate) enum PeerCertificate {}
+
+/// The SHA-256 of a connection's certificate.
+fn thumbprint(certificate: &PeerCertificate) -> &[u8; 32] {
+    #[cfg(feature = "tls")]
+    return certificate.thumbprint();
+    #[cfg(not(feature = "tls"))]
+    match *certificate {}
+}
 
 type Decision<'a> = Pin<Box<dyn Future<Output = Result<Option<Duration>, ThrottleError>> + Send + 'a>>;
 

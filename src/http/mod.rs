@@ -135,7 +135,11 @@ impl Rejection {
                 Some(format!(r#"Bearer realm="{realm}", error="invalid_request""#)),
                 None,
             ),
-            AuthError::InvalidToken(_) | AuthError::InvalidApiKey(_) | AuthError::CertificateNotAccepted(_) => (
+            AuthError::InvalidToken(_)
+            | AuthError::InvalidApiKey(_)
+            | AuthError::CertificateNotAccepted(_)
+            | AuthError::CertificateMismatch
+            | AuthError::TokenNotBound => (
                 401,
                 Some(format!(
                     r#"Bearer realm="{realm}", error="invalid_token", error_description="{}""#,

@@ -46,7 +46,10 @@ impl IssueError {
     }
 }
 
-const RESERVED: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
+/// Claims the issuer sets itself; `cnf` only through
+/// [`issue_bound`](Issuer::issue_bound), so a binding is always one this crate can
+/// check.
+const RESERVED: [&str; 8] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "cnf"];
 
 /// Issues signed tokens: `iss`, `sub`, `aud`, `iat`, `exp` (from the TTL), optional
 /// `nbf`, and a random 128-bit `jti`, plus the caller's claims. The header carries the
@@ -104,6 +107,40 @@ impl Issuer {
     /// Signs a token for `subject` with the caller's `custom` claims (any value that
     /// serializes to a JSON object, or `()` for none).
     pub fn issue(&self, subject: &str, custom: &impl Serialize) -> Result<String, IssueError> {
+        self.issue_with(subject, custom, None)
+    }
+
+    /// As [`issue`](Self::issue), for a token bound to the client certificate whose
+    /// DER has the SHA-256 `certificate_sha256` (RFC 8705 §3.1: `cnf` holds
+    /// `x5t#S256`). The gate refuses it over any connection without that
+    /// certificate ([`Principal::confirm_certificate`](crate::Principal::confirm_certificate)),
+    /// so a stolen token is of no use without the client's private key. The
+    /// thumbprint of a connection's certificate is
+    /// `tls::PeerIdentity::thumbprint` (feature `tls`).
+    ///
+    /// ```
+    /// use portcullis::token::{Algorithm, Issuer, SigningKey};
+    ///
+    /// let issuer = Issuer::builder(SigningKey::generate(Algorithm::EdDSA)?).build()?;
+    /// let token = issuer.issue_bound("billing", &(), &[7u8; 32])?;
+    /// # let _ = token;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn issue_bound(
+        &self,
+        subject: &str,
+        custom: &impl Serialize,
+        certificate_sha256: &[u8; 32],
+    ) -> Result<String, IssueError> {
+        self.issue_with(subject, custom, Some(certificate_sha256))
+    }
+
+    fn issue_with(
+        &self,
+        subject: &str,
+        custom: &impl Serialize,
+        certificate_sha256: Option<&[u8; 32]>,
+    ) -> Result<String, IssueError> {
         if subject.is_empty() {
             return Err(IssueError::EmptySubject);
         }
@@ -136,6 +173,11 @@ impl Issuer {
         }
         registered.insert("exp".into(), now.saturating_add(self.ttl).into());
         registered.insert("jti".into(), random_id()?.into());
+        if let Some(thumbprint) = certificate_sha256 {
+            let mut cnf = Map::new();
+            cnf.insert("x5t#S256".into(), b64::encode(thumbprint).into());
+            registered.insert("cnf".into(), cnf.into());
+        }
         registered.append(&mut claims);
         let payload = serde_json::to_vec(&registered).map_err(|_| IssueError::Signing)?;
 
@@ -237,5 +279,30 @@ impl IssuerBuilder {
                 .clock
                 .unwrap_or_else(|| std::sync::Arc::new(super::clock::system_clock)),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::{Algorithm, KeySet, Verifier};
+
+    #[test]
+    fn issued_claims_are_the_issuers_own_and_cnf_only_through_issue_bound() {
+        let key = SigningKey::generate(Algorithm::EdDSA).unwrap();
+        let verifier = Verifier::builder(KeySet::single(key.verifying_key())).build().unwrap();
+        let issuer = Issuer::builder(key).build().unwrap();
+        for claim in RESERVED {
+            let custom = serde_json::json!({ claim: { "x5t#S256": "x" } });
+            assert_eq!(issuer.issue("a", &custom), Err(IssueError::ReservedClaim { claim }));
+        }
+        let token = issuer
+            .issue_bound("a", &serde_json::json!({ "roles": ["r"] }), &[9; 32])
+            .unwrap();
+        let principal = verifier.verify_principal(&token).unwrap();
+        assert_eq!(principal.certificate_sha256(), Some(&[9; 32]));
+        assert_eq!(principal.roles(), ["r"]);
+        let claims: serde_json::Value = principal.claims().unwrap();
+        assert_eq!(claims["cnf"], serde_json::json!({ "x5t#S256": b64::encode(&[9; 32]) }));
     }
 }

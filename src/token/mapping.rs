@@ -138,16 +138,16 @@ impl PrincipalMapping {
             Found::One(role) => vec![role],
             Found::List(roles) => roles,
             // Words are read only for `scope` and `scp`: never here, and refused if so.
-            Found::Words(_) | Found::Invalid => return Err(invalid(&self.roles)),
+            Found::Words(_) | Found::Object | Found::Invalid => return Err(invalid(&self.roles)),
         };
         let scopes = match (mapped.scope, mapped.scp) {
             (Found::Words(scope), _) => scope,
-            (Found::One(_) | Found::List(_) | Found::Invalid, _) => {
+            (Found::One(_) | Found::List(_) | Found::Object | Found::Invalid, _) => {
                 return Err(TokenError::InvalidClaim { claim: "scope".into() });
             }
             (Found::Absent, Found::Words(scp) | Found::List(scp)) => scp,
             // Text is read only for roles and tenant: never here, and refused if so.
-            (Found::Absent, Found::One(_) | Found::Invalid) => {
+            (Found::Absent, Found::One(_) | Found::Object | Found::Invalid) => {
                 return Err(TokenError::InvalidClaim { claim: "scp".into() });
             }
             (Found::Absent, Found::Absent) => Vec::new(),
@@ -155,8 +155,9 @@ impl PrincipalMapping {
         let tenant = match mapped.tenant {
             Found::Absent => None,
             Found::One(tenant) => Some(tenant),
-            Found::Words(_) | Found::List(_) | Found::Invalid => return Err(invalid(&self.tenant)),
+            Found::Words(_) | Found::List(_) | Found::Object | Found::Invalid => return Err(invalid(&self.tenant)),
         };
+        let certificate_sha256 = confirmation(mapped.cnf, mapped.x5t_s256, &claims)?;
         Principal::from_token(TokenParts {
             subject,
             roles,
@@ -165,6 +166,7 @@ impl PrincipalMapping {
             issuer: registered.iss,
             token_id: registered.jti,
             expires_at: registered.exp,
+            certificate_sha256,
             claims,
         })
         .ok_or(TokenError::malformed("claims"))
@@ -195,6 +197,8 @@ pub(crate) enum Found {
     Words(Vec<Text>),
     /// An array of strings.
     List(Vec<Text>),
+    /// An object.
+    Object,
     /// Anything else.
     Invalid,
 }
@@ -206,6 +210,8 @@ pub(crate) struct Mapped {
     tenant: Found,
     scope: Found,
     scp: Found,
+    cnf: Found,
+    x5t_s256: Found,
 }
 
 impl Mapped {
@@ -215,6 +221,8 @@ impl Mapped {
             Target::Tenant => &mut self.tenant,
             Target::Scope => &mut self.scope,
             Target::Scp => &mut self.scp,
+            Target::Cnf => &mut self.cnf,
+            Target::X5tS256 => &mut self.x5t_s256,
         }
     }
 }
@@ -225,6 +233,37 @@ enum Target {
     Tenant,
     Scope,
     Scp,
+    /// `cnf` (RFC 7800): read to tell present from absent.
+    Cnf,
+    /// `cnf` → `x5t#S256` (RFC 8705 §3.1).
+    X5tS256,
+}
+
+/// How many claims one pass looks for: roles, tenant, `cnf`, `cnf.x5t#S256`, and
+/// (in the last slot, at the top level only) `scope` or `scp`.
+const WANTS: usize = 5;
+
+/// The path of RFC 8705's certificate thumbprint: `cnf` (its first level) then
+/// `x5t#S256`.
+static CNF_X5T: std::sync::LazyLock<[String; 2]> =
+    std::sync::LazyLock::new(|| ["cnf".to_owned(), "x5t#S256".to_owned()]);
+
+/// The token's certificate binding (RFC 8705 §3.1): the SHA-256 of the certificate
+/// it is bound to, when `cnf` holds `x5t#S256`. A `cnf` that binds the token some
+/// other way (a JWK, DPoP's `jkt`) is `invalid_claim`: this verifier cannot check
+/// that proof of possession, so it never takes such a token as a bare bearer token.
+fn confirmation(cnf: Found, x5t: Found, claims: &str) -> Result<Option<[u8; 32]>, TokenError> {
+    let invalid = || TokenError::InvalidClaim { claim: "cnf".into() };
+    match (cnf, x5t) {
+        (Found::Absent, _) => Ok(None),
+        (Found::Object, Found::One(text)) => {
+            let encoded = text.resolve(claims).ok_or_else(invalid)?;
+            let mut buffer = [0u8; 48];
+            let decoded = super::b64::decode_buffered(encoded.as_bytes(), &mut buffer).ok_or_else(invalid)?;
+            <[u8; 32]>::try_from(&*decoded).map(Some).map_err(|_| invalid())
+        }
+        _ => Err(invalid()),
+    }
 }
 
 /// A mapped claim the value being read is on the path to: `rest` names the levels
@@ -243,7 +282,7 @@ impl<'de> serde::de::DeserializeSeed<'de> for MappingSeed<'_> {
 
     fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Mapped, D::Error> {
         let mut mapped = Mapped::default();
-        let mut wants = [None; 4];
+        let mut wants = [None; WANTS];
         wants[0] = Some(Want {
             target: Target::Roles,
             rest: self.0.roles.segments(),
@@ -251,6 +290,14 @@ impl<'de> serde::de::DeserializeSeed<'de> for MappingSeed<'_> {
         wants[1] = Some(Want {
             target: Target::Tenant,
             rest: self.0.tenant.segments(),
+        });
+        wants[2] = Some(Want {
+            target: Target::Cnf,
+            rest: &CNF_X5T[..1],
+        });
+        wants[3] = Some(Want {
+            target: Target::X5tS256,
+            rest: &CNF_X5T[..],
         });
         Probe {
             wants,
@@ -265,7 +312,7 @@ impl<'de> serde::de::DeserializeSeed<'de> for MappingSeed<'_> {
 /// Reads a value for the claims that want it, skipping (but, under the strict
 /// wrapper, still checking) everything else.
 struct Probe<'p> {
-    wants: [Option<Want<'p>>; 4],
+    wants: [Option<Want<'p>>; WANTS],
     /// The payload object itself, where `scope` and `scp` are read.
     top: bool,
     out: &'p mut Mapped,
@@ -311,7 +358,7 @@ impl<'de> serde::de::Visitor<'de> for Probe<'_> {
     fn visit_borrowed_str<E: serde::de::Error>(mut self, v: &'de str) -> Result<(), E> {
         self.found(|target| match target {
             Target::Scope | Target::Scp => Found::Words(v.split_ascii_whitespace().map(Text::at).collect()),
-            Target::Roles | Target::Tenant => Found::One(Text::at(v)),
+            _ => Found::One(Text::at(v)),
         });
         Ok(())
     }
@@ -322,7 +369,7 @@ impl<'de> serde::de::Visitor<'de> for Probe<'_> {
             Target::Scope | Target::Scp => {
                 Found::Words(v.split_ascii_whitespace().map(|w| Text::Own(w.to_owned())).collect())
             }
-            Target::Roles | Target::Tenant => Found::One(Text::Own(v.to_owned())),
+            _ => Found::One(Text::Own(v.to_owned())),
         });
         Ok(())
     }
@@ -385,10 +432,10 @@ impl<'de> serde::de::Visitor<'de> for Probe<'_> {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
-        self.found(|_| Found::Invalid);
+        self.found(|_| Found::Object);
         while let Some(key) = map.next_key::<super::json::Key<'de>>()? {
             let key: &str = &key.0;
-            let mut wants = [None; 4];
+            let mut wants = [None; WANTS];
             let mut any = false;
             for (slot, want) in wants.iter_mut().zip(self.wants) {
                 if let Some(Want {
@@ -408,7 +455,7 @@ impl<'de> serde::de::Visitor<'de> for Probe<'_> {
                     _ => None,
                 };
                 if let Some(target) = leaf {
-                    wants[3] = Some(Want { target, rest: &[] });
+                    wants[WANTS - 1] = Some(Want { target, rest: &[] });
                     any = true;
                 }
             }
@@ -483,5 +530,58 @@ impl<'de> serde::de::Visitor<'de> for Element {
             .is_some()
         {}
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(claims: serde_json::Value) -> Result<Principal, TokenError> {
+        let Value::Object(claims) = claims else {
+            panic!("claims are an object")
+        };
+        principal_of(claims)
+    }
+
+    fn principal_of(claims: Map<String, Value>) -> Result<Principal, TokenError> {
+        let registered = RegisteredClaims {
+            sub: Some("billing".into()),
+            ..RegisteredClaims::default()
+        };
+        PrincipalMapping::default().principal(registered, claims)
+    }
+
+    #[test]
+    fn cnf_x5t_s256_is_read_as_the_certificate_binding() {
+        let thumbprint = [0xAB; 32];
+        let encoded = super::super::b64::encode(&thumbprint);
+        let bound = principal(serde_json::json!({ "cnf": { "x5t#S256": encoded } })).unwrap();
+        assert_eq!(bound.certificate_sha256(), Some(&thumbprint));
+        let unbound = principal(serde_json::json!({ "roles": ["a"] })).unwrap();
+        assert_eq!(unbound.certificate_sha256(), None);
+    }
+
+    #[test]
+    fn a_binding_that_cannot_be_checked_is_an_invalid_claim() {
+        let short = super::super::b64::encode(&[1u8; 31]);
+        let long = super::super::b64::encode(&[1u8; 33]);
+        let padded = format!("{}=", super::super::b64::encode(&[1u8; 32]));
+        for cnf in [
+            // Bound some other way (DPoP, a JWK): not a bare bearer token here.
+            serde_json::json!({ "jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" }),
+            serde_json::json!({}),
+            serde_json::json!("x5t"),
+            serde_json::json!(["x5t#S256"]),
+            serde_json::json!(null),
+            serde_json::json!({ "x5t#S256": 5 }),
+            serde_json::json!({ "x5t#S256": short }),
+            serde_json::json!({ "x5t#S256": long }),
+            serde_json::json!({ "x5t#S256": padded }),
+            serde_json::json!({ "x5t#S256": { "nested": true } }),
+        ] {
+            let err = principal(serde_json::json!({ "cnf": cnf })).unwrap_err();
+            assert_eq!(err, TokenError::InvalidClaim { claim: "cnf".into() }, "{cnf}");
+        }
     }
 }
