@@ -1,6 +1,7 @@
 //! The orders service: portcullis end to end on axum, with no setup.
 //!
-//! `cargo run --example demo --features axum,html` (port from `PORT`, default 3000)
+//! `cargo run --example demo --features axum,html,redis,tls` (port from `PORT`,
+//! default 3000; HTTPS with `PORTCULLIS_TLS_CERT` and `PORTCULLIS_TLS_KEY`)
 //!
 //! - An ephemeral ES256 key signs the tokens; nothing is read from disk.
 //! - An embedded RBAC policy: `viewer` reads orders, `clerk` also writes them,
@@ -33,13 +34,13 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use orders::{
     AuditLog, BodyError, Catalog, ChangeError, Contact, LoginRequest, Me, NewOrder, Options, PasswordChange,
-    ReadOrders, Service,
+    ReadOrders, Service, WhoAmI,
 };
 use portcullis::Principal;
 use portcullis::auth::AuthError;
 use portcullis::axum::AuthLayer;
 use portcullis::http::Rejection;
-use portcullis::http::{Authorized, Claims, Guard, RateBy};
+use portcullis::http::{Authorized, Claims, ClientIdentity, Guard, RateBy};
 
 type Shared = Arc<Service>;
 
@@ -60,6 +61,8 @@ pub async fn app(options: Options, audit: AuditLog) -> Result<Router, Box<dyn st
 
     let protected = Router::new()
         .route("/me", get(me))
+        // A client certificate is required, by the extractor.
+        .route("/internal/whoami", get(whoami))
         .route("/logout", post(logout))
         .route("/me/password", post(change_password))
         .route("/me/contact", get(contact))
@@ -155,16 +158,22 @@ fn json_body<T: serde::de::DeserializeOwned>(
 async fn login(
     State(service): State<Shared>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
+    certificate: Option<ClientIdentity>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Rejection> {
     let request: LoginRequest = json_body(&headers, body)?;
-    let response = service.login(&request, Some(client), &headers).await?;
+    let certificate = certificate.as_ref().map(|ClientIdentity(identity)| &**identity);
+    let response = service.login(&request, Some(client), &headers, certificate).await?;
     let mut reply = Json(&response).into_response();
     if let Ok(cookie) = HeaderValue::from_str(&response.session_cookie()) {
         reply.headers_mut().insert(SET_COOKIE, cookie);
     }
     Ok(reply)
+}
+
+async fn whoami(ClientIdentity(identity): ClientIdentity) -> Json<WhoAmI> {
+    Json(WhoAmI::of(&identity))
 }
 
 async fn logout(State(service): State<Shared>, caller: Principal) -> Result<StatusCode, Rejection> {
@@ -270,12 +279,18 @@ async fn catalog(caller: Option<Principal>) -> Json<Catalog> {
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let audit = AuditLog::default();
     orders::install_log(&audit);
-    let app = app(Options::generate()?, audit).await?;
+    let options = Options::generate()?;
+    let tls = options.tls.clone();
+    let app = app(options, audit).await?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", orders::port())).await?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     println!(
         "{}",
-        orders::banner("axum", &format!("http://{}", listener.local_addr()?))
+        orders::banner("axum", &format!("{scheme}://{}", listener.local_addr()?))
     );
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await?;
+    match tls {
+        Some(config) => portcullis::axum::serve_tls(listener, config, app).await?,
+        None => axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await?,
+    }
     Ok(())
 }

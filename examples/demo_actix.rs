@@ -1,8 +1,8 @@
 //! The orders service on actix-web: the same service as `demo` (axum), with the
 //! same routes, users and policy, answering every request alike.
 //!
-//! `cargo run --example demo_actix --features actix,html` (port from `PORT`,
-//! default 3000)
+//! `cargo run --example demo_actix --features actix,html,redis,tls` (port from
+//! `PORT`, default 3000; HTTPS with `PORTCULLIS_TLS_CERT` and `PORTCULLIS_TLS_KEY`)
 //!
 //! The routes are listed in `examples/orders/mod.rs`. On start it prints curl
 //! commands to paste.
@@ -17,12 +17,13 @@ use actix_web::http::header::{CONTENT_TYPE, SET_COOKIE};
 use actix_web::{HttpRequest, HttpResponse, HttpServer, ResponseError, guard, web};
 use orders::{
     AuditLog, BodyError, Catalog, ChangeError, Contact, DemoAuthenticator, LoginRequest, Me, NewKeyRequest, NewOrder,
-    Options, PasswordChange, ReadOrders, Service,
+    Options, PasswordChange, ReadOrders, Service, WhoAmI,
 };
 use portcullis::Principal;
 use portcullis::actix::{AuthMiddleware, GuardMiddleware};
 use portcullis::auth::AuthError;
-use portcullis::http::{Authorized, Claims, Guard, RateBy, Rejection};
+use portcullis::http::{Authorized, Claims, ClientIdentity, Guard, RateBy, Rejection};
+use portcullis::tls::PeerIdentity;
 
 /// The service and its middleware, made once; [`Demo::configure`] mounts them on
 /// each worker's `App`.
@@ -87,6 +88,12 @@ impl Demo {
         let routes = web::scope("")
             .guard(guard::fn_guard(|ctx| orders::is_route_spelling(ctx.head().uri.path())))
             .service(resource("/login").route(web::post().to(login)))
+            // A client certificate is required, by the extractor.
+            .service(
+                resource("/internal/whoami")
+                    .wrap(auth.clone())
+                    .route(web::get().to(whoami)),
+            )
             .service(resource("/me").wrap(auth.clone()).route(web::get().to(me)))
             .service(resource("/logout").wrap(auth.clone()).route(web::post().to(logout)))
             .service(
@@ -181,10 +188,17 @@ async fn login(
     body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, Rejection> {
     let body: LoginRequest = json_body(&request, &body)?;
-    let response = service.login(&body, request.peer_addr(), request.headers()).await?;
+    let certificate = request.conn_data::<Arc<PeerIdentity>>().map(|identity| &**identity);
+    let response = service
+        .login(&body, request.peer_addr(), request.headers(), certificate)
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header((SET_COOKIE, response.session_cookie()))
         .json(&response))
+}
+
+async fn whoami(ClientIdentity(identity): ClientIdentity) -> HttpResponse {
+    HttpResponse::Ok().json(WhoAmI::of(&identity))
 }
 
 async fn logout(service: web::Data<Service>, caller: Principal) -> Result<HttpResponse, Rejection> {
@@ -294,14 +308,25 @@ async fn catalog(caller: Option<Principal>) -> HttpResponse {
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let audit = AuditLog::default();
     orders::install_log(&audit);
-    let demo = Demo::new(Options::generate()?, audit).await?;
+    let options = Options::generate()?;
+    let tls = options.tls.clone();
+    let demo = Demo::new(options, audit).await?;
     let server = HttpServer::new(move || {
         let demo = demo.clone();
         actix_web::App::new().configure(move |config| demo.configure(config))
-    })
-    .bind(("127.0.0.1", orders::port()))?;
+    });
+    let address = ("127.0.0.1", orders::port());
+    let (server, scheme) = match tls {
+        Some(config) => (
+            server
+                .on_connect(portcullis::actix::tls_on_connect)
+                .bind_rustls_0_23(address, (*config).clone())?,
+            "https",
+        ),
+        None => (server.bind(address)?, "http"),
+    };
     for addr in server.addrs() {
-        println!("{}", orders::banner("actix-web", &format!("http://{addr}")));
+        println!("{}", orders::banner("actix-web", &format!("{scheme}://{addr}")));
     }
     server.run().await?;
     Ok(())

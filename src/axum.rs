@@ -415,6 +415,21 @@ impl<S: Send + Sync> FromRequestParts<S> for crate::http::ClientIdentity {
     }
 }
 
+/// The connection's verified client certificate, or `None` without one (not a
+/// refusal: for routes where a certificate changes what happens, such as a login
+/// that binds its token to it).
+#[cfg(feature = "tls")]
+impl<S: Send + Sync> OptionalFromRequestParts<S> for crate::http::ClientIdentity {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<std::sync::Arc<crate::tls::PeerIdentity>>()
+            .map(|identity| crate::http::ClientIdentity(identity.clone())))
+    }
+}
+
 /// The verified token's claims as `T`; see [`Claims`].
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Claims<T> {
     type Rejection = Refused;

@@ -1,7 +1,13 @@
 //! The demo service's flow over a real socket on 127.0.0.1, on both demos (axum
 //! and actix-web): log in as each user, call each endpoint, get the expected allow
 //! or deny; failed logins look alike; a password change takes effect.
-#![cfg(all(feature = "axum", feature = "actix", feature = "html", feature = "redis"))]
+#![cfg(all(
+    feature = "axum",
+    feature = "actix",
+    feature = "html",
+    feature = "redis",
+    feature = "tls"
+))]
 // Each demo is an example of its own and declares the service module they share;
 // including both here compiles it twice, as two modules, which is what is meant.
 #![allow(clippy::duplicate_mod)]

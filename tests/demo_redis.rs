@@ -2,7 +2,13 @@
 //! `redis-server` and one signing key, over 127.0.0.1: a login limit, a rate limit,
 //! a logout and an API key hold across them; with Redis killed mid-run, they answer
 //! from their local share, with no 500 and no wait past the timeout.
-#![cfg(all(feature = "axum", feature = "actix", feature = "html", feature = "redis"))]
+#![cfg(all(
+    feature = "axum",
+    feature = "actix",
+    feature = "html",
+    feature = "redis",
+    feature = "tls"
+))]
 #![allow(clippy::duplicate_mod)]
 
 mod common {
@@ -48,6 +54,7 @@ async fn replicas(redis_url: &str, key: &Jwk) -> [SocketAddr; 3] {
                 trusted_proxies: demo_actix::orders::TrustedProxies::none(),
                 redis_url: Some(redis_url.to_owned()),
                 replicas: 3,
+                tls: None,
             };
             let demo = demo_actix::Demo::new(options, demo_actix::orders::AuditLog::default())
                 .await
@@ -60,6 +67,7 @@ async fn replicas(redis_url: &str, key: &Jwk) -> [SocketAddr; 3] {
                 trusted_proxies: demo::orders::TrustedProxies::none(),
                 redis_url: Some(redis_url.to_owned()),
                 replicas: 3,
+                tls: None,
             };
             serve(
                 demo::app(options, demo::orders::AuditLog::default())

@@ -3,7 +3,13 @@
 //! from another; unknown users get the very same answers; a hundred failures over
 //! many clients block the account; forwarding headers count only from a trusted
 //! proxy.
-#![cfg(all(feature = "axum", feature = "actix", feature = "html", feature = "redis"))]
+#![cfg(all(
+    feature = "axum",
+    feature = "actix",
+    feature = "html",
+    feature = "redis",
+    feature = "tls"
+))]
 #![allow(clippy::duplicate_mod)]
 
 mod common {
@@ -52,6 +58,7 @@ async fn actix_demo(trusted: &str) -> SocketAddr {
         trusted_proxies: demo_actix::orders::TrustedProxies::parse(trusted).expect("proxies"),
         redis_url: None,
         replicas: 1,
+        tls: None,
     };
     let demo = demo_actix::Demo::new(options, demo_actix::orders::AuditLog::default())
         .await

@@ -7,7 +7,13 @@
 //!
 //! One test in this binary: the audit log is the process's, and rows are told
 //! apart by order.
-#![cfg(all(feature = "axum", feature = "actix", feature = "html", feature = "redis"))]
+#![cfg(all(
+    feature = "axum",
+    feature = "actix",
+    feature = "html",
+    feature = "redis",
+    feature = "tls"
+))]
 // Each demo is an example of its own and declares the service module they share;
 // including both here compiles it twice, as two modules, which is what is meant.
 #![allow(clippy::duplicate_mod)]
@@ -176,6 +182,7 @@ async fn both_adapters_answer_every_row_alike_in_process_and_over_a_socket() {
             trusted_proxies: demo::orders::TrustedProxies::parse("127.0.0.1/32").expect("proxies"),
             redis_url: None,
             replicas: 1,
+            tls: None,
         },
         demo::orders::AuditLog::default(),
     )
@@ -189,6 +196,7 @@ async fn both_adapters_answer_every_row_alike_in_process_and_over_a_socket() {
             trusted_proxies: demo_actix::orders::TrustedProxies::parse("127.0.0.1/32").expect("proxies"),
             redis_url: None,
             replicas: 1,
+            tls: None,
         },
         demo_actix::orders::AuditLog::default(),
     )

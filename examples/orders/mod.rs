@@ -19,6 +19,15 @@
 //! | `POST /api-keys`, `GET /api-keys`, `DELETE /api-keys/{id}` | role `admin` | role guard |
 //! | `GET /catalog` | anyone, 20 at once then one every 10 s per client; named callers are greeted | optional middleware with a rate limit, `Option<Principal>` |
 //! | `GET /web/me` | the browser session cookie, or the header | cookie source |
+//! | `GET /internal/whoami` | a client certificate (over HTTPS) | middleware, then the `ClientIdentity` extractor |
+//!
+//! With `PORTCULLIS_TLS_CERT` and `PORTCULLIS_TLS_KEY` the service is served over
+//! HTTPS; with `PORTCULLIS_TLS_CLIENT_CA` too, clients may present certificates from
+//! that CA (optional at the handshake; routes decide). A workload's SPIFFE ID (trust
+//! domain `orders.test`) then authenticates it on every route that takes a token:
+//! the policy gives `spiffe://orders.test/ns/prod/sa/billing` the role `billing`
+//! (`orders:read`). A user who logs in over a connection with a client certificate
+//! gets a token bound to it (RFC 8705): it is refused over any other connection.
 //!
 //! Order notes are sealed at rest under the service's keyring
 //! ([`portcullis::secrets`]), each bound to its order's id: `POST
@@ -64,6 +73,7 @@ use portcullis::secrets::{Context, Keyring, SecretsError, Suite};
 use portcullis::store::{Fallback, MemoryStore, RedisOptions, RedisStore};
 pub use portcullis::throttle::TrustedProxies;
 use portcullis::throttle::{ClientAddr, LoginCheck, LoginLimits, LoginThrottle, Quota, RateLimiter, Via};
+use portcullis::tls::{ClientAuth, ClientCertificates, PeerIdentity};
 use portcullis::token::{Algorithm, Issuer, Jwk, JwkSet, KeySet, SharedRevocation, SigningKey, TokenCache, Verifier};
 use serde::{Deserialize, Serialize};
 
@@ -95,7 +105,8 @@ pub const USERS: [(&str, &str, &str, &str); 2] = [
 ];
 
 /// `viewer` reads orders, `clerk` also writes them, `admin` also reads the audit
-/// log and the payment ledger.
+/// log and the payment ledger; the billing workload (by its SPIFFE ID) is `billing`,
+/// which reads orders.
 pub const POLICY: &str = r#"
 [roles.viewer]
 permissions = ["orders:read"]
@@ -105,7 +116,14 @@ permissions = ["orders:write"]
 [roles.admin]
 inherits = ["clerk"]
 permissions = ["audit:read", "payments:read"]
+[roles.billing]
+permissions = ["orders:read"]
+[subjects]
+"spiffe://orders.test/ns/prod/sa/billing" = ["billing"]
 "#;
+
+/// The SPIFFE trust domain whose workloads the demo takes.
+pub const TRUST_DOMAIN: &str = "orders.test";
 
 portcullis::permission!(
     /// May list orders.
@@ -126,6 +144,9 @@ pub struct Options {
     /// How many replicas share the limits (`PORTCULLIS_REPLICAS`, default 1): while
     /// Redis is down, each replica enforces this share of every limit.
     pub replicas: u32,
+    /// HTTPS (`PORTCULLIS_TLS_CERT`, `PORTCULLIS_TLS_KEY`, and for client
+    /// certificates `PORTCULLIS_TLS_CLIENT_CA`): `None` serves plain HTTP.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Options {
@@ -166,8 +187,39 @@ impl Options {
             trusted_proxies,
             redis_url: std::env::var("PORTCULLIS_REDIS_URL").ok().filter(|url| !url.is_empty()),
             replicas,
+            tls: tls_from_env()?,
         })
     }
+}
+
+/// The HTTPS configuration the `PORTCULLIS_TLS_*` variables name, if any.
+fn tls_from_env() -> Result<Option<Arc<rustls::ServerConfig>>, Box<dyn std::error::Error + Send + Sync>> {
+    let var = |name| std::env::var_os(name).filter(|value| !value.is_empty());
+    let (cert, key, client_ca) = (
+        var("PORTCULLIS_TLS_CERT"),
+        var("PORTCULLIS_TLS_KEY"),
+        var("PORTCULLIS_TLS_CLIENT_CA"),
+    );
+    let (cert, key) = match (cert, key) {
+        (Some(cert), Some(key)) => (cert, key),
+        (None, None) if client_ca.is_none() => return Ok(None),
+        _ => {
+            return Err(
+                "PORTCULLIS_TLS_CERT and PORTCULLIS_TLS_KEY go together (and PORTCULLIS_TLS_CLIENT_CA needs both)"
+                    .into(),
+            );
+        }
+    };
+    let cert = std::fs::read(cert)?;
+    // Refused when group or others may read it, as every secret file.
+    let key = portcullis::secrets::read_secret_file(std::path::Path::new(&key), 1 << 20)?;
+    let client_ca = client_ca.map(std::fs::read).transpose()?;
+    Ok(Some(portcullis::tls::server_config(
+        &cert,
+        &key,
+        client_ca.as_deref(),
+        ClientAuth::Optional,
+    )?))
 }
 
 /// The last audit events, for `GET /admin/audit`: a `tracing` writer keeping the
@@ -335,6 +387,24 @@ impl Me {
     }
 }
 
+/// `GET /internal/whoami`: the client identity of the connection's certificate.
+#[derive(Serialize)]
+pub struct WhoAmI {
+    subject: Option<String>,
+    source: &'static str,
+}
+
+impl WhoAmI {
+    /// The identity's name (its SPIFFE ID, else its first DNS name) and where it
+    /// came from (`tls`).
+    pub fn of(identity: &PeerIdentity) -> Self {
+        WhoAmI {
+            subject: identity.name().map(str::to_owned),
+            source: identity.source().as_str(),
+        }
+    }
+}
+
 /// The claims `GET /me/contact` needs: a token without `email` is refused there.
 #[derive(Serialize, Deserialize)]
 pub struct Contact {
@@ -485,11 +555,13 @@ pub struct Service {
     throttle: LoginThrottle<DemoStore>,
     cleaner: HtmlCleaner,
     audit: AuditLog,
+    workloads: ClientCertificates,
 }
 
 /// What the demo's routes authenticate with: API keys (claimed by their prefix),
-/// then bearer tokens.
-pub type DemoAuthenticator = FirstOf<ApiKeys<DemoKeys>, Verifier>;
+/// then bearer tokens, then (with no header credential) the connection's client
+/// certificate.
+pub type DemoAuthenticator = FirstOf<FirstOf<ApiKeys<DemoKeys>, Verifier>, ClientCertificates>;
 
 /// Where the demo keeps its counters, limits and revocations: Redis when
 /// `PORTCULLIS_REDIS_URL` is set (falling back to a per-replica share while it is
@@ -679,6 +751,7 @@ impl Service {
             store,
             cleaner: HtmlCleaner::new(),
             audit,
+            workloads: ClientCertificates::new().trust_domain(TRUST_DOMAIN)?,
         }))
     }
 
@@ -687,14 +760,21 @@ impl Service {
         self.verifier.clone()
     }
 
-    /// What the routes' middleware authenticates with: API keys, then tokens.
+    /// What the routes' middleware authenticates with: API keys, then tokens, then
+    /// client certificates (workloads of [`TRUST_DOMAIN`]).
     pub fn authenticator(&self) -> DemoAuthenticator {
-        self.api_keys.clone().or(self.verifier.clone())
+        self.api_keys
+            .clone()
+            .or(self.verifier.clone())
+            .or(self.workloads.clone())
     }
 
-    /// Where the routes read credentials: the `Authorization` header and `X-API-Key`.
+    /// Where the routes read credentials: the `Authorization` header and `X-API-Key`,
+    /// else the connection's client certificate.
     pub fn sources() -> CredentialSources {
-        CredentialSources::authorization_header().with_api_key_header()
+        CredentialSources::authorization_header()
+            .with_api_key_header()
+            .with_client_certificate()
     }
 
     /// The RBAC policy the extractors and guards check.
@@ -777,6 +857,7 @@ impl Service {
         request: &LoginRequest,
         peer: Option<SocketAddr>,
         headers: &H,
+        certificate: Option<&PeerIdentity>,
     ) -> Result<LoginResponse, Rejection> {
         let found = peer.map(|peer| self.proxies.client(peer.ip(), headers));
         if found.is_some_and(|client| client.malformed()) {
@@ -789,7 +870,9 @@ impl Service {
             (None, _) => None,
         };
         let unseen = ClientAddr::peer(std::net::Ipv4Addr::UNSPECIFIED.into());
-        let result = self.throttled_login(request, &found.unwrap_or(unseen)).await;
+        let result = self
+            .throttled_login(request, &found.unwrap_or(unseen), certificate)
+            .await;
         let (outcome, code, subject) = match &result {
             Ok((username, _)) => (Outcome::Allowed, None, Some(username.as_str())),
             Err(err) => (Outcome::Denied, Some(err.code()), None),
@@ -816,6 +899,7 @@ impl Service {
         &self,
         request: &LoginRequest,
         client: &ClientAddr,
+        certificate: Option<&PeerIdentity>,
     ) -> Result<(String, LoginResponse), AuthError> {
         let normalized = self.usernames.normalize(&request.username).ok();
         let account = normalized.as_deref().unwrap_or("\u{0}not-an-identifier");
@@ -836,7 +920,7 @@ impl Service {
                 });
             }
         };
-        let result = self.check_login(request).await;
+        let result = self.check_login(request, certificate).await;
         match &result {
             Ok(_) => self.throttle.succeeded(&attempt).await.map_err(throttled)?,
             Err(AuthError::InvalidCredentials) => self.throttle.failed(&attempt).await.map_err(throttled)?,
@@ -846,7 +930,11 @@ impl Service {
         result
     }
 
-    async fn check_login(&self, request: &LoginRequest) -> Result<(String, LoginResponse), AuthError> {
+    async fn check_login(
+        &self,
+        request: &LoginRequest,
+        certificate: Option<&PeerIdentity>,
+    ) -> Result<(String, LoginResponse), AuthError> {
         let username = self.usernames.normalize(&request.username).ok();
         let user = username.as_deref().and_then(|name| self.users.get(name));
         let verified = match user {
@@ -860,10 +948,12 @@ impl Service {
             return Err(AuthError::InvalidCredentials);
         };
         let claims = serde_json::json!({ "roles": [user.role], "email": user.email });
-        let access_token = self
-            .issuer
-            .issue(&username, &claims)
-            .map_err(|_| AuthError::Internal("token issuing failed"))?;
+        // Over a connection with a client certificate, the token is bound to it.
+        let access_token = match certificate {
+            Some(certificate) => self.issuer.issue_bound(&username, &claims, certificate.thumbprint()),
+            None => self.issuer.issue(&username, &claims),
+        }
+        .map_err(|_| AuthError::Internal("token issuing failed"))?;
         let response = LoginResponse {
             access_token,
             token_type: "Bearer",
@@ -1134,8 +1224,24 @@ pub fn port() -> u16 {
     std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000)
 }
 
-/// What the demo prints at start: users and curl commands to paste.
+/// What the demo prints at start: users and curl commands to paste (and, over
+/// HTTPS, how to call it with a client certificate).
 pub fn banner(framework: &str, base: &str) -> String {
+    let https = base.starts_with("https:");
+    // Over HTTPS, curl trusts the server's CA (the one of PORTCULLIS_TLS_CERT).
+    let curl = if https { "curl --cacert ca.pem" } else { "curl" };
+    let tls = if https {
+        format!(
+            r#"
+  # With a client certificate of the PORTCULLIS_TLS_CLIENT_CA (--cert, --key), the
+  # billing workload is its SPIFFE ID, and a login's token is bound to it:
+  {curl} -s --cert billing.pem --key billing.key {base}/internal/whoami
+  {curl} -s --cert billing.pem --key billing.key {base}/orders
+"#
+        )
+    } else {
+        String::new()
+    };
     let [(alice, alice_password, ..), (bob, bob_password, ..)] = USERS;
     format!(
         r#"portcullis demo: the orders service on {framework}, at {base}
@@ -1143,32 +1249,32 @@ pub fn banner(framework: &str, base: &str) -> String {
 Users: {alice} / "{alice_password}" (admin), {bob} / "{bob_password}" (viewer)
 
   # Log in; the token is in the response.
-  TOKEN=$(curl -s -X POST {base}/login -H 'content-type: application/json' \
+  TOKEN=$({curl} -s -X POST {base}/login -H 'content-type: application/json' \
     -d '{{"username":"{alice}","password":"{alice_password}"}}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
 
-  curl -s {base}/me -H "Authorization: Bearer $TOKEN"
-  curl -s -X POST {base}/orders -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+  {curl} -s {base}/me -H "Authorization: Bearer $TOKEN"
+  {curl} -s -X POST {base}/orders -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \
     -d '{{"item":"tea","quantity":2,"note":"<b>urgent</b><script>alert(1)</script>"}}'
-  curl -s {base}/orders -H "Authorization: Bearer $TOKEN"
-  curl -s {base}/reports/daily -H "Authorization: Bearer $TOKEN"
-  curl -s {base}/admin/audit -H "Authorization: Bearer $TOKEN"
-  curl -s -X POST {base}/admin/keyring/rotate -H "Authorization: Bearer $TOKEN"
-  curl -s {base}/catalog
+  {curl} -s {base}/orders -H "Authorization: Bearer $TOKEN"
+  {curl} -s {base}/reports/daily -H "Authorization: Bearer $TOKEN"
+  {curl} -s {base}/admin/audit -H "Authorization: Bearer $TOKEN"
+  {curl} -s -X POST {base}/admin/keyring/rotate -H "Authorization: Bearer $TOKEN"
+  {curl} -s {base}/catalog
 
   # An API key for a script (the key is shown once), then used in X-API-Key:
-  KEY=$(curl -s -X POST {base}/api-keys -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+  KEY=$({curl} -s -X POST {base}/api-keys -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \
     -d '{{"roles":["viewer"],"scopes":["reports.read"],"ttl_seconds":86400}}' | sed -E 's/.*"key":"([^"]+)".*/\1/')
-  curl -s {base}/reports/daily -H "X-API-Key: $KEY"
-  curl -s {base}/api-keys -H "Authorization: Bearer $TOKEN"
+  {curl} -s {base}/reports/daily -H "X-API-Key: $KEY"
+  {curl} -s {base}/api-keys -H "Authorization: Bearer $TOKEN"
 
   # Log out: the token is refused from now on (on every replica sharing
   # PORTCULLIS_REDIS_URL).
-  curl -si -X POST {base}/logout -H "Authorization: Bearer $TOKEN"
+  {curl} -si -X POST {base}/logout -H "Authorization: Bearer $TOKEN"
 
   # Refused, with the contract's status, WWW-Authenticate and problem+json body:
-  curl -si {base}/orders
-  curl -si {base}/orders -H "Authorization: Bearer not.a.token"
-  curl -si {base}/orders/export -H "Authorization: Bearer $TOKEN"
-"#
+  {curl} -si {base}/orders
+  {curl} -si {base}/orders -H "Authorization: Bearer not.a.token"
+  {curl} -si {base}/orders/export -H "Authorization: Bearer $TOKEN"
+{tls}"#
     )
 }

@@ -27,12 +27,15 @@ pub struct Tokens {
     pub expired: String,
     pub wrong_audience: String,
     pub bad_signature: String,
+    /// alice's, bound to a client certificate (RFC 8705) no request here presents.
+    pub bound: String,
 }
 
 impl Tokens {
     /// Every token, for checking that none reaches a log.
-    pub fn all(&self) -> [&str; 8] {
+    pub fn all(&self) -> [&str; 9] {
         [
+            &self.bound,
             &self.alice,
             &self.bob,
             &self.carl,
@@ -66,6 +69,9 @@ pub fn tokens(key: &Jwk, issuer: &str, audience: &str) -> Tokens {
         expired: minter(key, issuer, audience, -7200).issue("alice", &()).expect("token"),
         wrong_audience: minter(key, issuer, "billing", 0).issue("alice", &()).expect("token"),
         bad_signature: minter(&other, issuer, audience, 0).issue("alice", &()).expect("token"),
+        bound: service
+            .issue_bound("alice", &serde_json::json!({"roles": ["admin"]}), &[7; 32])
+            .expect("token"),
     }
 }
 
@@ -302,6 +308,38 @@ pub fn cases(t: &Tokens, k: &Keys) -> Vec<Case> {
     };
     let huge = format!("Bearer {}", "a".repeat(9000)).into_bytes();
     vec![
+        // Certificates: over plain HTTP (and in-process) no client certificate is
+        // ever presented. (Rows with certificates, over TLS: tests/demo_tls.rs.)
+        row(
+            "certificate-bound token without its certificate",
+            "GET",
+            "/me",
+            bearer(&t.bound),
+            401,
+            Some(invalid("certificate_mismatch")),
+            "certificate_mismatch",
+            token_refused("certificate_mismatch"),
+        ),
+        row(
+            "client identity route, token but no certificate",
+            "GET",
+            "/internal/whoami",
+            bearer(&t.alice),
+            401,
+            Some(REALM),
+            "missing_credentials",
+            &["allowed/authentication", "denied/authentication/missing_credentials"],
+        ),
+        row(
+            "client identity route, no credentials",
+            "GET",
+            "/internal/whoami",
+            vec![],
+            401,
+            Some(REALM),
+            "missing_credentials",
+            NO_CREDENTIALS,
+        ),
         // Authentication: reading the credentials.
         row(
             "valid token",

@@ -1,6 +1,7 @@
 //! A TLS client over a real socket (tokio-rustls on ring): trusts one CA, presents a
 //! client certificate when given one, sends one HTTP/1.1 request and reads the whole
 //! response.
+#![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -18,6 +19,19 @@ pub async fn get(
     server_ca_pem: &str,
     client: Option<(&str, &str)>,
     headers: &[(&str, &str)],
+) -> Result<(u16, String), String> {
+    send(addr, "GET", path, server_ca_pem, client, headers, "").await
+}
+
+/// `method path` with `body` (sent as JSON when not empty) over TLS, as [`get`].
+pub async fn send(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    server_ca_pem: &str,
+    client: Option<(&str, &str)>,
+    headers: &[(&str, &str)],
+    body: &str,
 ) -> Result<(u16, String), String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore::empty();
@@ -41,11 +55,18 @@ pub async fn get(
     let tcp = tokio::net::TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
     let name = ServerName::IpAddress(addr.ip().into());
     let mut tls = connector.connect(name, tcp).await.map_err(|e| e.to_string())?;
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
+    if !body.is_empty() {
+        request.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
     request.push_str("\r\n");
+    request.push_str(body);
     tls.write_all(request.as_bytes()).await.map_err(|e| e.to_string())?;
     let mut raw = Vec::new();
     // A server that closes without close_notify still sent its response.
