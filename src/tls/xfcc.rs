@@ -187,16 +187,11 @@ impl<'a> Reader<'a> {
     fn value(&mut self) -> Result<Cow<'a, str>, TlsError> {
         let rest = self.rest();
         if rest.first() != Some(&b'"') {
-            // One pass: up to the separator, refusing what needs quoting.
-            let mut len = 0;
-            for &byte in rest {
-                match byte {
-                    b';' | b',' => break,
-                    b'"' | b'=' | 0..=0x1f | 0x7f => {
-                        return Err(TlsError::MalformedXfcc("a value with '\"' or '=' is quoted"));
-                    }
-                    _ => len += 1,
-                }
+            // Up to the separator (a SIMD search), then the span checked for what
+            // needs quoting in one pass with no early exit.
+            let len = memchr::memchr2(b';', b',', rest).unwrap_or(rest.len());
+            if rest[..len].iter().fold(false, |bad, &byte| bad | needs_quoting(byte)) {
+                return Err(TlsError::MalformedXfcc("a value with '\"' or '=' is quoted"));
             }
             let value = &self.text[self.at..self.at + len];
             self.at += len;
@@ -208,37 +203,48 @@ impl<'a> Reader<'a> {
         let mut index = start;
         let bytes = self.text.as_bytes();
         loop {
-            match bytes.get(index) {
-                None => return Err(TlsError::MalformedXfcc("an unterminated quoted value")),
-                Some(b'"') => {
-                    self.at = index + 1;
-                    return Ok(match owned {
-                        None => Cow::Borrowed(&self.text[start..index]),
-                        Some(mut text) => {
-                            text.push_str(&self.text[from..index]);
-                            Cow::Owned(text)
-                        }
-                    });
-                }
-                Some(b'\\') => {
-                    let escaped = match bytes.get(index + 1) {
-                        Some(b'"') => "\"",
-                        Some(b'\\') => "\\",
-                        _ => return Err(TlsError::MalformedXfcc("'\\' escapes '\"' or '\\' only")),
-                    };
-                    let text = owned.get_or_insert_with(String::new);
-                    text.push_str(&self.text[from..index]);
-                    text.push_str(escaped);
-                    index += 2;
-                    from = index;
-                }
-                Some(byte) if byte.is_ascii_control() => {
-                    return Err(TlsError::MalformedXfcc("a control character in a value"));
-                }
-                Some(_) => index += 1,
+            // The next quote or backslash (a SIMD search); no control character
+            // before it.
+            let tail = bytes.get(index..).unwrap_or_default();
+            let Some(found) = memchr::memchr2(b'"', b'\\', tail) else {
+                return Err(TlsError::MalformedXfcc("an unterminated quoted value"));
+            };
+            if tail[..found].iter().fold(false, |bad, &byte| bad | is_control(byte)) {
+                return Err(TlsError::MalformedXfcc("a control character in a value"));
             }
+            index += found;
+            if bytes[index] == b'"' {
+                self.at = index + 1;
+                return Ok(match owned {
+                    None => Cow::Borrowed(&self.text[start..index]),
+                    Some(mut text) => {
+                        text.push_str(&self.text[from..index]);
+                        Cow::Owned(text)
+                    }
+                });
+            }
+            let escaped = match bytes.get(index + 1) {
+                Some(b'"') => "\"",
+                Some(b'\\') => "\\",
+                _ => return Err(TlsError::MalformedXfcc("'\\' escapes '\"' or '\\' only")),
+            };
+            let text = owned.get_or_insert_with(String::new);
+            text.push_str(&self.text[from..index]);
+            text.push_str(escaped);
+            index += 2;
+            from = index;
         }
     }
+}
+
+/// A byte a bare value may not hold: a quote, `=` or a control character.
+fn needs_quoting(byte: u8) -> bool {
+    byte == b'"' || byte == b'=' || is_control(byte)
+}
+
+/// An ASCII control character (as `u8::is_ascii_control`), branch-free.
+fn is_control(byte: u8) -> bool {
+    byte < 0x20 || byte == 0x7f
 }
 
 fn hex32(text: &str) -> Option<[u8; 32]> {
@@ -314,6 +320,9 @@ mod tests {
 
     #[test]
     fn quoting_and_escapes() -> Result<(), TlsError> {
+        let parsed = parse_xfcc(r#"Subject="back\\slash \"\"";DNS="a;b""#)?;
+        assert_eq!(parsed[0].subject.as_deref(), Some(r#"back\slash """#));
+        assert_eq!(parsed[0].dns, ["a;b"]);
         let parsed = parse_xfcc(r#"Subject="CN=a \"quoted\" name, O=x";URI=spiffe://t/a"#)?;
         assert_eq!(parsed[0].subject.as_deref(), Some(r#"CN=a "quoted" name, O=x"#));
         let cert = parse_xfcc("Cert=%2D%2D%2D%2D%2DBEGIN%20CERTIFICATE%2D%2D%2D%2D%2D%0AMIIB")?;
@@ -339,6 +348,11 @@ mod tests {
             "URI=a=b",
             "URI=\"a\"b",
             "URI=a\u{1}",
+            "URI=a\u{7f};DNS=b",
+            "Subject=\"a\u{1}b\"",
+            "Subject=\"a\\\"b\u{7f}\"",
+            "Subject=\"a\\\\",
+            "Subject=\"a\\",
             "Cert=%zz",
         ] {
             let parsed = parse_xfcc(bad).and_then(|elements| {
