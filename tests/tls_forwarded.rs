@@ -1,7 +1,8 @@
 //! Envoy's `X-Forwarded-Client-Cert` over real sockets on 127.0.0.1, both adapters:
 //! believed from a trusted proxy (on its word, or with the forwarded certificate
 //! verified here against the CA bundle), ignored from any other peer, and a
-//! malformed one is no identity (401), never an error page.
+//! malformed one is no identity (401), never an error page. A certificate-bound token
+//! holds with the certificate a trusted proxy forwards, and only then.
 #![cfg(all(feature = "tls", feature = "axum", feature = "actix"))]
 #![allow(clippy::duplicate_mod)]
 
@@ -136,5 +137,81 @@ async fn a_forwarded_certificate_can_be_verified_here_rather_than_believed() {
             401,
             "{name}"
         );
+    }
+}
+
+/// `/me` behind a token verifier, believing the certificates that `trusted` forward.
+async fn token_servers(trusted: &str, verifier: portcullis::token::Verifier) -> [(&'static str, SocketAddr); 2] {
+    let proxies = TrustedProxies::parse(trusted).expect("proxies");
+    let forwarded = ForwardedCertificates::on_the_proxys_word();
+    let axum_app = {
+        use axum::routing::get;
+        axum::Router::new()
+            .route(
+                "/me",
+                get(|caller: Principal| async move { caller.subject().to_owned() }),
+            )
+            .route_layer(
+                portcullis::axum::AuthLayer::required(verifier.clone())
+                    .trusted_proxies(proxies.clone())
+                    .forwarded_client_certificates(forwarded.clone()),
+            )
+    };
+    let axum_addr = serve(axum_app).await;
+    let actix_addr = serve_actix(move |config| {
+        use actix_web::web;
+        let auth = portcullis::actix::AuthMiddleware::required(verifier.clone())
+            .trusted_proxies(proxies.clone())
+            .forwarded_client_certificates(forwarded.clone());
+        config.service(
+            web::resource("/me")
+                .wrap(auth)
+                .route(web::get().to(|caller: Principal| async move { caller.subject().to_owned() })),
+        );
+    });
+    [("axum", axum_addr), ("actix", actix_addr)]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bound_token_holds_with_the_certificate_a_trusted_proxy_forwards() {
+    use portcullis::token::{Algorithm, Issuer, KeySet, SigningKey, Verifier};
+    let key = SigningKey::generate(Algorithm::ES256).expect("key");
+    let verifier = Verifier::builder(KeySet::single(key.verifying_key()))
+        .build()
+        .expect("verifier");
+    let issuer = Issuer::builder(key).build().expect("issuer");
+    let mut thumbprint = [0u8; 32];
+    for (slot, pair) in thumbprint.iter_mut().zip(HASH.as_bytes().chunks(2)) {
+        *slot = u8::from_str_radix(std::str::from_utf8(pair).expect("hex"), 16).expect("hex");
+    }
+    let bound = issuer.issue_bound("billing", &(), &thumbprint).expect("token");
+    let call = |addr: SocketAddr, hash: &str| {
+        let xfcc = format!("By=spiffe://orders.test/ns/edge/sa/envoy;Hash={hash};URI={BILLING}");
+        let authorization = format!("Bearer {bound}");
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let headers: Vec<(&str, &[u8])> = vec![
+                    ("authorization", authorization.as_bytes()),
+                    ("x-forwarded-client-cert", xfcc.as_bytes()),
+                ];
+                let response = send(addr, "GET", "/me", &headers, b"").expect("response");
+                (response.status, response.text())
+            })
+            .await
+            .expect("client")
+        }
+    };
+    let another = HASH.replace('4', "5");
+    for (name, addr) in token_servers("127.0.0.1/32", verifier.clone()).await {
+        assert_eq!(call(addr, HASH).await, (200, "billing".to_owned()), "{name}");
+        let (status, body) = call(addr, &another).await;
+        assert_eq!(status, 401, "{name}: {body}");
+        assert!(body.contains("certificate_mismatch"), "{name}: {body}");
+    }
+    // From a peer that is not a trusted proxy, the header is no certificate at all.
+    for (name, addr) in token_servers("10.0.0.0/8", verifier).await {
+        let (status, body) = call(addr, HASH).await;
+        assert_eq!(status, 401, "{name}: {body}");
+        assert!(body.contains("certificate_mismatch"), "{name}: {body}");
     }
 }
