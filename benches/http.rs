@@ -234,6 +234,7 @@ fn axum_layer(c: &mut Criterion) {
             portcullis::audit::record(black_box(&portcullis::audit::Decision {
                 outcome: portcullis::audit::Outcome::Allowed,
                 stage: portcullis::audit::Stage::Authentication,
+                credential: portcullis::audit::Credential::Bearer,
                 code: None,
                 subject: Some("alice"),
                 token_id: Some("57F0czYTIUqga0NaBIPqQA"),

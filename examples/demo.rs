@@ -1,6 +1,6 @@
 //! The orders service: portcullis end to end on axum, with no setup.
 //!
-//! `cargo run --example demo --features axum,html,redis,tls` (port from `PORT`,
+//! `cargo run --example demo --features axum,html,redis,tls,metrics` (port from `PORT`,
 //! default 3000; HTTPS with `PORTCULLIS_TLS_CERT` and `PORTCULLIS_TLS_KEY`)
 //!
 //! - An ephemeral ES256 key signs the tokens; nothing is read from disk.
@@ -123,6 +123,7 @@ pub async fn app(options: Options, audit: AuditLog) -> Result<Router, Box<dyn st
         );
     Ok(Router::new()
         .route("/login", post(login))
+        .route("/metrics", get(metrics))
         .merge(protected)
         .merge(public)
         .merge(browser)
@@ -170,6 +171,10 @@ async fn login(
         reply.headers_mut().insert(SET_COOKIE, cookie);
     }
     Ok(reply)
+}
+
+async fn metrics(State(service): State<Shared>) -> impl IntoResponse {
+    ([(CONTENT_TYPE, orders::METRICS_CONTENT_TYPE)], service.metrics_text())
 }
 
 async fn whoami(ClientIdentity(identity): ClientIdentity) -> Json<WhoAmI> {

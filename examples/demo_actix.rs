@@ -1,7 +1,7 @@
 //! The orders service on actix-web: the same service as `demo` (axum), with the
 //! same routes, users and policy, answering every request alike.
 //!
-//! `cargo run --example demo_actix --features actix,html,redis,tls` (port from
+//! `cargo run --example demo_actix --features actix,html,redis,tls,metrics` (port from
 //! `PORT`, default 3000; HTTPS with `PORTCULLIS_TLS_CERT` and `PORTCULLIS_TLS_KEY`)
 //!
 //! The routes are listed in `examples/orders/mod.rs`. On start it prints curl
@@ -88,6 +88,7 @@ impl Demo {
         let routes = web::scope("")
             .guard(guard::fn_guard(|ctx| orders::is_route_spelling(ctx.head().uri.path())))
             .service(resource("/login").route(web::post().to(login)))
+            .service(resource("/metrics").route(web::get().to(metrics)))
             // A client certificate is required, by the extractor.
             .service(
                 resource("/internal/whoami")
@@ -195,6 +196,12 @@ async fn login(
     Ok(HttpResponse::Ok()
         .insert_header((SET_COOKIE, response.session_cookie()))
         .json(&response))
+}
+
+async fn metrics(service: web::Data<Service>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(orders::METRICS_CONTENT_TYPE)
+        .body(service.metrics_text())
 }
 
 async fn whoami(ClientIdentity(identity): ClientIdentity) -> HttpResponse {

@@ -8,11 +8,12 @@
 //! [`MAX_FIELD_CHARS`] characters, so a log line cannot be forged or flooded.
 //!
 //! ```
-//! use portcullis::audit::{self, Decision, Outcome, Stage};
+//! use portcullis::audit::{self, Credential, Decision, Outcome, Stage};
 //!
 //! audit::record(&Decision {
 //!     outcome: Outcome::Denied,
 //!     stage: Stage::Authentication,
+//!     credential: Credential::Bearer,
 //!     code: Some("expired"),
 //!     subject: None,
 //!     token_id: None,
@@ -31,6 +32,35 @@ use crate::sanitize::text::strip_controls;
 
 /// The longest request-derived field written: 256 characters.
 pub const MAX_FIELD_CHARS: usize = 256;
+
+/// What kind of credential a decision was about (a closed set: the metrics' label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Credential {
+    /// An OAuth bearer token.
+    Bearer,
+    /// An API key.
+    ApiKey,
+    /// A client certificate.
+    Certificate,
+    /// A password (a login).
+    Password,
+    /// None was presented (or none could be read).
+    None,
+}
+
+impl Credential {
+    /// `bearer`, `api_key`, `certificate`, `password` or `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Credential::Bearer => "bearer",
+            Credential::ApiKey => "api_key",
+            Credential::Certificate => "certificate",
+            Credential::Password => "password",
+            Credential::None => "none",
+        }
+    }
+}
 
 /// Whether a request was let through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +119,8 @@ pub struct Decision<'a> {
     pub outcome: Outcome,
     /// Which step decided.
     pub stage: Stage,
+    /// What kind of credential it was about (for metrics; not logged).
+    pub credential: Credential,
     /// The stable error code of a denial.
     pub code: Option<&'static str>,
     /// The verified principal's subject; never a value read from an unverified token.
@@ -107,8 +139,16 @@ pub struct Decision<'a> {
 }
 
 /// Emits `decision` as one event on target `portcullis::audit` (`INFO` when let
-/// through, `WARN` when denied), with `event = "auth_decision"`.
+/// through, `WARN` when denied), with `event = "auth_decision"`; with the `metrics`
+/// feature, also counts it in `portcullis_auth_decisions_total`.
 pub fn record(decision: &Decision<'_>) {
+    #[cfg(feature = "metrics")]
+    crate::metrics::decision(decision.outcome, decision.stage, decision.credential, decision.code);
+    log(decision);
+}
+
+/// The event alone (the gate counts its decisions on handles of its own).
+pub(crate) fn log(decision: &Decision<'_>) {
     // Nothing listening: nothing to prepare (this runs on every request).
     if !enabled(decision.outcome) {
         return;

@@ -81,6 +81,9 @@ pub mod auth;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 pub mod http;
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub mod metrics;
 pub mod password;
 mod principal;
 pub mod rbac;
@@ -155,7 +158,9 @@ pub mod fuzzing {
     feature = "url",
     feature = "axum",
     feature = "actix",
-    feature = "jwks"
+    feature = "jwks",
+    feature = "tls",
+    feature = "metrics"
 ))]
 #[doc = include_str!("../README.md")]
 struct ReadmeExamples;

@@ -5,6 +5,7 @@ use std::fmt;
 use std::iter::FusedIterator;
 use std::sync::Arc;
 
+use crate::audit::Credential;
 use crate::token::claims::Text;
 
 /// The authenticated caller.
@@ -71,6 +72,8 @@ struct Inner {
     expires_at: Option<i64>,
     /// The certificate the token is bound to (RFC 8705): its SHA-256.
     certificate_sha256: Option<[u8; 32]>,
+    /// What the caller authenticated with.
+    credential: Credential,
 }
 
 impl Inner {
@@ -128,6 +131,7 @@ impl Principal {
             roles: 0,
             expires_at: None,
             certificate_sha256: None,
+            credential: Credential::Bearer,
         }))
     }
 
@@ -156,6 +160,10 @@ impl Principal {
             roles: roles.len(),
             expires_at: None,
             certificate_sha256: None,
+            credential: match api_key {
+                Some(_) => Credential::ApiKey,
+                None => Credential::Bearer,
+            },
         };
         inner.subject = inner.push(subject);
         for name in roles.iter().chain(scopes) {
@@ -185,6 +193,7 @@ impl Principal {
             roles: token.roles.len(),
             expires_at: token.expires_at,
             certificate_sha256: token.certificate_sha256,
+            credential: Credential::Bearer,
         };
         inner.subject = inner.place(&token.subject, base)?;
         for name in token.roles.iter().chain(&token.scopes) {
@@ -296,6 +305,28 @@ impl Principal {
     /// When the credential expires (`exp`, seconds since the epoch), if known.
     pub fn expires_at(&self) -> Option<i64> {
         self.0.expires_at
+    }
+
+    /// What the caller authenticated with: a bearer token (the default for a
+    /// principal made by hand), an API key, a client certificate or a password.
+    /// Metrics label decisions with it.
+    pub fn credential(&self) -> Credential {
+        self.0.credential
+    }
+
+    /// The same principal, authenticated with `credential` (for an
+    /// [`Authenticator`](crate::auth::Authenticator) of your own).
+    ///
+    /// ```
+    /// use portcullis::Principal;
+    /// use portcullis::audit::Credential;
+    ///
+    /// let service = Principal::new("billing").with_credential(Credential::Certificate);
+    /// assert_eq!(service.credential(), Credential::Certificate);
+    /// ```
+    pub fn with_credential(mut self, credential: Credential) -> Self {
+        Arc::make_mut(&mut self.0).credential = credential;
+        self
     }
 
     /// The SHA-256 of the client certificate the token is bound to (RFC 8705 §3.1,

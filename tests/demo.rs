@@ -6,7 +6,8 @@
     feature = "actix",
     feature = "html",
     feature = "redis",
-    feature = "tls"
+    feature = "tls",
+    feature = "metrics"
 ))]
 // Each demo is an example of its own and declares the service module they share;
 // including both here compiles it twice, as two modules, which is what is meant.

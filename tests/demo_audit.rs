@@ -1,7 +1,13 @@
 //! The demo service's audit log over a whole session, captured: no password and
 //! no token may appear in it. Its own test binary, so that no other test's threads
 //! share tracing's callsite cache with this thread-local subscriber.
-#![cfg(all(feature = "axum", feature = "html", feature = "redis", feature = "tls"))]
+#![cfg(all(
+    feature = "axum",
+    feature = "html",
+    feature = "redis",
+    feature = "tls",
+    feature = "metrics"
+))]
 
 mod common {
     pub mod capture;

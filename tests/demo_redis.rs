@@ -7,7 +7,8 @@
     feature = "actix",
     feature = "html",
     feature = "redis",
-    feature = "tls"
+    feature = "tls",
+    feature = "metrics"
 ))]
 #![allow(clippy::duplicate_mod)]
 
@@ -55,6 +56,7 @@ async fn replicas(redis_url: &str, key: &Jwk) -> [SocketAddr; 3] {
                 redis_url: Some(redis_url.to_owned()),
                 replicas: 3,
                 tls: None,
+                metrics: demo_actix::orders::prometheus().expect("metrics"),
             };
             let demo = demo_actix::Demo::new(options, demo_actix::orders::AuditLog::default())
                 .await
@@ -68,6 +70,7 @@ async fn replicas(redis_url: &str, key: &Jwk) -> [SocketAddr; 3] {
                 redis_url: Some(redis_url.to_owned()),
                 replicas: 3,
                 tls: None,
+                metrics: demo::orders::prometheus().expect("metrics"),
             };
             serve(
                 demo::app(options, demo::orders::AuditLog::default())

@@ -8,7 +8,8 @@
     feature = "actix",
     feature = "html",
     feature = "redis",
-    feature = "tls"
+    feature = "tls",
+    feature = "metrics"
 ))]
 #![allow(clippy::duplicate_mod)]
 
@@ -59,6 +60,7 @@ async fn actix_demo(trusted: &str) -> SocketAddr {
         redis_url: None,
         replicas: 1,
         tls: None,
+        metrics: demo_actix::orders::prometheus().expect("metrics"),
     };
     let demo = demo_actix::Demo::new(options, demo_actix::orders::AuditLog::default())
         .await

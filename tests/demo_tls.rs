@@ -8,7 +8,8 @@
     feature = "actix",
     feature = "html",
     feature = "redis",
-    feature = "tls"
+    feature = "tls",
+    feature = "metrics"
 ))]
 #![allow(clippy::duplicate_mod)]
 

@@ -12,7 +12,8 @@
     feature = "actix",
     feature = "html",
     feature = "redis",
-    feature = "tls"
+    feature = "tls",
+    feature = "metrics"
 ))]
 // Each demo is an example of its own and declares the service module they share;
 // including both here compiles it twice, as two modules, which is what is meant.
@@ -183,6 +184,7 @@ async fn both_adapters_answer_every_row_alike_in_process_and_over_a_socket() {
             redis_url: None,
             replicas: 1,
             tls: None,
+            metrics: demo::orders::prometheus().expect("metrics"),
         },
         demo::orders::AuditLog::default(),
     )
@@ -197,6 +199,7 @@ async fn both_adapters_answer_every_row_alike_in_process_and_over_a_socket() {
             redis_url: None,
             replicas: 1,
             tls: None,
+            metrics: demo_actix::orders::prometheus().expect("metrics"),
         },
         demo_actix::orders::AuditLog::default(),
     )

@@ -19,6 +19,7 @@
 //! | `POST /api-keys`, `GET /api-keys`, `DELETE /api-keys/{id}` | role `admin` | role guard |
 //! | `GET /catalog` | anyone, 20 at once then one every 10 s per client; named callers are greeted | optional middleware with a rate limit, `Option<Principal>` |
 //! | `GET /web/me` | the browser session cookie, or the header | cookie source |
+//! | `GET /metrics` | anyone (Prometheus text; not an auth decision) | none |
 //! | `GET /internal/whoami` | a client certificate (over HTTPS) | middleware, then the `ClientIdentity` extractor |
 //!
 //! With `PORTCULLIS_TLS_CERT` and `PORTCULLIS_TLS_KEY` the service is served over
@@ -57,8 +58,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use portcullis::Principal;
-use portcullis::audit::{self, Decision, Outcome, Stage};
+use portcullis::audit::{self, Credential, Decision, Outcome, Stage};
 use portcullis::auth::Headers;
 use portcullis::auth::{AuthError, Authenticator, CredentialSources, FirstOf, Requirement};
 use portcullis::http::{Realm, Rejection};
@@ -122,6 +124,35 @@ permissions = ["orders:read"]
 "spiffe://orders.test/ns/prod/sa/billing" = ["billing"]
 "#;
 
+/// The process's Prometheus recorder, installed the first time it is asked for
+/// (before anything that registers series is built), with the decision
+/// histogram's buckets: histograms, not summaries. When another recorder is
+/// installed already (a test running both demos in one process), a recorder of its
+/// own that nothing records to: its `/metrics` is empty.
+///
+/// # Errors
+///
+/// Only if the buckets were invalid.
+pub fn prometheus() -> Result<PrometheusHandle, Box<dyn std::error::Error + Send + Sync>> {
+    static HANDLE: std::sync::OnceLock<PrometheusHandle> = std::sync::OnceLock::new();
+    if let Some(handle) = HANDLE.get() {
+        return Ok(handle.clone());
+    }
+    let builder = PrometheusBuilder::new().set_buckets_for_metric(
+        Matcher::Full(portcullis::metrics::AUTH_DECISION_DURATION.to_owned()),
+        portcullis::metrics::DECISION_BUCKETS,
+    )?;
+    let recorder = builder.build_recorder();
+    let handle = recorder.handle();
+    if metrics::set_global_recorder(recorder).is_ok() {
+        portcullis::metrics::enable();
+    }
+    Ok(HANDLE.get_or_init(|| handle).clone())
+}
+
+/// `GET /metrics`'s content type: Prometheus's text exposition format.
+pub const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
 /// The SPIFFE trust domain whose workloads the demo takes.
 pub const TRUST_DOMAIN: &str = "orders.test";
 
@@ -147,6 +178,8 @@ pub struct Options {
     /// HTTPS (`PORTCULLIS_TLS_CERT`, `PORTCULLIS_TLS_KEY`, and for client
     /// certificates `PORTCULLIS_TLS_CLIENT_CA`): `None` serves plain HTTP.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// What `GET /metrics` renders (see [`prometheus`]).
+    pub metrics: PrometheusHandle,
 }
 
 impl Options {
@@ -161,6 +194,8 @@ impl Options {
     /// If key generation failed, the key file cannot be read or holds no key, or a
     /// variable is malformed.
     pub fn generate() -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        // First: the password pool made here registers its series.
+        let metrics = prometheus()?;
         let trusted_proxies = match std::env::var("PORTCULLIS_TRUSTED_PROXIES") {
             Ok(list) => TrustedProxies::parse(&list)?,
             Err(_) => TrustedProxies::none(),
@@ -188,6 +223,7 @@ impl Options {
             redis_url: std::env::var("PORTCULLIS_REDIS_URL").ok().filter(|url| !url.is_empty()),
             replicas,
             tls: tls_from_env()?,
+            metrics,
         })
     }
 }
@@ -556,6 +592,7 @@ pub struct Service {
     cleaner: HtmlCleaner,
     audit: AuditLog,
     workloads: ClientCertificates,
+    metrics: PrometheusHandle,
 }
 
 /// What the demo's routes authenticate with: API keys (claimed by their prefix),
@@ -752,7 +789,14 @@ impl Service {
             cleaner: HtmlCleaner::new(),
             audit,
             workloads: ClientCertificates::new().trust_domain(TRUST_DOMAIN)?,
+            metrics: options.metrics,
         }))
+    }
+
+    /// `GET /metrics`: every series, in Prometheus's text format.
+    pub fn metrics_text(&self) -> String {
+        self.metrics.run_upkeep();
+        self.metrics.render()
     }
 
     /// The verifier of bearer tokens.
@@ -880,6 +924,7 @@ impl Service {
         audit::record(&Decision {
             outcome,
             stage: Stage::Authentication,
+            credential: Credential::Password,
             code,
             subject,
             token_id: None,

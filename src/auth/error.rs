@@ -117,6 +117,24 @@ impl AuthError {
     }
 }
 
+impl AuthError {
+    /// The kind of credential the refusal was about, as far as the error tells
+    /// (the metrics' `credential` label).
+    #[cfg(any(feature = "axum", feature = "actix"))]
+    pub(crate) fn credential(&self) -> crate::audit::Credential {
+        use crate::audit::Credential;
+        match self {
+            AuthError::InvalidToken(_) | AuthError::CertificateMismatch | AuthError::TokenNotBound => {
+                Credential::Bearer
+            }
+            AuthError::InvalidApiKey(_) => Credential::ApiKey,
+            AuthError::CertificateNotAccepted(_) => Credential::Certificate,
+            AuthError::InvalidCredentials => Credential::Password,
+            _ => Credential::None,
+        }
+    }
+}
+
 impl From<TokenError> for AuthError {
     fn from(err: TokenError) -> Self {
         AuthError::InvalidToken(err)

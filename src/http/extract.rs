@@ -135,9 +135,10 @@ fn refuse(
     };
     let pending = context.is_some() && err == AuthError::MissingCredentials;
     if !pending {
-        Verdict::denied(stage, err.code())
+        Verdict::refused(stage, &err)
             .of(context.and_then(|context| context.principal.as_ref()))
             .requiring(requirement)
+            .counted(context)
             .record(site);
     }
     Refused {
@@ -228,6 +229,7 @@ pub(crate) fn authorized<P: Permission>(
     }
     Verdict::allowed(Stage::Authorization, Some(principal))
         .requiring(Some(P::NAME))
+        .counted(context)
         .record(site);
     Ok(Authorized {
         principal: principal.clone(),
@@ -263,20 +265,26 @@ pub(crate) fn on_the_way_out(
     match returned {
         Returned::Refused(refused) => {
             // Only a middleware that kept the request records (and so consumes) the
-            // refusal: one that kept nothing leaves it to an outer one that did.
-            if let Some(site) = site
-                && refused.pending.swap(false, Ordering::Relaxed)
-            {
-                Verdict::denied(refused.stage, refused.rejection.code())
-                    .of(principal)
-                    .requiring(refused.requirement)
-                    .record(site);
+            // refusal: one that kept nothing leaves it to an outer one that did,
+            // unless no audit log listens at all (then it is only counted, here).
+            let verdict = Verdict::denied(refused.stage, refused.rejection.code())
+                .of(principal)
+                .requiring(refused.requirement)
+                .counted(Some(context));
+            match site {
+                Some(site) if refused.pending.swap(false, Ordering::Relaxed) => verdict.record(site),
+                None if !listening() && refused.pending.swap(false, Ordering::Relaxed) => verdict.count(),
+                _ => {}
             }
             None
         }
         Returned::Handler(err) => {
-            if let Some(site) = site {
-                Verdict::denied(Stage::Handler, err.code()).of(principal).record(site);
+            let verdict = Verdict::refused(Stage::Handler, err)
+                .of(principal)
+                .counted(Some(context));
+            match site {
+                Some(site) => verdict.record(site),
+                None => verdict.count(),
             }
             Some(Rejection::new(err, &context.shared.realm))
         }

@@ -100,6 +100,8 @@ impl<A: Authenticator> Gate<A> {
                     limit: None,
                     #[cfg(feature = "tls")]
                     forwarded: None,
+                    #[cfg(feature = "metrics")]
+                    metrics: Arc::new(crate::metrics::Decisions::register()),
                 }),
                 required,
                 bound_only: false,
@@ -245,14 +247,19 @@ impl<A: Authenticator> Gate<A> {
         peer: impl Fn() -> Option<&'h PeerCertificate>,
     ) -> Option<Result<Option<Principal>, AuthError>> {
         let parts = &*self.parts;
-        match self.credentials(headers, &peer) {
+        let started = self.clock();
+        let outcome = match self.credentials(headers, &peer) {
             Err(err) => Some(Err(err)),
             Ok(None) => Some(Ok(None)),
             Ok(Some(credentials)) => parts
                 .authenticator
                 .authenticate_now(&credentials)
                 .map(|result| self.confirmed(result?, &credentials, &peer).map(Some)),
+        };
+        if outcome.is_some() {
+            self.timed(started);
         }
+        outcome
     }
 
     /// The request's caller, awaiting the authenticator.
@@ -261,13 +268,27 @@ impl<A: Authenticator> Gate<A> {
         headers: &'h H,
         peer: impl Fn() -> Option<&'h PeerCertificate>,
     ) -> Result<Option<Principal>, AuthError> {
-        match self.credentials(headers, &peer)? {
-            None => Ok(None),
-            Some(credentials) => {
-                let principal = self.parts.authenticator.authenticate(&credentials).await?;
-                self.confirmed(principal, &credentials, &peer).map(Some)
+        let started = self.clock();
+        let outcome = async {
+            match self.credentials(headers, &peer)? {
+                None => Ok(None),
+                Some(credentials) => {
+                    let principal = self.parts.authenticator.authenticate(&credentials).await?;
+                    self.confirmed(principal, &credentials, &peer).map(Some)
+                }
             }
         }
+        .await;
+        self.timed(started);
+        outcome
+    }
+
+    fn clock(&self) -> Started {
+        self.parts.shared.clock()
+    }
+
+    fn timed(&self, started: Started) {
+        self.parts.shared.timed(started);
     }
 
     /// `principal`, when its token's certificate binding holds over this
@@ -433,14 +454,16 @@ impl<A> Gate<A> {
         let audit = client.map(|client| client.audit);
         match outcome {
             Err(err) => {
-                Verdict::denied(Stage::Authentication, err.code())
+                Verdict::refused(Stage::Authentication, &err)
                     .from(audit)
+                    .counted_by(&self.parts.shared)
                     .record(site);
                 Err(Rejection::new(&err, &self.parts.shared.realm))
             }
             Ok(principal) => {
                 Verdict::allowed(Stage::Authentication, principal.as_ref())
                     .from(audit)
+                    .counted_by(&self.parts.shared)
                     .record(site);
                 Ok(principal)
             }
@@ -468,6 +491,7 @@ impl<A> Gate<A> {
         Verdict::denied(Stage::RateLimit, err.code())
             .of(principal)
             .from(client.map(|client| client.audit))
+            .counted_by(&self.parts.shared)
             .record(site);
         Err(Rejection::new(&err, &self.parts.shared.realm))
     }
@@ -522,6 +546,31 @@ pub(crate) type PeerCertificate = crate::tls::PeerIdentity;
 /// Without the `tls` feature there is none.
 #[cfg(not(feature = "tls"))]
 pub(crate) enum PeerCertificate {}
+
+/// When a timed decision started: an instant with the `metrics` feature, nothing
+/// without.
+#[cfg(feature = "metrics")]
+pub(crate) type Started = Option<quanta::Instant>;
+#[cfg(not(feature = "metrics"))]
+pub(crate) type Started = ();
+
+impl Shared {
+    /// When a timed decision starts: the clock is read only when metrics are on
+    /// ([`crate::metrics::enable`] before the gate was built).
+    pub(crate) fn clock(&self) -> Started {
+        #[cfg(feature = "metrics")]
+        return self.metrics.timed().then(quanta::Instant::now);
+    }
+
+    /// Records how long an authentication took, since `started`.
+    #[allow(unused_variables)]
+    pub(crate) fn timed(&self, started: Started) {
+        #[cfg(feature = "metrics")]
+        if let Some(started) = started {
+            self.metrics.duration(started);
+        }
+    }
+}
 
 /// The SHA-256 of a connection's certificate.
 fn thumbprint(certificate: &PeerCertificate) -> &[u8; 32] {
@@ -579,6 +628,9 @@ pub(crate) struct Shared {
     limit: Option<(Arc<dyn Limit>, RateBy)>,
     #[cfg(feature = "tls")]
     forwarded: Option<crate::tls::ForwardedCertificates>,
+    /// The decision series, registered when the gate was built.
+    #[cfg(feature = "metrics")]
+    pub(crate) metrics: Arc<crate::metrics::Decisions>,
 }
 
 /// What the middleware leaves in a request's extensions (two reference counts to

@@ -82,9 +82,9 @@ impl Guard {
         };
         let recorded = match &verdict {
             Ok(()) => Verdict::allowed(Stage::Authorization, principal),
-            Err(err) => Verdict::denied(Stage::Authorization, err.code()).of(principal),
+            Err(err) => Verdict::refused(Stage::Authorization, err).of(principal),
         };
-        recorded.requiring(Some(&self.described)).record(site);
+        recorded.requiring(Some(&self.described)).counted(context).record(site);
         verdict.map_err(|err| Authenticated::rejection(context, &err))
     }
 }

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::net::SocketAddr;
 
 use crate::Principal;
-use crate::audit::{self, Decision, Outcome, Stage};
+use crate::audit::{self, Credential, Decision, Outcome, Stage};
 
 /// A request as the audit log reads it. Each adapter implements it for its
 /// framework's request, and for what it keeps of a request that has moved on. It is
@@ -30,6 +30,11 @@ pub(crate) struct Verdict<'a> {
     pub(crate) requirement: Option<&'a str>,
     /// The client, when the middleware found it behind trusted proxies.
     pub(crate) client: Option<SocketAddr>,
+    /// What the decision was about.
+    pub(crate) credential: Credential,
+    /// The gate's registered series, when the decision is one of its requests'.
+    #[cfg(feature = "metrics")]
+    pub(crate) metrics: Option<&'a crate::metrics::Decisions>,
 }
 
 impl<'a> Verdict<'a> {
@@ -42,6 +47,17 @@ impl<'a> Verdict<'a> {
             principal: None,
             requirement: None,
             client: None,
+            credential: Credential::None,
+            #[cfg(feature = "metrics")]
+            metrics: None,
+        }
+    }
+
+    /// A refusal of `err` by `stage`, about the credential the error names.
+    pub(crate) fn refused(stage: Stage, err: &crate::auth::AuthError) -> Self {
+        Verdict {
+            credential: err.credential(),
+            ..Verdict::denied(stage, err.code())
         }
     }
 
@@ -58,6 +74,9 @@ impl<'a> Verdict<'a> {
             principal,
             requirement: None,
             client: None,
+            credential: principal.map_or(Credential::None, Principal::credential),
+            #[cfg(feature = "metrics")]
+            metrics: None,
         }
     }
 
@@ -70,9 +89,33 @@ impl<'a> Verdict<'a> {
         }
     }
 
-    /// The same verdict about `principal`.
+    /// The same verdict about `principal` (and its credential, when it has one).
     pub(crate) fn of(self, principal: Option<&'a Principal>) -> Self {
-        Verdict { principal, ..self }
+        Verdict {
+            principal,
+            credential: principal.map_or(self.credential, Principal::credential),
+            ..self
+        }
+    }
+
+    /// The same verdict, counted on the series `context`'s gate registered.
+    pub(crate) fn counted(self, context: Option<&'a super::gate::Authenticated>) -> Self {
+        match context {
+            Some(context) => self.counted_by(&context.shared),
+            None => self,
+        }
+    }
+
+    /// The same verdict, counted on the series of the gate that shares `shared`.
+    #[allow(unused_variables)]
+    pub(crate) fn counted_by(self, shared: &'a super::gate::Shared) -> Self {
+        #[cfg(feature = "metrics")]
+        return Verdict {
+            metrics: Some(&*shared.metrics),
+            ..self
+        };
+        #[cfg(not(feature = "metrics"))]
+        self
     }
 
     /// The same verdict, naming what the route required.
@@ -80,14 +123,26 @@ impl<'a> Verdict<'a> {
         Verdict { requirement, ..self }
     }
 
-    /// Records the verdict about the request at `site`, if anything listens.
+    /// Counts the verdict (with the `metrics` feature), without logging it.
+    pub(crate) fn count(self) {
+        #[cfg(feature = "metrics")]
+        match self.metrics {
+            Some(metrics) => metrics.record(self.outcome, self.stage, self.credential, self.code),
+            None => crate::metrics::decision(self.outcome, self.stage, self.credential, self.code),
+        }
+    }
+
+    /// Records the verdict about the request at `site`: counted (with the
+    /// `metrics` feature), and logged if anything listens.
     pub(crate) fn record(self, site: &(impl Site + ?Sized)) {
+        self.count();
         if !audit::enabled(self.outcome) {
             return;
         }
-        audit::record(&Decision {
+        audit::log(&Decision {
             outcome: self.outcome,
             stage: self.stage,
+            credential: self.credential,
             code: self.code,
             subject: self.principal.map(Principal::subject),
             token_id: self.principal.and_then(Principal::token_id),

@@ -69,6 +69,8 @@ struct PoolInner {
     /// one) and puts it back before it lets go of its worker permit, so there are
     /// never more than `concurrency`.
     idle_memory: Mutex<Vec<Memory>>,
+    #[cfg(feature = "metrics")]
+    metrics: crate::metrics::PoolMetrics,
 }
 
 /// A snapshot of a [`PasswordPool`]'s load, for metrics and readiness probes.
@@ -176,10 +178,14 @@ impl PasswordPool {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| PasswordError::Internal("no tokio runtime"))?;
         let admitted = self.inner.admission.clone().try_acquire_owned().map_err(|_| {
             self.inner.rejected.fetch_add(1, Ordering::Relaxed);
+            #[cfg(feature = "metrics")]
+            self.inner.metrics.rejected();
             PasswordError::Busy
         })?;
+        let waiting = Waiting::new(&self.inner);
         let worker = (self.inner.workers.clone().acquire_owned().await)
             .map_err(|_| PasswordError::Internal("password pool closed"))?;
+        drop(waiting);
         let inner = Arc::clone(&self.inner);
         runtime
             .spawn_blocking(move || {
@@ -221,8 +227,32 @@ impl PoolInner {
                 peak_running: AtomicUsize::new(0),
                 rejected: AtomicU64::new(0),
                 idle_memory: Mutex::new(Vec::with_capacity(concurrency)),
+                #[cfg(feature = "metrics")]
+                metrics: crate::metrics::PoolMetrics::register(),
             }),
         }
+    }
+}
+
+/// An admitted job waiting for a worker, counted in the metrics while it waits
+/// (also when its caller gives up waiting).
+struct Waiting<'a> {
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    inner: &'a PoolInner,
+}
+
+impl<'a> Waiting<'a> {
+    fn new(inner: &'a PoolInner) -> Self {
+        #[cfg(feature = "metrics")]
+        inner.metrics.waiting(true);
+        Waiting { inner }
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        #[cfg(feature = "metrics")]
+        self.inner.metrics.waiting(false);
     }
 }
 
@@ -238,6 +268,8 @@ impl<'a> Slot<'a> {
     fn enter(inner: &'a PoolInner, admitted: OwnedSemaphorePermit, worker: OwnedSemaphorePermit) -> Self {
         let now = inner.running.fetch_add(1, Ordering::Relaxed) + 1;
         inner.peak_running.fetch_max(now, Ordering::Relaxed);
+        #[cfg(feature = "metrics")]
+        inner.metrics.running(true);
         let memory = inner.idle_memory().pop().unwrap_or_default();
         Slot {
             inner,
@@ -258,6 +290,8 @@ impl Drop for Slot<'_> {
         }
         drop(idle);
         self.inner.running.fetch_sub(1, Ordering::Relaxed);
+        #[cfg(feature = "metrics")]
+        self.inner.metrics.running(false);
     }
 }
 

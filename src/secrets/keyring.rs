@@ -139,6 +139,9 @@ struct Shared {
     state: ArcSwap<State>,
     /// Changes take turns (each reads the keys, then replaces them).
     changing: Mutex<()>,
+    /// Operations by kind, and the primary key's age (registered when made).
+    #[cfg(feature = "metrics")]
+    metrics: (crate::metrics::Labeled<4>, ::metrics::Gauge),
 }
 
 impl Keyring {
@@ -152,11 +155,37 @@ impl Keyring {
         Ok(Keyring::from_state(State { keys: vec![key] }))
     }
 
+    /// Counts one operation `op`, and sets the primary key's age.
+    #[allow(unused_variables)]
+    fn counted(&self, op: &'static str, state: &State) {
+        #[cfg(feature = "metrics")]
+        if crate::metrics::enabled() {
+            let (operations, age) = &self.shared.metrics;
+            operations.increment(op);
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |elapsed| i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX));
+            age.set(now.saturating_sub(state.primary().info.created).max(0) as f64);
+        }
+    }
+
     fn from_state(state: State) -> Keyring {
         Keyring {
             shared: Arc::new(Shared {
                 state: ArcSwap::from_pointee(state),
                 changing: Mutex::new(()),
+                #[cfg(feature = "metrics")]
+                metrics: (
+                    crate::metrics::Labeled::register(
+                        crate::metrics::KEYRING_OPERATIONS,
+                        "op",
+                        ["seal", "open", "rotate", "rewrap"],
+                    ),
+                    match crate::metrics::enabled() {
+                        true => ::metrics::gauge!(crate::metrics::KEYRING_PRIMARY_AGE),
+                        false => ::metrics::Gauge::noop(),
+                    },
+                ),
             }),
         }
     }
@@ -208,6 +237,7 @@ impl Keyring {
             state.keys.push(key);
             Ok(info)
         })
+        .inspect(|_| self.counted("rotate", &self.shared.state.load()))
     }
 
     /// Disables key `id`: it stays in the keyring but opens nothing
@@ -287,6 +317,7 @@ impl Keyring {
     /// [`SecretsError::Random`].
     pub fn seal(&self, plaintext: &[u8], context: &Context) -> Result<Vec<u8>, SecretsError> {
         let state = self.shared.state.load();
+        self.counted("seal", &state);
         let key = state.primary();
         sealed::seal(&key.material, key.info.suite, key.info.id, plaintext, context)
     }
@@ -312,6 +343,7 @@ impl Keyring {
     pub fn open(&self, sealed: &[u8], context: &Context) -> Result<Plaintext, SecretsError> {
         let header = sealed::inspect(sealed)?;
         let state = self.shared.state.load();
+        self.counted("open", &state);
         let key = usable(&state, &header)?;
         sealed::open(&key.material, &header, sealed, context)
     }
@@ -345,6 +377,7 @@ impl Keyring {
     /// The errors of [`open`](Self::open) and [`seal`](Self::seal).
     pub fn rewrap(&self, sealed: &[u8], context: &Context) -> Result<Vec<u8>, SecretsError> {
         let state = self.shared.state.load();
+        self.counted("rewrap", &state);
         rewrap_with(&state, sealed, context)
     }
 
@@ -376,7 +409,10 @@ impl Keyring {
         let state = self.shared.state.load();
         items
             .into_iter()
-            .map(|(sealed, context)| rewrap_with(&state, sealed, context))
+            .map(|(sealed, context)| {
+                self.counted("rewrap", &state);
+                rewrap_with(&state, sealed, context)
+            })
             .collect()
     }
 

@@ -137,6 +137,12 @@ impl<S: StateStore> Fallback<S> {
     fn primary_failed(&self, err: StoreError) {
         if !self.state.degraded.swap(true, Ordering::AcqRel) {
             self.state.fallbacks.fetch_add(1, Ordering::AcqRel);
+            #[cfg(feature = "metrics")]
+            crate::metrics::count(
+                crate::metrics::STORE_FALLBACKS,
+                "backend",
+                self.primary.as_ref().map_or("none", StateStore::backend),
+            );
             tracing::warn!(
                 target: "portcullis::audit",
                 event = "store_fallback",
@@ -278,6 +284,10 @@ impl<S: StateStore> StateStore for Fallback<S> {
             None => self.local.rate_now(key, gcra),
             Some(_) => None,
         }
+    }
+
+    fn backend(&self) -> &'static str {
+        "fallback"
     }
 
     fn answers_now(&self) -> bool {

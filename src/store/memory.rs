@@ -243,6 +243,10 @@ impl StateStore for MemoryStore {
         true
     }
 
+    fn backend(&self) -> &'static str {
+        "memory"
+    }
+
     async fn revoke(&self, revoked: &Revoked) -> Result<u64, StoreError> {
         let now = i64::try_from(self.now_ms() / 1000).unwrap_or(i64::MAX);
         let until = match revoked {

@@ -362,6 +362,12 @@ pub trait StateStore: Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<(u64, Revoked)>, StoreError>> + Send;
 
+    /// A short name for the kind of store, for the metrics' `backend` label:
+    /// `memory`, `redis`, `fallback`; default `custom`.
+    fn backend(&self) -> &'static str {
+        "custom"
+    }
+
     /// Whether [`rate_now`](Self::rate_now) always answers (the state is in this
     /// process): adapters then decide in place, without waiting. Default: `false`.
     fn answers_now(&self) -> bool {

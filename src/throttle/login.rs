@@ -328,6 +328,8 @@ fn digest_name(account: &str) -> String {
 
 /// Refused for `ms` milliseconds (at least 1).
 fn blocked_for(ms: u64, scope: Scope) -> LoginCheck {
+    #[cfg(feature = "metrics")]
+    crate::metrics::count(crate::metrics::THROTTLE_BLOCKS, "scope", scope.as_str());
     LoginCheck::Blocked {
         retry_after: Duration::from_millis(ms.max(1)),
         scope,

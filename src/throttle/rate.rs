@@ -194,8 +194,16 @@ impl<S: StateStore> RateLimiter<S> {
 fn decided(decision: Result<RateDecision, StoreError>) -> Result<Option<Duration>, ThrottleError> {
     match decision {
         Ok(RateDecision::Allowed) => Ok(None),
-        Ok(RateDecision::Limited { retry_after_ms }) => Ok(Some(Duration::from_millis(retry_after_ms.max(1)))),
-        Err(StoreError::Full) => Ok(Some(Duration::from_secs(1))),
+        Ok(RateDecision::Limited { retry_after_ms }) => {
+            #[cfg(feature = "metrics")]
+            crate::metrics::count(crate::metrics::THROTTLE_BLOCKS, "scope", "rate_limit");
+            Ok(Some(Duration::from_millis(retry_after_ms.max(1))))
+        }
+        Err(StoreError::Full) => {
+            #[cfg(feature = "metrics")]
+            crate::metrics::count(crate::metrics::THROTTLE_BLOCKS, "scope", "capacity");
+            Ok(Some(Duration::from_secs(1)))
+        }
         Err(err) => Err(err.into()),
     }
 }

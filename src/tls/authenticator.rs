@@ -64,12 +64,14 @@ impl ClientCertificates {
             let accepted =
                 self.trust_domains.is_empty() || self.trust_domains.iter().any(|domain| domain == id.trust_domain());
             return match accepted {
-                true => Ok(Principal::new(id.as_str())),
+                true => Ok(Principal::new(id.as_str()).with_credential(crate::audit::Credential::Certificate)),
                 false => Err(AuthError::CertificateNotAccepted("trust domain not accepted")),
             };
         }
         match (self.dns_names, identity.dns_names().first()) {
-            (true, Some(name)) => Ok(Principal::new(name.as_str())),
+            (true, Some(name)) => {
+                Ok(Principal::new(name.as_str()).with_credential(crate::audit::Credential::Certificate))
+            }
             _ => Err(AuthError::CertificateNotAccepted("no SPIFFE ID")),
         }
     }

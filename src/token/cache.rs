@@ -53,6 +53,9 @@ const ENTRY_OVERHEAD_BYTES: u64 = 256;
 pub struct TokenCache {
     entries: Arc<Cache<Key, Arc<Entry>, ByBytes>>,
     max_bytes: u64,
+    /// `hit` and `miss`, registered when the cache was made.
+    #[cfg(feature = "metrics")]
+    requests: Arc<crate::metrics::Labeled<2>>,
 }
 
 impl TokenCache {
@@ -63,6 +66,12 @@ impl TokenCache {
         TokenCache {
             entries: Arc::new(Cache::with_weighter(estimated_items, max_bytes, ByBytes)),
             max_bytes,
+            #[cfg(feature = "metrics")]
+            requests: Arc::new(crate::metrics::Labeled::register(
+                crate::metrics::TOKEN_CACHE_REQUESTS,
+                "result",
+                ["hit", "miss"],
+            )),
         }
     }
 
@@ -84,6 +93,13 @@ impl TokenCache {
     /// Bytes counted against the budget now.
     pub fn weight(&self) -> u64 {
         self.entries.weight()
+    }
+
+    /// Counts a lookup that served the token (`hit`) or did not.
+    #[allow(unused_variables)]
+    pub(crate) fn counted(&self, hit: bool) {
+        #[cfg(feature = "metrics")]
+        self.requests.increment(if hit { "hit" } else { "miss" });
     }
 
     pub(crate) fn get(&self, verifier: u64, token: &str) -> Option<Arc<Entry>> {

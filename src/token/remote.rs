@@ -486,6 +486,13 @@ impl Remote {
         let mut state = self.state();
         match result {
             Ok((keys, max_age, digest)) => {
+                #[cfg(feature = "metrics")]
+                {
+                    crate::metrics::count(crate::metrics::JWKS_FETCHES, "result", "ok");
+                    if crate::metrics::enabled() {
+                        ::metrics::gauge!(crate::metrics::JWKS_KEYS).set(keys.len() as f64);
+                    }
+                }
                 let current = self.snapshot.load();
                 let generation = if state.body_digest == Some(digest) {
                     current.generation
@@ -507,6 +514,8 @@ impl Remote {
                 Ok(())
             }
             Err(err) => {
+                #[cfg(feature = "metrics")]
+                crate::metrics::count(crate::metrics::JWKS_FETCHES, "result", "error");
                 tracing::warn!(
                     target: "portcullis::jwks",
                     code = err.code(),

@@ -471,10 +471,12 @@ impl Verifier {
                 if s.revoked(&identity) {
                     return Err(TokenError::Revoked);
                 }
+                cache.counted(true);
                 return Ok(principal.clone());
             }
             cache.remove(s.id, token);
         }
+        cache.counted(false);
         let checked = self.verify_with(token, s.mapping.seed())?;
         let claims = &checked.registered;
         let times = Lifetime {

@@ -33,7 +33,7 @@ impl RedisStore {
         let names = self.apikey_names();
         let mut pipe = pipeline();
         build(&mut pipe, &names);
-        let mut replies = self.exchange(&pipe).await.map_err(store_error)?;
+        let mut replies = self.exchange("api_key", &pipe).await.map_err(store_error)?;
         match replies.pop() {
             Some(Value::ServerError(_)) | None => Err(ApiKeyError::Store("unexpected reply")),
             Some(reply) => Ok(reply),

@@ -277,13 +277,23 @@ impl RedisStore {
 
     /// One pipeline, one round trip, under the deadline and the breaker; scripts
     /// the server lost are loaded again and the pipeline sent once more.
-    async fn exchange(&self, pipe: &Pipeline) -> Result<Vec<Value>, StoreError> {
-        let replies = self.exchange_once(pipe).await?;
-        if !replies.iter().any(is_noscript) {
-            return Ok(replies);
+    ///
+    /// `op` names the operation for the metrics (a closed set).
+    async fn exchange(&self, op: &'static str, pipe: &Pipeline) -> Result<Vec<Value>, StoreError> {
+        let result = async {
+            let replies = self.exchange_once(pipe).await?;
+            if !replies.iter().any(is_noscript) {
+                return Ok(replies);
+            }
+            self.load_scripts().await?;
+            self.exchange_once(pipe).await
         }
-        self.load_scripts().await?;
-        self.exchange_once(pipe).await
+        .await;
+        #[cfg(feature = "metrics")]
+        crate::metrics::store_operation("redis", op, if result.is_ok() { "ok" } else { "error" });
+        #[cfg(not(feature = "metrics"))]
+        let _ = op;
+        result
     }
 
     async fn exchange_once(&self, pipe: &Pipeline) -> Result<Vec<Value>, StoreError> {
@@ -393,6 +403,10 @@ fn failure_state(reply: &Value) -> Result<FailureState, StoreError> {
 }
 
 impl StateStore for RedisStore {
+    fn backend(&self) -> &'static str {
+        "redis"
+    }
+
     async fn blocked(&self, key: &StateKey) -> Result<Option<u64>, StoreError> {
         let [answer] = self.blocked_each([key]).await;
         answer
@@ -410,7 +424,7 @@ impl StateStore for RedisStore {
         for key in keys {
             pipe.cmd("HGET").arg(self.key_name(key)).arg("b");
         }
-        let replies = match self.exchange(&pipe).await {
+        let replies = match self.exchange("blocked", &pipe).await {
             Ok(replies) if replies.len() == N + 1 => replies,
             Ok(_) => return [Err(unexpected()); N],
             Err(err) => return [Err(err); N],
@@ -434,7 +448,7 @@ impl StateStore for RedisStore {
         for (key, rule) in items {
             add_failure(&mut pipe, &self.inner.fail, &self.key_name(key), rule);
         }
-        match self.exchange(&pipe).await {
+        match self.exchange("fail", &pipe).await {
             Ok(replies) if replies.len() == N => std::array::from_fn(|index| failure_state(&replies[index])),
             Ok(_) => [Err(unexpected()); N],
             Err(err) => [Err(err); N],
@@ -444,7 +458,7 @@ impl StateStore for RedisStore {
     async fn clear(&self, key: &StateKey) -> Result<(), StoreError> {
         let mut pipe = pipeline();
         pipe.cmd("DEL").arg(self.key_name(key));
-        self.exchange(&pipe).await.map(drop)
+        self.exchange("clear", &pipe).await.map(drop)
     }
 
     async fn rate(&self, key: &StateKey, gcra: Gcra) -> Result<RateDecision, StoreError> {
@@ -452,7 +466,7 @@ impl StateStore for RedisStore {
         evalsha(&mut pipe, &self.inner.rate, &self.key_name(key))
             .arg(gcra.interval_ms)
             .arg(gcra.tolerance_ms);
-        let replies = self.exchange(&pipe).await?;
+        let replies = self.exchange("rate", &pipe).await?;
         let wait: u64 = replies
             .first()
             .and_then(|reply| redis::from_redis_value_ref(reply).ok())
@@ -481,7 +495,7 @@ impl StateStore for RedisStore {
             .arg(kind)
             .arg(value.as_str())
             .arg(*until);
-        let replies = self.exchange(&pipe).await?;
+        let replies = self.exchange("revoke", &pipe).await?;
         let id: String = replies
             .first()
             .and_then(|reply| redis::from_redis_value_ref(reply).ok())
@@ -501,7 +515,7 @@ impl StateStore for RedisStore {
             .arg("+")
             .arg("COUNT")
             .arg(limit.max(1));
-        let replies = self.exchange(&pipe).await?;
+        let replies = self.exchange("revocations", &pipe).await?;
         let reply: redis::streams::StreamRangeReply = replies
             .first()
             .and_then(|reply| redis::from_redis_value_ref(reply).ok())
