@@ -17,6 +17,7 @@ mod common {
     #[allow(dead_code)]
     pub mod pki;
     pub mod tls_client;
+    pub mod tls_serve_actix;
 }
 
 #[allow(dead_code)]
@@ -32,6 +33,7 @@ use std::sync::Arc;
 
 use common::pki::{BILLING, Ca, Leaf};
 use common::tls_client::send;
+use common::tls_serve_actix::serve_actix_tls;
 use portcullis::tls::ClientAuth;
 
 async fn axum_demo(config: Arc<rustls::ServerConfig>) -> SocketAddr {
@@ -52,22 +54,7 @@ async fn actix_demo(config: Arc<rustls::ServerConfig>) -> SocketAddr {
     let demo = demo_actix::Demo::new(options, demo_actix::orders::AuditLog::default())
         .await
         .expect("demo app");
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let server = actix_web::HttpServer::new(move || {
-                let demo = demo.clone();
-                actix_web::App::new().configure(move |config| demo.configure(config))
-            })
-            .workers(1)
-            .on_connect(portcullis::actix::tls_on_connect)
-            .bind_rustls_0_23(("127.0.0.1", 0), (*config).clone())
-            .expect("bind");
-            sender.send(server.addrs()[0]).expect("address");
-            server.run().await.expect("serve");
-        });
-    });
-    receiver.recv().expect("server address")
+    serve_actix_tls(config, move |service| demo.configure(service))
 }
 
 async fn demos(ca: &Ca) -> [(&'static str, SocketAddr); 2] {

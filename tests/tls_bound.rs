@@ -13,6 +13,7 @@ mod common {
     #[allow(dead_code)]
     pub mod pki;
     pub mod tls_client;
+    pub mod tls_serve_actix;
 }
 
 use std::net::SocketAddr;
@@ -20,6 +21,7 @@ use std::net::SocketAddr;
 use common::interop::interop_output;
 use common::pki::{BILLING, Ca, Leaf};
 use common::tls_client::get;
+use common::tls_serve_actix::serve_actix_tls;
 use portcullis::tls::{ClientAuth, IdentitySource, PeerIdentity};
 use portcullis::token::{Algorithm, Issuer, KeySet, SigningKey, Verifier};
 use portcullis::{Principal, actix::AuthMiddleware, axum::AuthLayer};
@@ -59,34 +61,21 @@ async fn axum_server(ca: &Ca, verifier: Verifier) -> SocketAddr {
 }
 
 fn actix_server(ca: &Ca, verifier: Verifier) -> SocketAddr {
-    use actix_web::{App, HttpServer, web};
-    let config = ca.server_config(ClientAuth::Optional);
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let server = HttpServer::new(move || {
-                let subject = || web::get().to(|caller: Principal| async move { caller.subject().to_owned() });
-                App::new()
-                    .service(
-                        web::resource("/orders")
-                            .wrap(AuthMiddleware::required(verifier.clone()))
-                            .route(subject()),
-                    )
-                    .service(
-                        web::resource("/internal")
-                            .wrap(AuthMiddleware::required(verifier.clone()).bound_tokens_only())
-                            .route(subject()),
-                    )
-            })
-            .workers(1)
-            .on_connect(portcullis::actix::tls_on_connect)
-            .bind_rustls_0_23(("127.0.0.1", 0), (*config).clone())
-            .expect("bind");
-            sender.send(server.addrs()[0]).expect("address");
-            server.run().await.expect("serve");
-        });
-    });
-    receiver.recv().expect("server address")
+    use actix_web::web;
+    serve_actix_tls(ca.server_config(ClientAuth::Optional), move |config| {
+        let subject = || web::get().to(|caller: Principal| async move { caller.subject().to_owned() });
+        config
+            .service(
+                web::resource("/orders")
+                    .wrap(AuthMiddleware::required(verifier.clone()))
+                    .route(subject()),
+            )
+            .service(
+                web::resource("/internal")
+                    .wrap(AuthMiddleware::required(verifier.clone()).bound_tokens_only())
+                    .route(subject()),
+            );
+    })
 }
 
 async fn servers(ca: &Ca, verifier: &Verifier) -> [(&'static str, SocketAddr); 2] {

@@ -11,12 +11,14 @@ mod common {
     #[allow(dead_code)]
     pub mod pki;
     pub mod tls_client;
+    pub mod tls_serve_actix;
 }
 
 use std::net::SocketAddr;
 
 use common::pki::{BILLING, BILLING_POLICY, Ca};
 use common::tls_client::get;
+use common::tls_serve_actix::serve_actix_tls;
 use portcullis::auth::CredentialSources;
 use portcullis::http::{ClientIdentity, Guard};
 use portcullis::rbac::PolicyHandle;
@@ -66,41 +68,27 @@ async fn axum_server(ca: &Ca, client_auth: ClientAuth) -> SocketAddr {
 }
 
 fn actix_server(ca: &Ca, client_auth: ClientAuth) -> SocketAddr {
-    use actix_web::{App, HttpResponse, HttpServer, web};
-    let config = ca.server_config(client_auth);
+    use actix_web::{HttpResponse, web};
     let policy = PolicyHandle::from_toml(BILLING_POLICY).expect("policy");
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move {
-            let server = HttpServer::new(move || {
-                let auth = AuthMiddleware::required(certificates())
-                    .sources(sources())
-                    .policy(policy.clone());
-                let guard = Guard::permission(&policy, "orders:read").expect("guard");
-                App::new()
-                    .service(
-                        web::resource("/orders").wrap(auth).route(
-                            web::get()
-                                .to(|caller: Principal| async move { caller.subject().to_owned() })
-                                .wrap(guard),
-                        ),
-                    )
-                    .route(
-                        "/whoami",
-                        web::get()
-                            .to(|peer: ClientIdentity| async move { HttpResponse::Ok().json(whoami_json(&peer)) }),
-                    )
-                    .route("/public", web::get().to(|| async { "public" }))
-            })
-            .workers(1)
-            .on_connect(portcullis::actix::tls_on_connect)
-            .bind_rustls_0_23(("127.0.0.1", 0), (*config).clone())
-            .expect("bind");
-            sender.send(server.addrs()[0]).expect("address");
-            server.run().await.expect("serve");
-        });
-    });
-    receiver.recv().expect("server address")
+    serve_actix_tls(ca.server_config(client_auth), move |config| {
+        let auth = AuthMiddleware::required(certificates())
+            .sources(sources())
+            .policy(policy.clone());
+        let guard = Guard::permission(&policy, "orders:read").expect("guard");
+        config
+            .service(
+                web::resource("/orders").wrap(auth).route(
+                    web::get()
+                        .to(|caller: Principal| async move { caller.subject().to_owned() })
+                        .wrap(guard),
+                ),
+            )
+            .route(
+                "/whoami",
+                web::get().to(|peer: ClientIdentity| async move { HttpResponse::Ok().json(whoami_json(&peer)) }),
+            )
+            .route("/public", web::get().to(|| async { "public" }));
+    })
 }
 
 async fn servers(ca: &Ca, client_auth: ClientAuth) -> [(&'static str, SocketAddr); 2] {
