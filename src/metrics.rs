@@ -135,34 +135,29 @@ fn describe() {
     );
 }
 
-const CREDENTIALS: [Credential; 5] = [
+/// The credentials a caller can be let in with.
+const CREDENTIALS: [Credential; 4] = [
     Credential::Bearer,
     Credential::ApiKey,
     Credential::Certificate,
     Credential::Password,
-    Credential::None,
 ];
 
-const STAGES: [Stage; 4] = [
-    Stage::Authentication,
-    Stage::Authorization,
-    Stage::Handler,
-    Stage::RateLimit,
-];
+/// The stages that let requests through (the others only refuse).
+const STAGES: [Stage; 2] = [Stage::Authentication, Stage::Authorization];
 
-fn credential_index(credential: Credential) -> usize {
-    CREDENTIALS.iter().position(|c| *c == credential).unwrap_or(0)
-}
-
-fn stage_index(stage: Stage) -> usize {
-    STAGES.iter().position(|s| *s == stage).unwrap_or(0)
+/// Where an `allowed` decision's handle is, if it has one.
+fn allowed_index(stage: Stage, credential: Credential) -> Option<(usize, usize)> {
+    let stage = STAGES.iter().position(|s| *s == stage)?;
+    let credential = CREDENTIALS.iter().position(|c| *c == credential)?;
+    Some((stage, credential))
 }
 
 /// The decision series' handles, registered when a gate is built: what a request
 /// let through pays is an atomic add and a histogram sample.
 pub(crate) struct Decisions {
     /// `allowed`, by stage and credential, code `ok`.
-    allowed: [[Counter; 5]; 4],
+    allowed: [[Counter; 4]; 2],
     /// `anonymous` at authentication (credential `none`).
     anonymous: Counter,
     /// Authentication's durations.
@@ -177,7 +172,7 @@ impl Decisions {
     pub(crate) fn register() -> Self {
         if !enabled() {
             return Decisions {
-                allowed: [const { [const { Counter::noop() }; 5] }; 4],
+                allowed: [const { [const { Counter::noop() }; 4] }; 2],
                 anonymous: Counter::noop(),
                 duration: Histogram::noop(),
                 timed: false,
@@ -209,10 +204,11 @@ impl Decisions {
 
     /// Counts one decision.
     pub(crate) fn record(&self, outcome: Outcome, stage: Stage, credential: Credential, code: Option<&'static str>) {
-        match outcome {
-            Outcome::Allowed => self.allowed[stage_index(stage)][credential_index(credential)].increment(1),
-            Outcome::Anonymous => self.anonymous.increment(1),
-            Outcome::Denied => decision(outcome, stage, credential, code),
+        match (outcome, allowed_index(stage, credential)) {
+            (Outcome::Allowed, Some((stage, credential))) => self.allowed[stage][credential].increment(1),
+            (Outcome::Anonymous, _) if stage == Stage::Authentication => self.anonymous.increment(1),
+            // Refusals (and anything unusual) through the registry.
+            _ => decision(outcome, stage, credential, code),
         }
     }
 
