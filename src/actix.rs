@@ -112,7 +112,7 @@ use crate::Principal;
 use crate::auth::{AuthError, Authenticator, Headers, Permission};
 use crate::http::extract::{self, Returned};
 use crate::http::flow::{Exit, Kept};
-use crate::http::gate::{Authenticated, PeerCertificate};
+use crate::http::gate::{Authenticated, Forwarded, PeerCertificate};
 use crate::http::site::Site;
 use crate::http::{Authorized, Claims, Gate, Guard, Realm, Refused, Rejection, ResponseFuture};
 
@@ -241,7 +241,7 @@ where
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let forwarded = self.gate.forwarded_identity(request.peer_addr(), request.headers());
-        let certificate = || forwarded.as_ref().or_else(|| peer_certificate(request.request()));
+        let certificate = || forwarded.or_connection(|| peer_certificate(request.request()));
         let outcome = match self.gate.waits() {
             false => self.gate.authenticate_now(request.headers(), certificate),
             true => None,
@@ -250,17 +250,17 @@ where
             // The authenticator or the rate limit waits: the request is boxed whole.
             let (service, gate) = (self.service.clone(), self.gate.clone());
             let waiting: Waiting<B> = Box::pin(async move {
-                let certificate = || forwarded.as_ref().or_else(|| peer_certificate(request.request()));
+                let certificate = || forwarded.or_connection(|| peer_certificate(request.request()));
                 let outcome = gate.authenticate(request.headers(), certificate).await;
                 let client = gate.client_of(request.peer_addr(), request.headers());
                 let decision = gate.admit_waiting(outcome, request.request(), client).await;
-                pass(&service, request, decision).await
+                pass(&service, request, decision, forwarded).await
             });
             return ResponseFuture::waiting(waiting);
         };
         let client = self.gate.client_of(request.peer_addr(), request.headers());
         let decision = self.gate.admit(outcome, request.request(), client);
-        pass(&self.service, request, decision)
+        pass(&self.service, request, decision, forwarded)
     }
 }
 
@@ -283,6 +283,7 @@ fn pass<S, B>(
     service: &Rc<S>,
     request: ServiceRequest,
     decision: Result<Authenticated, Rejection>,
+    forwarded: Forwarded,
 ) -> Flow<S::Future, B>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
@@ -295,6 +296,12 @@ where
         }
         Ok(context) => {
             request.extensions_mut().insert(context.clone());
+            #[cfg(feature = "tls")]
+            if let Some(proxied) = forwarded.proxied() {
+                request.extensions_mut().insert(proxied);
+            }
+            #[cfg(not(feature = "tls"))]
+            let Forwarded::Connection = forwarded;
             let kept = extract::listening().then(|| Box::new(Seen::of(request.request())) as Kept);
             ResponseFuture::inner(service.call(request), context, kept)
         }
@@ -448,10 +455,14 @@ impl FromRequest for crate::http::ClientIdentity {
     type Future = Ready<Result<Self, Refused>>;
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let identity = request.conn_data::<std::sync::Arc<crate::tls::PeerIdentity>>();
-        ready(with_context(request, |context| {
-            extract::client_identity(context, request, identity)
-        }))
+        let extensions = request.extensions();
+        // The certificate a trusted proxy forwarded (or none), else the connection's.
+        let identity = match extensions.get::<crate::http::gate::ProxiedCertificate>() {
+            Some(proxied) => proxied.0.as_ref(),
+            None => request.conn_data::<std::sync::Arc<crate::tls::PeerIdentity>>(),
+        };
+        let context = extensions.get::<Authenticated>();
+        ready(extract::client_identity(context, request, identity))
     }
 }
 

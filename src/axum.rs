@@ -80,7 +80,7 @@ use crate::Principal;
 use crate::auth::{AuthError, Authenticator, Headers, Permission};
 use crate::http::extract::{self, Returned};
 use crate::http::flow::{Exit, Kept};
-use crate::http::gate::{Authenticated, PeerCertificate};
+use crate::http::gate::{Authenticated, Forwarded, PeerCertificate};
 use crate::http::site::Site;
 use crate::http::{Authorized, Claims, Gate, Guard, Realm, Refused, Rejection, ResponseFuture};
 
@@ -196,28 +196,38 @@ where
         let forwarded = self
             .gate
             .forwarded_identity(At::request(&request).peer(), request.headers());
-        let certificate = || forwarded.as_ref().or_else(|| peer_certificate(request.extensions()));
+        let certificate = || forwarded.or_connection(|| peer_certificate(request.extensions()));
         if !self.gate.waits()
             && let Some(outcome) = self.gate.authenticate_now(request.headers(), certificate)
         {
             let at = At::request(&request);
             let client = self.gate.client_of(at.peer(), request.headers());
             let decision = self.gate.admit(outcome, &at, client);
-            return pass(&mut self.inner, request, decision);
+            return pass(&mut self.inner, request, decision, forwarded);
         }
         let mut inner = ready_clone(&mut self.inner);
         let gate = self.gate.clone();
         let waiting: Waiting<S::Error> = Box::pin(async move {
             // The request is not `Sync`: the closure borrows its parts, which are.
             let extensions = request.extensions();
-            let certificate = || forwarded.as_ref().or_else(|| peer_certificate(extensions));
+            let certificate = || forwarded.or_connection(|| peer_certificate(extensions));
             let outcome = gate.authenticate(request.headers(), certificate).await;
             let at = At::request(&request);
             let client = gate.client_of(at.peer(), request.headers());
             let decision = gate.admit_waiting(outcome, &at, client).await;
-            pass(&mut inner, request, decision).await
+            pass(&mut inner, request, decision, forwarded).await
         });
         ResponseFuture::waiting(waiting)
+    }
+}
+
+/// The client's certificate as the gate saw it: what a trusted proxy forwarded,
+/// else the connection's.
+#[cfg(feature = "tls")]
+fn client_certificate(extensions: &Extensions) -> Option<&std::sync::Arc<crate::tls::PeerIdentity>> {
+    match extensions.get::<crate::http::gate::ProxiedCertificate>() {
+        Some(proxied) => proxied.0.as_ref(),
+        None => extensions.get::<std::sync::Arc<crate::tls::PeerIdentity>>(),
     }
 }
 
@@ -243,7 +253,12 @@ fn ready_clone<S: Clone>(inner: &mut S) -> S {
 
 /// The gate's decision on `request`: refused, or passed on with the caller in its
 /// extensions.
-fn pass<S>(inner: &mut S, mut request: Request, decision: Result<Authenticated, Rejection>) -> Flow<S::Future, S::Error>
+fn pass<S>(
+    inner: &mut S,
+    mut request: Request,
+    decision: Result<Authenticated, Rejection>,
+    forwarded: Forwarded,
+) -> Flow<S::Future, S::Error>
 where
     S: tower_service::Service<Request, Response = Response>,
     S::Error: Send + 'static,
@@ -252,6 +267,12 @@ where
         Err(rejection) => ResponseFuture::refused(Ok(rejection.into_response())),
         Ok(context) => {
             request.extensions_mut().insert(context.clone());
+            #[cfg(feature = "tls")]
+            if let Some(proxied) = forwarded.proxied() {
+                request.extensions_mut().insert(proxied);
+            }
+            #[cfg(not(feature = "tls"))]
+            let Forwarded::Connection = forwarded;
             let kept = extract::listening().then(|| Box::new(Seen::of(&request)) as Kept);
             ResponseFuture::inner(inner.call(request), context, kept)
         }
@@ -410,8 +431,7 @@ impl<S: Send + Sync> FromRequestParts<S> for crate::http::ClientIdentity {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Refused> {
         let at = At::parts(parts);
-        let identity = parts.extensions.get::<std::sync::Arc<crate::tls::PeerIdentity>>();
-        extract::client_identity(at.context(), &at, identity)
+        extract::client_identity(at.context(), &at, client_certificate(&parts.extensions))
     }
 }
 
@@ -423,10 +443,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for crate::http::ClientIdentity
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
-        Ok(parts
-            .extensions
-            .get::<std::sync::Arc<crate::tls::PeerIdentity>>()
-            .map(|identity| crate::http::ClientIdentity(identity.clone())))
+        Ok(client_certificate(&parts.extensions).map(|identity| crate::http::ClientIdentity(identity.clone())))
     }
 }
 

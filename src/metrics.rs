@@ -18,13 +18,13 @@
 //! | `portcullis_password_jobs` | gauge | `state` (running, waiting) | `waiting` near the queue's size: add capacity |
 //! | `portcullis_password_rejected_total` | counter | — | any rate: logins answered 503 |
 //! | `portcullis_jwks_fetches_total` | counter | `result` (ok, error) | `error` growing: the identity provider unreachable |
-//! | `portcullis_jwks_keys` | gauge | — | 0: every token will be refused |
+//! | `portcullis_jwks_keys` | gauge: the last key set fetched (any issuer's) | — | 0: every token will be refused |
 //! | `portcullis_token_cache_requests_total` | counter | `result` (hit, miss) | the hit ratio falling: the cache too small for the traffic |
 //! | `portcullis_throttle_blocks_total` | counter | `scope` (account_client, account, client, capacity, in_flight, rate_limit) | `account` or `client` rising: credential stuffing; `capacity`: the store's cap too low |
-//! | `portcullis_store_operations_total` | counter | `backend` (redis), `op` (blocked, fail, clear, rate, revoke, revocations, api_key), `result` (ok, full, error) | `error` above zero |
-//! | `portcullis_store_fallbacks_total` | counter | `backend` (redis) | any: the shared store is down and replicas count alone |
-//! | `portcullis_keyring_operations_total` | counter | `op` (seal, open, rotate, rewrap) | `open` failing (see the audit log) |
-//! | `portcullis_keyring_primary_age_seconds` | gauge | — | older than the rotation policy |
+//! | `portcullis_store_operations_total` | counter | `backend` (redis), `op` (blocked, fail, clear, rate, revoke, revocations, api_key), `result` (ok, error) | `error` above zero |
+//! | `portcullis_store_fallbacks_total` | counter | `backend`: the shared store's (redis; a store of your own says `custom`) | any: the shared store is down and replicas count alone |
+//! | `portcullis_keyring_operations_total` | counter | `op` (seal, open, rotate, rewrap), counted when called | a change in the `open` rate |
+//! | `portcullis_keyring_primary_age_seconds` | gauge, set at each keyring operation | — | older than the rotation policy |
 //!
 //! ```
 //! // In the application, once, at start-up, before building anything else:

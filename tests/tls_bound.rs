@@ -165,3 +165,124 @@ fn the_binding_agrees_with_pyjwt_and_pythons_cryptography() {
     assert_eq!(output["x5t#S256"], output["thumbprint"], "{output}");
     assert_eq!(output["thumbprint"].as_str().map(str::len), Some(43));
 }
+
+/// Behind a trusted proxy whose forwarded certificates the gate believes: `/me`
+/// (the caller's subject) and `/whoami` (the client identity), for tokens or the
+/// forwarded certificate itself.
+async fn proxied_servers(ca: &Ca, verifier: Verifier) -> [(&'static str, SocketAddr); 2] {
+    use portcullis::auth::{Authenticator, CredentialSources};
+    use portcullis::http::ClientIdentity;
+    use portcullis::throttle::TrustedProxies;
+    use portcullis::tls::{ClientCertificates, ForwardedCertificates};
+    let gate = move || {
+        (
+            verifier.clone().or(ClientCertificates::new()),
+            CredentialSources::authorization_header().with_client_certificate(),
+            TrustedProxies::parse("127.0.0.1/32").expect("proxies"),
+            ForwardedCertificates::on_the_proxys_word(),
+        )
+    };
+    let axum_app = {
+        use axum::routing::get;
+        let (authenticator, sources, proxies, forwarded) = gate();
+        axum::Router::new()
+            .route(
+                "/me",
+                get(|caller: Principal| async move { caller.subject().to_owned() }),
+            )
+            .route(
+                "/whoami",
+                get(|ClientIdentity(peer): ClientIdentity| async move {
+                    format!("{} {}", peer.name().unwrap_or_default(), peer.source().as_str())
+                }),
+            )
+            .route_layer(
+                AuthLayer::required(authenticator)
+                    .sources(sources)
+                    .trusted_proxies(proxies)
+                    .forwarded_client_certificates(forwarded),
+            )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let axum_addr = listener.local_addr().expect("addr");
+    tokio::spawn(portcullis::axum::serve_tls(
+        listener,
+        ca.server_config(ClientAuth::Optional),
+        axum_app,
+    ));
+    let actix_addr = serve_actix_tls(ca.server_config(ClientAuth::Optional), move |config| {
+        use actix_web::web;
+        let (authenticator, sources, proxies, forwarded) = gate();
+        let auth = AuthMiddleware::required(authenticator)
+            .sources(sources)
+            .trusted_proxies(proxies)
+            .forwarded_client_certificates(forwarded);
+        config
+            .service(
+                web::resource("/me")
+                    .wrap(auth.clone())
+                    .route(web::get().to(|caller: Principal| async move { caller.subject().to_owned() })),
+            )
+            .service(web::resource("/whoami").wrap(auth).route(web::get().to(
+                |ClientIdentity(peer): ClientIdentity| async move {
+                    format!("{} {}", peer.name().unwrap_or_default(), peer.source().as_str())
+                },
+            )));
+    });
+    [("axum", axum_addr), ("actix", actix_addr)]
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_its_own_certificate_never_stands_for_the_client() {
+    let ca = Ca::new("Orders CA");
+    let proxy = ca.client(&["spiffe://orders.test/ns/edge/sa/envoy"], &[], false);
+    let billing = ca.client(&[BILLING], &[], false);
+    let (issuer, verifier) = keys();
+    let bound_to_proxy = issuer.issue_bound("mallory", &(), &thumbprint(&proxy)).expect("token");
+    let bound_to_billing = issuer
+        .issue_bound("billing", &(), &thumbprint(&billing))
+        .expect("token");
+    let hex: String = thumbprint(&billing).iter().map(|b| format!("{b:02x}")).collect();
+    let xfcc = format!("Hash={hex};URI={BILLING}");
+    for (name, addr) in proxied_servers(&ca, verifier).await {
+        let through_proxy = |path: &'static str, token: Option<String>, xfcc: Option<String>| {
+            let ca = ca.pem();
+            let (cert, key) = (proxy.cert_pem.clone(), proxy.key_pem.clone());
+            async move {
+                let authorization = token.map(|token| format!("Bearer {token}"));
+                let mut headers: Vec<(&str, &str)> = Vec::new();
+                if let Some(value) = &authorization {
+                    headers.push(("Authorization", value));
+                }
+                if let Some(value) = &xfcc {
+                    headers.push(("X-Forwarded-Client-Cert", value));
+                }
+                get(addr, path, &ca, Some((&cert, &key)), &headers)
+                    .await
+                    .expect("response")
+            }
+        };
+        // Without a forwarded certificate, the proxy's own is no client's.
+        let (status, body) = through_proxy("/me", None, None).await;
+        assert_eq!(status, 401, "{name}: the proxy's certificate authenticated: {body}");
+        let (status, body) = through_proxy("/whoami", Some(issuer.issue("alice", &()).expect("token")), None).await;
+        assert_eq!(
+            status, 401,
+            "{name}: the proxy's certificate was the client identity: {body}"
+        );
+        let (status, body) = through_proxy("/me", Some(bound_to_proxy.clone()), None).await;
+        assert_eq!(status, 401, "{name}: a token bound to the proxy: {body}");
+        assert_eq!(code(&body), "certificate_mismatch", "{name}");
+        let (status, body) = through_proxy("/me", Some(bound_to_proxy.clone()), Some("URI=a;URI".into())).await;
+        assert_eq!(status, 401, "{name}: an unreadable header: {body}");
+        // The forwarded certificate: the identity, and what bound tokens are held to.
+        let (status, body) = through_proxy("/me", Some(bound_to_billing.clone()), Some(xfcc.clone())).await;
+        assert_eq!((status, body.as_str()), (200, "billing"), "{name}");
+        let (status, body) = through_proxy("/whoami", None, Some(xfcc.clone())).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (200, format!("{BILLING} xfcc").as_str()),
+            "{name}"
+        );
+    }
+}

@@ -331,28 +331,27 @@ impl<A: Authenticator> Gate<A> {
 }
 
 impl<A> Gate<A> {
-    /// The client identity a trusted proxy forwarded for a request from `peer`, when
-    /// the gate believes forwarded certificates: `None` otherwise, at no cost.
-    pub(crate) fn forwarded_identity<H: Headers + ?Sized>(
-        &self,
-        peer: Option<SocketAddr>,
-        headers: &H,
-    ) -> Option<PeerCertificate> {
+    /// The client certificate of a request from `peer` as the gate sees it: from a
+    /// trusted proxy whose forwarded certificates the gate believes, the one its
+    /// header names (or none: never the proxy's own); from anyone else, the
+    /// connection's. Nothing is read when the gate believes no forwarded
+    /// certificates.
+    pub(crate) fn forwarded_identity<H: Headers + ?Sized>(&self, peer: Option<SocketAddr>, headers: &H) -> Forwarded {
         #[cfg(feature = "tls")]
         {
             let shared = &self.parts.shared;
             let (Some(forwarded), Some(proxies), Some(peer)) = (&shared.forwarded, &shared.proxies, peer) else {
-                return None;
+                return Forwarded::Connection;
             };
             if !proxies.trusts(peer.ip()) {
-                return None;
+                return Forwarded::Connection;
             }
             let mut value = String::new();
             for line in headers.values("x-forwarded-client-cert") {
                 // Joined up to the parser's limit, never past it.
                 if value.len() + 1 + line.len() > crate::tls::MAX_XFCC_BYTES {
                     tracing::warn!(target: "portcullis::audit", event = "malformed_xfcc", code = "malformed_xfcc", reason = "longer than 64 KiB", peer = %peer.ip());
-                    return None;
+                    return Forwarded::Proxied(None);
                 }
                 if !value.is_empty() {
                     value.push(',');
@@ -360,20 +359,20 @@ impl<A> Gate<A> {
                 value.push_str(std::str::from_utf8(line).unwrap_or("\u{0}"));
             }
             if value.is_empty() {
-                return None;
+                return Forwarded::Proxied(None);
             }
             match forwarded.identity(&value, peer.ip()) {
-                Ok(identity) => Some(identity),
+                Ok(identity) => Forwarded::Proxied(Some(Arc::new(identity))),
                 Err(err) => {
                     tracing::warn!(target: "portcullis::audit", event = "malformed_xfcc", code = err.code(), reason = %err, peer = %peer.ip());
-                    None
+                    Forwarded::Proxied(None)
                 }
             }
         }
         #[cfg(not(feature = "tls"))]
         {
             let _ = (peer, headers);
-            None
+            Forwarded::Connection
         }
     }
 
@@ -546,6 +545,47 @@ pub(crate) type PeerCertificate = crate::tls::PeerIdentity;
 /// Without the `tls` feature there is none.
 #[cfg(not(feature = "tls"))]
 pub(crate) enum PeerCertificate {}
+
+/// A request's client certificate as the gate sees it (see
+/// [`Gate::forwarded_identity`]).
+pub(crate) enum Forwarded {
+    /// The connection's own (no trusted proxy forwarded one).
+    Connection,
+    /// What a trusted proxy's header names, or nothing: never the proxy's own.
+    #[cfg(feature = "tls")]
+    Proxied(Option<Arc<PeerCertificate>>),
+}
+
+impl Forwarded {
+    /// The certificate: the proxied one, else what `connection` finds.
+    pub(crate) fn or_connection<'a>(
+        &'a self,
+        connection: impl FnOnce() -> Option<&'a PeerCertificate>,
+    ) -> Option<&'a PeerCertificate> {
+        match self {
+            Forwarded::Connection => connection(),
+            #[cfg(feature = "tls")]
+            Forwarded::Proxied(identity) => identity.as_deref(),
+        }
+    }
+
+    /// What extractors of the request must see in place of the connection's
+    /// certificate, when a trusted proxy forwarded (or withheld) one.
+    #[cfg(feature = "tls")]
+    pub(crate) fn proxied(self) -> Option<ProxiedCertificate> {
+        match self {
+            Forwarded::Connection => None,
+            Forwarded::Proxied(identity) => Some(ProxiedCertificate(identity)),
+        }
+    }
+}
+
+/// Left in a request's extensions by the adapters when a trusted proxy forwarded
+/// the client's certificate (or none): the `ClientIdentity` extractor reads it in
+/// place of the connection's.
+#[cfg(feature = "tls")]
+#[derive(Clone)]
+pub(crate) struct ProxiedCertificate(pub(crate) Option<Arc<PeerCertificate>>);
 
 /// When a timed decision started: an instant with the `metrics` feature, nothing
 /// without.

@@ -156,6 +156,8 @@ pub(crate) struct Registered {
     pub(crate) exp: Option<i64>,
     pub(crate) nbf: Option<i64>,
     pub(crate) iat: Option<i64>,
+    /// Whether the payload has a `cnf` (RFC 7800): the token is bound to a key.
+    pub(crate) cnf: bool,
 }
 
 impl Registered {
@@ -307,8 +309,11 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Members<'_, 'de, A> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Self::Error> {
-        let current = &mut self.scan.current;
-        let on_key = |key: &str| *current = Claim::of(key);
+        let (current, cnf) = (&mut self.scan.current, &mut self.scan.registered.cnf);
+        let on_key = |key: &str| {
+            *current = Claim::of(key);
+            *cnf |= key == "cnf";
+        };
         self.inner
             .next_key_seed(KeySeed::new(seed, &mut self.scan.members, self.fault, on_key))
     }

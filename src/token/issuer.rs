@@ -304,5 +304,10 @@ mod tests {
         assert_eq!(principal.roles(), ["r"]);
         let claims: serde_json::Value = principal.claims().unwrap();
         assert_eq!(claims["cnf"], serde_json::json!({ "x5t#S256": b64::encode(&[9; 32]) }));
+        // Nothing that cannot check the binding takes a bound token.
+        let refused = Err(crate::token::TokenError::InvalidClaim { claim: "cnf".into() });
+        assert_eq!(verifier.verify_registered(&token).map(drop), refused);
+        assert_eq!(verifier.verify::<serde_json::Value>(&token).map(drop), refused);
+        assert!(verifier.verify_registered(&issuer.issue("a", &()).unwrap()).is_ok());
     }
 }

@@ -249,9 +249,11 @@ static CNF_X5T: std::sync::LazyLock<[String; 2]> =
     std::sync::LazyLock::new(|| ["cnf".to_owned(), "x5t#S256".to_owned()]);
 
 /// The token's certificate binding (RFC 8705 §3.1): the SHA-256 of the certificate
-/// it is bound to, when `cnf` holds `x5t#S256`. A `cnf` that binds the token some
-/// other way (a JWK, DPoP's `jkt`) is `invalid_claim`: this verifier cannot check
-/// that proof of possession, so it never takes such a token as a bare bearer token.
+/// it is bound to, when `cnf` holds `x5t#S256`. A `cnf` without `x5t#S256` (a
+/// token bound only some other way: a JWK, DPoP's `jkt`) is `invalid_claim`: this
+/// verifier cannot check that proof of possession, so it never takes such a token
+/// as a bare bearer token. Other members beside `x5t#S256` are not checked: the
+/// certificate binding alone is enforced.
 fn confirmation(cnf: Found, x5t: Found, claims: &str) -> Result<Option<[u8; 32]>, TokenError> {
     let invalid = || TokenError::InvalidClaim { claim: "cnf".into() };
     match (cnf, x5t) {

@@ -324,8 +324,17 @@ impl Verifier {
     ///
     /// `C` sees every claim, registered ones included; use [`NoCustomClaims`] (or
     /// [`verify_registered`](Self::verify_registered)) when you need none.
+    ///
+    /// A token bound to a key (a `cnf` claim, RFC 7800: a certificate-bound token,
+    /// RFC 8705) is refused here (`invalid_claim`), since nothing here can check
+    /// the binding: verify it with [`verify_principal`](Self::verify_principal),
+    /// whose principal carries the binding for the gate (or
+    /// [`Principal::confirm_certificate`](crate::Principal::confirm_certificate)) to check.
     pub fn verify<C: DeserializeOwned>(&self, token: &str) -> Result<Verified<C>, TokenError> {
         let checked = self.verify_with(token, PhantomData::<C>)?;
+        if checked.registered.cnf {
+            return Err(TokenError::InvalidClaim { claim: "cnf".into() });
+        }
         let claims = checked
             .registered
             .to_claims(&checked.payload)
@@ -448,9 +457,24 @@ impl Verifier {
     /// With a [`TokenCache`], a token verified before is served from it (see there
     /// for what every hit checks again).
     pub fn verify_principal(&self, token: &str) -> Result<Principal, TokenError> {
+        let (result, lookup) = self.principal_looked_up(token);
+        self.count_lookup(lookup);
+        result
+    }
+
+    /// Counts a cache lookup's outcome in the metrics (`Some(true)`: a hit).
+    fn count_lookup(&self, lookup: Option<bool>) {
+        if let (Some(cache), Some(hit)) = (&self.inner.cache, lookup) {
+            cache.counted(hit);
+        }
+    }
+
+    /// [`verify_principal`](Self::verify_principal), and whether the cache served
+    /// the token (`None`: no cache), for the caller to count once.
+    fn principal_looked_up(&self, token: &str) -> (Result<Principal, TokenError>, Option<bool>) {
         let s = &*self.inner;
         let Some(cache) = &s.cache else {
-            return self.verify_principal_uncached(token);
+            return (self.verify_principal_uncached(token), None);
         };
         let now = (s.clock)();
         if let Some(entry) = cache.get(s.id, token) {
@@ -460,7 +484,7 @@ impl Verifier {
                 && entry.serves(generation, now)
             {
                 if !fresh {
-                    return Err(TokenError::KeysUnavailable);
+                    return (Err(TokenError::KeysUnavailable), Some(true));
                 }
                 let identity = TokenIdentity {
                     jti: principal.token_id(),
@@ -469,27 +493,28 @@ impl Verifier {
                     exp: principal.expires_at(),
                 };
                 if s.revoked(&identity) {
-                    return Err(TokenError::Revoked);
+                    return (Err(TokenError::Revoked), Some(true));
                 }
-                cache.counted(true);
-                return Ok(principal.clone());
+                return (Ok(principal.clone()), Some(true));
             }
             cache.remove(s.id, token);
         }
-        cache.counted(false);
-        let checked = self.verify_with(token, s.mapping.seed())?;
-        let claims = &checked.registered;
-        let times = Lifetime {
-            nbf: claims.nbf,
-            iat: claims.iat,
-            exp: claims.exp,
+        let verified = || {
+            let checked = self.verify_with(token, s.mapping.seed())?;
+            let claims = &checked.registered;
+            let times = Lifetime {
+                nbf: claims.nbf,
+                iat: claims.iat,
+                exp: claims.exp,
+            };
+            let generation = checked.generation;
+            let principal = s.mapping.finish(checked.registered, checked.custom, checked.payload)?;
+            if let Some(entry) = Entry::new(&principal, times, s.max_age, s.leeway, now, generation) {
+                cache.insert(s.id, token, entry);
+            }
+            Ok(principal)
         };
-        let generation = checked.generation;
-        let principal = s.mapping.finish(checked.registered, checked.custom, checked.payload)?;
-        if let Some(entry) = Entry::new(&principal, times, s.max_age, s.leeway, now, generation) {
-            cache.insert(s.id, token, entry);
-        }
-        Ok(principal)
+        (verified(), Some(false))
     }
 
     fn verify_principal_uncached(&self, token: &str) -> Result<Principal, TokenError> {
@@ -521,7 +546,8 @@ impl Verifier {
     ///
     /// As [`verify_principal`](Self::verify_principal).
     pub async fn verify_principal_refreshing(&self, token: &str) -> Result<Principal, TokenError> {
-        let result = self.verify_principal(token);
+        // One lookup counted per call, whichever answers.
+        let (result, lookup) = self.principal_looked_up(token);
         #[cfg(feature = "jwks")]
         if matches!(result, Err(TokenError::UnknownKey))
             && let Some(remote) = self.remote_keys_for_token(token)
@@ -529,21 +555,24 @@ impl Verifier {
         {
             return self.verify_principal(token);
         }
+        self.count_lookup(lookup);
         result
     }
 
     /// [`verify_principal_refreshing`](Self::verify_principal_refreshing)'s answer
     /// when it needs no waiting; `None` when it would wait for a refetch.
     pub(crate) fn verify_principal_now(&self, token: &str) -> Option<Result<Principal, TokenError>> {
-        let result = self.verify_principal(token);
+        let (result, lookup) = self.principal_looked_up(token);
         #[cfg(feature = "jwks")]
         if matches!(result, Err(TokenError::UnknownKey))
             && self
                 .remote_keys_for_token(token)
                 .is_some_and(super::RemoteKeySet::may_refetch)
         {
+            // Not counted: the waiting path asks again, and counts.
             return None;
         }
+        self.count_lookup(lookup);
         Some(result)
     }
 
