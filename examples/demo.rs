@@ -59,10 +59,14 @@ pub async fn app(options: Options, audit: AuditLog) -> Result<Router, Box<dyn st
         .rate_limit(service.caller_limit()?, RateBy::Caller)
         .policy(policy.clone());
 
+    // Internal routes take a client certificate, or a token bound to one: a bearer
+    // token alone is `token_not_bound`. The extractor then needs the certificate.
+    let internal = Router::new()
+        .route("/internal/whoami", get(whoami))
+        .method_not_allowed_fallback(method_not_allowed)
+        .route_layer(auth.clone().bound_tokens_only());
     let protected = Router::new()
         .route("/me", get(me))
-        // A client certificate is required, by the extractor.
-        .route("/internal/whoami", get(whoami))
         .route("/logout", post(logout))
         .route("/me/password", post(change_password))
         .route("/me/contact", get(contact))
@@ -124,6 +128,7 @@ pub async fn app(options: Options, audit: AuditLog) -> Result<Router, Box<dyn st
     Ok(Router::new()
         .route("/login", post(login))
         .route("/metrics", get(metrics))
+        .merge(internal)
         .merge(protected)
         .merge(public)
         .merge(browser)

@@ -31,6 +31,8 @@ use portcullis::tls::PeerIdentity;
 pub struct Demo {
     service: Arc<Service>,
     required: AuthMiddleware<DemoAuthenticator>,
+    /// Internal routes: a client certificate, or a token bound to one.
+    internal: AuthMiddleware<DemoAuthenticator>,
     optional: AuthMiddleware<DemoAuthenticator>,
     browser: AuthMiddleware<DemoAuthenticator>,
     write_orders: GuardMiddleware,
@@ -49,13 +51,15 @@ impl Demo {
     pub async fn new(options: Options, audit: AuditLog) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let service = Service::new(options, audit).await?;
         let policy = service.policy().clone();
+        let required = AuthMiddleware::required(service.authenticator())
+            .realm(service.realm())
+            .sources(Service::sources())
+            .trusted_proxies(service.proxies())
+            .rate_limit(service.caller_limit()?, RateBy::Caller)
+            .policy(policy.clone());
         Ok(Demo {
-            required: AuthMiddleware::required(service.authenticator())
-                .realm(service.realm())
-                .sources(Service::sources())
-                .trusted_proxies(service.proxies())
-                .rate_limit(service.caller_limit()?, RateBy::Caller)
-                .policy(policy.clone()),
+            internal: required.clone().bound_tokens_only(),
+            required,
             optional: AuthMiddleware::optional(service.authenticator())
                 .realm(service.realm())
                 .sources(Service::sources())
@@ -89,10 +93,11 @@ impl Demo {
             .guard(guard::fn_guard(|ctx| orders::is_route_spelling(ctx.head().uri.path())))
             .service(resource("/login").route(web::post().to(login)))
             .service(resource("/metrics").route(web::get().to(metrics)))
-            // A client certificate is required, by the extractor.
+            // A client certificate, or a token bound to one; the extractor then
+            // needs the certificate.
             .service(
                 resource("/internal/whoami")
-                    .wrap(auth.clone())
+                    .wrap(self.internal.clone())
                     .route(web::get().to(whoami)),
             )
             .service(resource("/me").wrap(auth.clone()).route(web::get().to(me)))

@@ -165,5 +165,19 @@ async fn a_login_with_a_client_certificate_issues_a_token_bound_to_it() {
             let (status, body) = with(certificate).call("GET", "/me", Some(&unbound), "").await;
             assert_eq!(status, 200, "{name}: {body}");
         }
+        // Internal routes take the bound token (with its certificate), never the other.
+        let (status, body) = with(Some(&billing))
+            .call("GET", "/internal/whoami", Some(&bound), "")
+            .await;
+        assert_eq!(
+            (status, &body["subject"]),
+            (200, &serde_json::json!(BILLING)),
+            "{name}: {body}"
+        );
+        let (status, body) = with(Some(&billing))
+            .call("GET", "/internal/whoami", Some(&unbound), "")
+            .await;
+        assert_eq!(status, 401, "{name}: {body}");
+        assert_eq!(body["code"], "token_not_bound", "{name}");
     }
 }

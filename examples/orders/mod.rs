@@ -20,7 +20,7 @@
 //! | `GET /catalog` | anyone, 20 at once then one every 10 s per client; named callers are greeted | optional middleware with a rate limit, `Option<Principal>` |
 //! | `GET /web/me` | the browser session cookie, or the header | cookie source |
 //! | `GET /metrics` | anyone (Prometheus text; not an auth decision) | none |
-//! | `GET /internal/whoami` | a client certificate (over HTTPS) | middleware, then the `ClientIdentity` extractor |
+//! | `GET /internal/whoami` | a client certificate (over HTTPS); a token only if bound to it | middleware taking bound tokens only (`token_not_bound`), then the `ClientIdentity` extractor |
 //!
 //! With `PORTCULLIS_TLS_CERT` and `PORTCULLIS_TLS_KEY` the service is served over
 //! HTTPS; with `PORTCULLIS_TLS_CLIENT_CA` too, clients may present certificates from
