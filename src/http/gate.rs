@@ -235,7 +235,6 @@ impl<A: Authenticator> Gate<A> {
     /// The request's caller (`None`: anonymous, where that is allowed), when the
     /// authenticator can answer without waiting (token verification can); `None`
     /// means "await [`authenticate`](Self::authenticate)".
-    #[allow(clippy::type_complexity)]
     ///
     /// `peer` finds the connection's client certificate (or the one a trusted
     /// proxy forwarded); it is asked only when a certificate matters: the sources
