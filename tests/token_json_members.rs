@@ -220,7 +220,7 @@ fn claim_members_cost_linear_time_even_when_their_names_collide() {
 }
 
 /// The numbers behind the tests above. Run in release:
-/// `cargo test --release --test json_members -- --ignored --nocapture`.
+/// `cargo test --release --test token_json_members -- --ignored --nocapture`.
 #[test]
 #[ignore = "a measurement; prints numbers"]
 fn measure_verification_cost_of_forged_members() {

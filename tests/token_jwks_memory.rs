@@ -124,7 +124,7 @@ fn a_megabyte_of_key_ops_is_refused_within_a_bounded_peak() {
     assert!(peak < BOUND, "peak {peak} bytes");
 }
 
-/// Prints the peaks behind the tests above: `cargo test --test jwks_memory -- --ignored --nocapture`.
+/// Prints the peaks behind the tests above: `cargo test --test token_jwks_memory -- --ignored --nocapture`.
 #[test]
 #[ignore = "a measurement; prints numbers"]
 fn measure_peak_allocation() {
